@@ -1,0 +1,33 @@
+import type { Clock } from "./clock.js";
+import type { DeviceAndPlace, Enricher } from "./model.js";
+import type { Settings } from "./policy.js";
+import type { SessionStore } from "./store.js";
+import type { RandomSource } from "./token.js";
+
+/** What the service's parts share: the store and the injected clock, randomness and enricher. */
+export interface ServiceContext {
+  readonly store: SessionStore;
+  readonly settings: Readonly<Settings>;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly enricher: Enricher;
+}
+
+/** Scope of a call: with a tenant, another tenant's sessions do not exist. */
+export interface Scope {
+  tenantId?: string;
+}
+
+const NOTHING_KNOWN: DeviceAndPlace = Object.freeze({
+  isMobile: false,
+  browserName: null,
+  browserVersion: null,
+  deviceType: null,
+  osName: null,
+  city: null,
+  country: null,
+  location: null,
+});
+
+/** The enricher used when none is given: records IP and UA, derives nothing. */
+export const plainEnricher: Enricher = { describe: () => NOTHING_KNOWN };

@@ -1,0 +1,159 @@
+/**
+ * Checks of caller input that every way in shares (library, REST, CLI), so the
+ * library refuses what the REST schemas refuse, with the same codes.
+ */
+import { SessiondError } from "./errors.js";
+import { SESSION_TYPES, type SessionType } from "./model.js";
+import { SESSION_ID_PATTERN } from "./token.js";
+
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+// Control characters (NUL included) and lone surrogates break logs, terminals and some stores.
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Longest user agent kept; longer ones are cut here on create and on every use, so binding still compares like with like. */
+export const MAX_USER_AGENT_LENGTH = 1024;
+/** Largest serialized `metadata` (SPEC §2). */
+export const MAX_METADATA_BYTES = 16 * 1024;
+const MAX_ACTOR_BYTES = 4 * 1024;
+
+function invalid(field: string, message: string): SessiondError {
+  return new SessiondError("request_invalid", `${field} ${message}`, { details: { field } });
+}
+
+/** A non-empty string of at most `max` characters without control characters. */
+export function text(field: string, value: unknown, max: number): string {
+  if (typeof value !== "string") throw invalid(field, "must be a string");
+  if (value.length === 0 || value.length > max) throw invalid(field, `must be 1 to ${max} characters`);
+  if (UNSAFE_TEXT.test(value)) throw invalid(field, "must not contain control characters or unpaired surrogates");
+  return value;
+}
+
+/** Like {@link text}, but null and undefined pass as null. */
+export function optionalText(field: string, value: unknown, max: number): string | null {
+  return value === undefined || value === null ? null : text(field, value, max);
+}
+
+export function tenantId(value: unknown, field = "tenant_id"): string {
+  if (typeof value !== "string" || !TENANT_ID_PATTERN.test(value)) throw invalid(field, "must match ^[a-z0-9][a-z0-9_-]{0,62}$");
+  return value;
+}
+
+export function sessionId(value: unknown, field = "session_id"): string {
+  if (typeof value !== "string" || !SESSION_ID_PATTERN.test(value)) throw invalid(field, "is not a session id");
+  return value;
+}
+
+export function clientId(value: unknown): string {
+  if (typeof value !== "string" || !CLIENT_ID_PATTERN.test(value)) throw invalid("client_id", "must match ^[A-Za-z0-9_.:-]{1,128}$");
+  return value;
+}
+
+export function sessionType(value: unknown): SessionType | null {
+  if (value === undefined || value === null) return null;
+  if (!(SESSION_TYPES as readonly unknown[]).includes(value)) throw invalid("session_type", `must be one of ${SESSION_TYPES.join(", ")}`);
+  return value as SessionType;
+}
+
+export function stringList(field: string, value: unknown, maxItems: number, maxLength: number): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > maxItems) throw invalid(field, `must be an array of at most ${maxItems} strings`);
+  return value.map((item, i) => text(`${field}[${i}]`, item, maxLength));
+}
+
+export function bool(field: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "boolean") throw invalid(field, "must be a boolean");
+  return value;
+}
+
+/** A positive integer count of milliseconds (or null where "off" is allowed). */
+export function durationMs(field: string, value: unknown, nullable: boolean): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null && nullable) return null;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) throw invalid(field, "must be a positive integer");
+  return value;
+}
+
+/** An IP address as text: shape only (enrichment parses it). */
+export function ip(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || value.length === 0 || value.length > 45 || !/^[0-9A-Fa-f:.]+$/.test(value))
+    throw invalid("ip", "must be an IPv4 or IPv6 address");
+  return value;
+}
+
+/** A user agent, cut to {@link MAX_USER_AGENT_LENGTH}; control characters are refused. */
+export function userAgent(value: unknown): string | null {
+  if (value === undefined || value === null || value === "") return null;
+  if (typeof value !== "string") throw invalid("user_agent", "must be a string");
+  const cut = value.length > MAX_USER_AGENT_LENGTH ? value.slice(0, MAX_USER_AGENT_LENGTH) : value;
+  if (UNSAFE_TEXT.test(cut)) throw invalid("user_agent", "must not contain control characters");
+  return cut;
+}
+
+function plainObject(field: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(field, "must be an object");
+  return value as Record<string, unknown>;
+}
+
+function jsonBytes(field: string, value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch {
+    throw invalid(field, "must be JSON-serialisable");
+  }
+}
+
+/** App data: a JSON object of at most 16 KiB serialized, else `metadata_too_large`. */
+export function metadata(value: unknown): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  const object = plainObject("metadata", value);
+  if (jsonBytes("metadata", object) > MAX_METADATA_BYTES)
+    throw new SessiondError("metadata_too_large", `metadata must be at most ${MAX_METADATA_BYTES} bytes serialized`, {
+      details: { maxBytes: MAX_METADATA_BYTES },
+    });
+  return object;
+}
+
+export function actor(value: unknown): Record<string, unknown> | null {
+  if (value === undefined || value === null) return null;
+  const object = plainObject("actor", value);
+  if (jsonBytes("actor", object) > MAX_ACTOR_BYTES) throw invalid("actor", `must be at most ${MAX_ACTOR_BYTES} bytes serialized`);
+  return object;
+}
+
+/** A page size within `1..max`. */
+export function pageLimit(value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > max) throw invalid("limit", `must be 1 to ${max}`);
+  return value;
+}
+
+export function offset(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value > 1_000_000) throw invalid("offset", "must be 0 to 1000000");
+  return value;
+}
+
+export function instant(field: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw invalid(field, "must be milliseconds since the epoch");
+  return value;
+}
+
+const CURSOR_PREFIX = "c1.";
+
+/** Wraps a store position into the opaque cursor callers see. */
+export function encodeCursor(key: string | null): string | null {
+  return key === null ? null : Buffer.from(CURSOR_PREFIX + key).toString("base64url");
+}
+
+/** Unwraps a cursor; anything not made by {@link encodeCursor} is `request_invalid`. */
+export function decodeCursor(cursor: unknown): string | undefined {
+  if (cursor === undefined || cursor === null || cursor === "") return undefined;
+  if (typeof cursor !== "string" || cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid("cursor", "is not a valid cursor");
+  const decoded = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!decoded.startsWith(CURSOR_PREFIX) || UNSAFE_TEXT.test(decoded)) throw invalid("cursor", "is not a valid cursor");
+  return decoded.slice(CURSOR_PREFIX.length);
+}

@@ -1,0 +1,259 @@
+/**
+ * Pure lifecycle rules of SPEC §3: policy resolution, deadlines, effective
+ * status and the verify verdict. No I/O; the service carries decisions out.
+ */
+import { SessiondError, type VerifyFailureCode } from "./errors.js";
+import { type SessionRecord, type SessionStatus, type SessionType, isTerminal } from "./model.js";
+
+/** A tenant's session policy, resolved against the deployment defaults. */
+export interface Policy {
+  lifetimeMs: number;
+  /** Absolute cap on any session's life, and the bound for per-session overrides. */
+  maxLifetimeMs: number;
+  /** null: no inactivity timeout. */
+  inactivityTimeoutMs: number | null;
+  slidingExpiration: boolean;
+  /** null: no limit. */
+  maxSessionsPerUser: number | null;
+  bindUserAgent: boolean;
+  pendingTimeoutMs: number;
+}
+
+/** A tenant's stored overrides: an absent field means the deployment default, null means off. */
+export type TenantPolicy = { [K in keyof Policy]?: Policy[K] };
+
+/** Deployment-wide settings: the policy defaults plus the knobs that are not per tenant. */
+export interface Settings extends Policy {
+  /** Activity is recorded at most this often while IP and UA stay the same. */
+  activityResolutionMs: number;
+  /** How long a superseded secret still verifies after a refresh. */
+  refreshGraceMs: number;
+  /** How long terminal sessions are kept for audit before the sweeper purges them. */
+  retentionMs: number;
+  /** How many activities each session's history keeps. */
+  activityHistoryLimit: number;
+  /** How many sessions one sweep batch touches. */
+  sweepBatchSize: number;
+}
+
+const SECOND = 1000;
+const DAY = 86_400 * SECOND;
+
+/** The defaults of SPEC §3 and §8. */
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  lifetimeMs: 7 * DAY,
+  maxLifetimeMs: 30 * DAY,
+  inactivityTimeoutMs: null,
+  slidingExpiration: false,
+  maxSessionsPerUser: null,
+  bindUserAgent: false,
+  pendingTimeoutMs: 600 * SECOND,
+  activityResolutionMs: 60 * SECOND,
+  refreshGraceMs: 10 * SECOND,
+  retentionMs: 30 * DAY,
+  activityHistoryLimit: 20,
+  sweepBatchSize: 1000,
+});
+
+const NULLABLE_POLICY_FIELDS = new Set<keyof Policy>(["inactivityTimeoutMs", "maxSessionsPerUser"]);
+const DURATION_FIELDS = ["lifetimeMs", "maxLifetimeMs", "inactivityTimeoutMs", "pendingTimeoutMs"] as const;
+const POLICY_FIELDS: readonly (keyof Policy)[] = [
+  "lifetimeMs",
+  "maxLifetimeMs",
+  "inactivityTimeoutMs",
+  "slidingExpiration",
+  "maxSessionsPerUser",
+  "bindUserAgent",
+  "pendingTimeoutMs",
+];
+
+/** Checks a tenant policy's shape and bounds; throws `request_invalid` or `policy_out_of_bounds`. */
+export function validateTenantPolicy(input: TenantPolicy): TenantPolicy {
+  const out: TenantPolicy = {};
+  for (const key of Object.keys(input) as (keyof Policy)[]) {
+    if (!POLICY_FIELDS.includes(key)) throw new SessiondError("request_invalid", `unknown policy field ${key}`);
+    const value = input[key];
+    if (value === undefined) continue;
+    if (value === null) {
+      if (!NULLABLE_POLICY_FIELDS.has(key)) throw new SessiondError("request_invalid", `${key} cannot be null`);
+    } else if (key === "slidingExpiration" || key === "bindUserAgent") {
+      if (typeof value !== "boolean") throw new SessiondError("request_invalid", `${key} must be a boolean`);
+    } else if (!Number.isSafeInteger(value) || (value as number) < 1) {
+      throw new SessiondError("policy_out_of_bounds", `${key} must be a positive integer`);
+    }
+    (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+/** The effective policy of a tenant: deployment defaults overridden by the tenant's stored fields. */
+export function resolvePolicy(defaults: Policy, tenant: TenantPolicy | null): Policy {
+  const policy: Policy = {
+    lifetimeMs: defaults.lifetimeMs,
+    maxLifetimeMs: defaults.maxLifetimeMs,
+    inactivityTimeoutMs: defaults.inactivityTimeoutMs,
+    slidingExpiration: defaults.slidingExpiration,
+    maxSessionsPerUser: defaults.maxSessionsPerUser,
+    bindUserAgent: defaults.bindUserAgent,
+    pendingTimeoutMs: defaults.pendingTimeoutMs,
+  };
+  if (tenant !== null) Object.assign(policy, stripUndefined(tenant));
+  return policy;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Per-session overrides accepted on create (SPEC §3 "Policy"). */
+export interface SessionOverrides {
+  lifetimeMs?: number;
+  inactivityTimeoutMs?: number | null;
+  slidingExpiration?: boolean;
+  bindUserAgent?: boolean;
+  maxAgeMinutes?: number | null;
+}
+
+/** The lifetimes a new session gets, fixed at creation. */
+export interface SessionLifetimes {
+  lifetimeMs: number;
+  maxLifetimeMs: number;
+  inactivityTimeoutMs: number | null;
+  slidingExpiration: boolean;
+  bindUserAgent: boolean;
+  maxAgeMinutes: number | null;
+}
+
+/** Types that have no inactivity timeout (SPEC §3 "Session types"). */
+const NO_INACTIVITY_TYPES: ReadonlySet<SessionType> = new Set(["service_account", "api_key"]);
+
+/**
+ * Applies a create request's overrides to the tenant policy. Anything above the
+ * tenant's `maxLifetimeMs` is refused with `policy_out_of_bounds`, never clamped.
+ */
+export function sessionLifetimes(policy: Policy, overrides: SessionOverrides, type: SessionType | null): SessionLifetimes {
+  const outOfBounds = (field: string, ms: number) => {
+    if (!Number.isSafeInteger(ms) || ms < 1000 || ms > policy.maxLifetimeMs)
+      throw new SessiondError(
+        "policy_out_of_bounds",
+        `${field} must be between 1 second and the tenant's max lifetime (${policy.maxLifetimeMs / 1000} s)`,
+        { details: { field, maxLifetimeSeconds: policy.maxLifetimeMs / 1000 } },
+      );
+  };
+  const lifetimeMs = overrides.lifetimeMs ?? Math.min(policy.lifetimeMs, policy.maxLifetimeMs);
+  if (overrides.lifetimeMs !== undefined) outOfBounds("lifetime_seconds", overrides.lifetimeMs);
+  let inactivityTimeoutMs =
+    overrides.inactivityTimeoutMs === undefined ? policy.inactivityTimeoutMs : overrides.inactivityTimeoutMs;
+  if (overrides.inactivityTimeoutMs !== undefined && overrides.inactivityTimeoutMs !== null) {
+    outOfBounds("inactivity_timeout_seconds", overrides.inactivityTimeoutMs);
+    if (type !== null && NO_INACTIVITY_TYPES.has(type))
+      throw new SessiondError("policy_out_of_bounds", `${type} sessions have no inactivity timeout`, {
+        details: { field: "inactivity_timeout_seconds" },
+      });
+  }
+  if (type !== null && NO_INACTIVITY_TYPES.has(type)) inactivityTimeoutMs = null;
+  const maxAgeMinutes = overrides.maxAgeMinutes ?? null;
+  if (maxAgeMinutes !== null) {
+    if (!Number.isSafeInteger(maxAgeMinutes)) throw new SessiondError("request_invalid", "max_age_minutes must be an integer");
+    outOfBounds("max_age_minutes", maxAgeMinutes * 60_000);
+  }
+  return {
+    lifetimeMs,
+    maxLifetimeMs: policy.maxLifetimeMs,
+    inactivityTimeoutMs,
+    slidingExpiration: overrides.slidingExpiration ?? policy.slidingExpiration,
+    bindUserAgent: overrides.bindUserAgent ?? policy.bindUserAgent,
+    maxAgeMinutes,
+  };
+}
+
+type DeadlineInputs = Pick<
+  SessionRecord,
+  "startedAt" | "lifetimeMs" | "maxLifetimeMs" | "maxAgeMinutes" | "slidingExpiration" | "inactivityTimeoutMs"
+>;
+
+/** `expire_at = min(base + lifetime, start + max_lifetime, start + max_age)`; base moves with activity when sliding. */
+export function expireAtFor(s: DeadlineInputs, lastActivityAt: number): number {
+  const base = s.slidingExpiration ? lastActivityAt : s.startedAt;
+  let deadline = Math.min(base + s.lifetimeMs, s.startedAt + s.maxLifetimeMs);
+  if (s.maxAgeMinutes !== null) deadline = Math.min(deadline, s.startedAt + s.maxAgeMinutes * 60_000);
+  return deadline;
+}
+
+/** `abandon_at = last_active_at + inactivity_timeout`, or null when no timeout applies. */
+export function abandonAtFor(s: Pick<SessionRecord, "inactivityTimeoutMs">, lastActiveAt: number): number | null {
+  return s.inactivityTimeoutMs === null ? null : lastActiveAt + s.inactivityTimeoutMs;
+}
+
+/**
+ * The status as of `nowMs`: a passed deadline reads as expired/abandoned before
+ * the sweeper writes it; when both passed, the earlier one wins (a tie reads as expired).
+ */
+export function effectiveStatus(
+  s: Pick<SessionRecord, "status" | "expireAt" | "abandonAt">,
+  nowMs: number,
+): SessionStatus {
+  if (isTerminal(s.status)) return s.status;
+  if (s.abandonAt !== null && s.abandonAt <= nowMs && s.abandonAt < s.expireAt) return "abandoned";
+  if (s.expireAt <= nowMs) return "expired";
+  return s.status;
+}
+
+/** The instant a live session's passed deadline took effect (for `ended_at`). */
+export function deadlinePassedAt(s: Pick<SessionRecord, "expireAt" | "abandonAt">, status: "expired" | "abandoned"): number {
+  return status === "abandoned" ? s.abandonAt! : s.expireAt;
+}
+
+const FAILURE_FOR_STATUS: Record<Exclude<SessionStatus, "active" | "pending">, VerifyFailureCode> = {
+  expired: "session_expired",
+  abandoned: "session_abandoned",
+  revoked: "session_revoked",
+  ended: "session_ended",
+  removed: "session_removed",
+  replaced: "session_replaced",
+};
+
+/** The failure code of a terminal status. */
+export function failureForStatus(status: Exclude<SessionStatus, "active" | "pending">): VerifyFailureCode {
+  return FAILURE_FOR_STATUS[status];
+}
+
+/** What the caller of verify or refresh presented, besides the token. */
+export interface UseRequest {
+  ip?: string | null;
+  userAgent?: string | null;
+  aud?: string;
+  acceptPending?: boolean;
+}
+
+/** One decision per verify, in SPEC §3's order (secret and deleted checks come before, in the service). */
+export type Verdict =
+  | { valid: false; code: VerifyFailureCode }
+  | { valid: true; status: "active" | "pending"; recordActivity: boolean };
+
+export function judge(s: SessionRecord, req: UseRequest, nowMs: number, activityResolutionMs: number): Verdict {
+  const status = effectiveStatus(s, nowMs);
+  if (status !== "active" && status !== "pending") return { valid: false, code: failureForStatus(status) };
+  if (status === "pending" && req.acceptPending !== true) return { valid: false, code: "session_pending" };
+  if (s.boundUserAgent !== null && req.userAgent !== s.boundUserAgent) return { valid: false, code: "user_agent_mismatch" };
+  if (req.aud !== undefined && s.aud !== null && req.aud !== s.aud) return { valid: false, code: "audience_mismatch" };
+  return { valid: true, status, recordActivity: activityDue(s, req, nowMs, activityResolutionMs) };
+}
+
+/**
+ * An activity is written when the IP or UA changed, or when the last one is at least
+ * `min(resolution, inactivity / 4)` old, so a busy session costs reads only and
+ * the idle deadline is still pushed out in time.
+ */
+export function activityDue(
+  s: Pick<SessionRecord, "lastActiveAt" | "inactivityTimeoutMs" | "latestActivity">,
+  req: Pick<UseRequest, "ip" | "userAgent">,
+  nowMs: number,
+  activityResolutionMs: number,
+): boolean {
+  const latest = s.latestActivity;
+  if (req.ip != null && req.ip !== (latest?.ipAddress ?? null)) return true;
+  if (req.userAgent != null && req.userAgent !== (latest?.userAgent ?? null)) return true;
+  const every = s.inactivityTimeoutMs === null ? activityResolutionMs : Math.min(activityResolutionMs, s.inactivityTimeoutMs / 4);
+  return nowMs - s.lastActiveAt >= every;
+}

@@ -1,0 +1,253 @@
+/** `createSessions`: the library's entry point, one method per verb of SPEC §8. */
+import { systemClock, type Clock } from "./clock.js";
+import { plainEnricher, type ServiceContext, type Scope } from "./context.js";
+import { type CreateSessionInput, type SessionWithToken, createSession } from "./create.js";
+import { SessiondError } from "./errors.js";
+import * as input from "./input.js";
+import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js";
+import { SESSION_STATUSES } from "./model.js";
+import { DEFAULT_SETTINGS, type Policy, type Settings, type TenantPolicy, resolvePolicy, validateTenantPolicy } from "./policy.js";
+import type { SessionStats, SessionStore, SweepResult, UserSessions } from "./store.js";
+import { systemRandom, type RandomSource } from "./token.js";
+import * as transitions from "./transitions.js";
+import { type VerifyRequest, type VerifyResult, refreshSession, verifySession } from "./use.js";
+import { toActivityEntry, toSession } from "./view.js";
+
+/** Options of {@link createSessions}. */
+export interface SessionsOptions {
+  /** Where sessions live: `sqliteStore()`, `memoryStore()`, … */
+  store: SessionStore;
+  /** Deployment defaults and settings; anything omitted takes the SPEC default. */
+  policy?: Partial<Settings>;
+  clock?: Clock;
+  random?: RandomSource;
+  /** Derives device and place from IP and UA; without one, only IP and UA are recorded. */
+  enricher?: Enricher;
+}
+
+/** Filters and paging of {@link Sessions.list}. */
+export interface ListRequest extends Scope {
+  userId?: string;
+  clientId?: string;
+  workspaceId?: string;
+  status?: SessionStatus;
+  createdAtFrom?: number;
+  createdAtTo?: number;
+  /** 1–500, default 10. */
+  limit?: number;
+  offset?: number;
+  cursor?: string;
+}
+
+/** One page of results; `nextCursor` is null on the last page. */
+export interface Paged<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** A tenant's policy as stored and as it applies. */
+export interface PolicyView {
+  tenantId: string;
+  overrides: TenantPolicy;
+  effective: Policy;
+}
+
+const MAX_PAGE = 500;
+
+/** The session service: every verb of SPEC §8 over one store. */
+export class Sessions {
+  private readonly ctx: ServiceContext;
+
+  constructor(options: SessionsOptions) {
+    this.ctx = {
+      store: options.store,
+      settings: Object.freeze({ ...DEFAULT_SETTINGS, ...options.policy }),
+      clock: options.clock ?? systemClock,
+      random: options.random ?? systemRandom,
+      enricher: options.enricher ?? plainEnricher,
+    };
+  }
+
+  /** The settings in force (defaults merged with the options). */
+  get settings(): Readonly<Settings> {
+    return this.ctx.settings;
+  }
+
+  /** The store this service runs on. */
+  get store(): SessionStore {
+    return this.ctx.store;
+  }
+
+  /**
+   * Creates a session and returns it with its token (shown this once).
+   * @throws SessiondError `request_invalid`, `policy_out_of_bounds`, `metadata_too_large`, `actor_invalid`, `resource_not_found` (replaces_session_id)
+   */
+  async create(req: CreateSessionInput): Promise<SessionWithToken> {
+    return createSession(this.ctx, req);
+  }
+
+  /**
+   * Checks a session token and records activity when due. "No" is an answer, not an error:
+   * `{ valid: false, code }` with a SPEC §4 code. Throws only for bad request fields or store failures.
+   */
+  async verify(token: string, req?: VerifyRequest): Promise<VerifyResult> {
+    return verifySession(this.ctx, token, req);
+  }
+
+  /**
+   * Rotates the token's secret and returns the session with a new token.
+   * @throws SessiondError a verify failure code, `refresh_conflict`, `refresh_not_allowed`
+   */
+  async refresh(token: string, req?: VerifyRequest): Promise<SessionWithToken> {
+    return refreshSession(this.ctx, token, req);
+  }
+
+  /** One session, deleted and terminal ones included. @throws SessiondError `resource_not_found` */
+  async get(id: string, scope: Scope = {}): Promise<Session> {
+    return toSession(await transitions.loadScoped(this.ctx, id, scope), this.ctx.clock.now());
+  }
+
+  /** Non-deleted sessions, newest first, filtered, with offset or cursor paging. */
+  async list(req: ListRequest = {}): Promise<Paged<Session> & { totalCount: number }> {
+    const filter = {
+      ...(req.tenantId === undefined ? {} : { tenantId: input.tenantId(req.tenantId) }),
+      ...(req.userId === undefined ? {} : { userId: input.text("user_id", req.userId, 256) }),
+      ...(req.clientId === undefined ? {} : { clientId: input.clientId(req.clientId) }),
+      ...(req.workspaceId === undefined ? {} : { workspaceId: input.text("workspace_id", req.workspaceId, 128) }),
+      ...(req.status === undefined ? {} : { status: checkStatus(req.status) }),
+      ...optional("createdFrom", input.instant("created_at_from", req.createdAtFrom)),
+      ...optional("createdTo", input.instant("created_at_to", req.createdAtTo)),
+      nowMs: this.ctx.clock.now(),
+    };
+    const page = await this.ctx.store.list(filter, this.page(req));
+    return { data: page.items.map((r) => toSession(r, filter.nowMs)), totalCount: page.totalCount, nextCursor: input.encodeCursor(page.nextKey) };
+  }
+
+  /** Changes app-owned fields of a live session. @throws SessiondError `resource_not_found`, `session_terminal` */
+  async update(id: string, patch: transitions.SessionUpdate, scope: Scope = {}): Promise<Session> {
+    return transitions.transition(this.ctx, id, scope, transitions.applyUpdate(transitions.checkUpdate(patch)));
+  }
+
+  /** `pending` → `active`, appending `amr`; the user's session limit applies now. */
+  async activate(id: string, options: { amr?: string[] } & Scope = {}): Promise<Session> {
+    const amr = input.stringList("amr", options.amr, 20, 64);
+    return transitions.transition(this.ctx, id, options, transitions.activate(this.ctx, amr));
+  }
+
+  /** The user signed out → `ended`. */
+  async end(id: string, scope: Scope = {}): Promise<Session> {
+    return transitions.transition(this.ctx, id, scope, transitions.endAs("ended", "signed_out"));
+  }
+
+  /** The app or an admin ended it → `revoked`; `reason` becomes `endReason`. */
+  async revoke(id: string, options: { reason?: string } & Scope = {}): Promise<Session> {
+    const reason = options.reason === undefined ? "revoked" : input.text("reason", options.reason, 128);
+    return transitions.transition(this.ctx, id, options, transitions.endAs("revoked", reason));
+  }
+
+  /** Soft delete: tokens stop working, lists ignore it, `get` still shows it. */
+  async delete(id: string, scope: Scope = {}): Promise<Session> {
+    return transitions.transition(this.ctx, id, scope, transitions.softDelete);
+  }
+
+  /** Revokes every live session of a user, except `exceptSessionId`. */
+  async revokeUser(userId: string, options: { exceptSessionId?: string; reason?: string } & Scope = {}): Promise<{ revokedCount: number }> {
+    const tenantId = input.tenantId(options.tenantId ?? "default");
+    const reason = options.reason === undefined ? "revoked" : input.text("reason", options.reason, 128);
+    const except = options.exceptSessionId === undefined ? undefined : input.sessionId(options.exceptSessionId, "except_session_id");
+    const revokedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId, 256), { status: "revoked", endReason: reason }, except);
+    return { revokedCount };
+  }
+
+  /** The user was removed: every live session → `removed` (`user_removed`). */
+  async removeUser(userId: string, scope: Scope = {}): Promise<{ removedCount: number }> {
+    const tenantId = input.tenantId(scope.tenantId ?? "default");
+    const removedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId, 256), { status: "removed", endReason: "user_removed" });
+    return { removedCount };
+  }
+
+  /** A session's activity history, newest first. */
+  async activities(id: string, options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<ActivityEntry>> {
+    await transitions.loadScoped(this.ctx, id, options);
+    const page = await this.ctx.store.activities(id, this.page(options));
+    return { data: page.items.map(toActivityEntry), nextCursor: input.encodeCursor(page.nextKey) };
+  }
+
+  /** Who is online: users with active sessions, most recently active first. */
+  async users(options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<UserSessions>> {
+    const tenantId = input.tenantId(options.tenantId ?? "default");
+    const page = await this.ctx.store.users(tenantId, this.ctx.clock.now(), this.page(options));
+    return { data: page.items, nextCursor: input.encodeCursor(page.nextKey) };
+  }
+
+  /** Counts by status, and active sessions by place and device; all tenants when none is named. */
+  async stats(scope: Scope = {}): Promise<SessionStats> {
+    const tenantId = scope.tenantId === undefined ? undefined : input.tenantId(scope.tenantId);
+    return this.ctx.store.stats(tenantId, this.ctx.clock.now());
+  }
+
+  /**
+   * Writes passed deadlines and purges sessions ended longer than the retention ago,
+   * in batches of `sweepBatchSize` until nothing is left (or `maxBatches` ran).
+   */
+  async sweep(options: { maxBatches?: number; onBatch?: (total: SweepResult) => void } = {}): Promise<SweepResult> {
+    const total: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
+    const { sweepBatchSize, retentionMs } = this.ctx.settings;
+    for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {
+      const now = this.ctx.clock.now();
+      const done = await this.ctx.store.sweep(now, now - retentionMs, sweepBatchSize);
+      total.expired += done.expired;
+      total.abandoned += done.abandoned;
+      total.purged += done.purged;
+      options.onBatch?.({ ...total });
+      if (done.expired + done.abandoned < sweepBatchSize && done.purged < sweepBatchSize) break;
+    }
+    return total;
+  }
+
+  /** A tenant's stored policy overrides and the policy they add up to. */
+  async getPolicy(tenantId: string): Promise<PolicyView> {
+    const id = input.tenantId(tenantId);
+    const overrides = (await this.ctx.store.getPolicy(id)) ?? {};
+    return { tenantId: id, overrides, effective: resolvePolicy(this.ctx.settings, overrides) };
+  }
+
+  /** Replaces a tenant's policy overrides; omitted fields fall back to the deployment default. */
+  async putPolicy(tenantId: string, policy: TenantPolicy): Promise<PolicyView> {
+    const id = input.tenantId(tenantId);
+    await this.ctx.store.putPolicy(id, validateTenantPolicy(policy));
+    return this.getPolicy(id);
+  }
+
+  /** Closes the store. */
+  close(): Promise<void> {
+    return this.ctx.store.close();
+  }
+
+  private page(req: { limit?: number; offset?: number; cursor?: string }) {
+    const afterKey = input.decodeCursor(req.cursor);
+    const offset = input.offset(req.offset);
+    if (afterKey !== undefined && offset > 0) throw new SessiondError("request_invalid", "use either offset or cursor, not both");
+    return { limit: input.pageLimit(req.limit, 10, MAX_PAGE), offset, ...(afterKey === undefined ? {} : { afterKey }) };
+  }
+}
+
+function checkStatus(value: unknown): SessionStatus {
+  if (!(SESSION_STATUSES as readonly unknown[]).includes(value)) throw new SessiondError("request_invalid", "status is not a session status", { details: { field: "status" } });
+  return value as SessionStatus;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * Creates the session service.
+ * @example
+ * const sessions = createSessions({ store: sqliteStore({ path: "./data/sessiond.db" }) });
+ * const { token } = await sessions.create({ userId: "user_1" });
+ * const result = await sessions.verify(token);
+ */
+export function createSessions(options: SessionsOptions): Sessions {
+  return new Sessions(options);
+}

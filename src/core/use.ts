@@ -1,0 +1,180 @@
+/**
+ * Verify and refresh: the hot path. A verify costs one store read, plus one
+ * write only when activity is due (SPEC §3 "Activity"), a first use of a
+ * one-time session, or a reused secret.
+ */
+import { activityChangeSet, buildActivity } from "./activity.js";
+import type { ServiceContext, Scope } from "./context.js";
+import { SessiondError, type VerifyFailureCode, isSessiondError } from "./errors.js";
+import * as input from "./input.js";
+import { type ClientHints, type Session, type SessionRecord, SUPERSEDED_SECRETS_KEPT } from "./model.js";
+import { type Verdict, judge } from "./policy.js";
+import { digestsEqual, formatToken, newSecret, parseToken } from "./token.js";
+import type { SessionWithToken } from "./create.js";
+import { toSession } from "./view.js";
+
+/** What a caller presents with a token. */
+export interface VerifyRequest extends Scope {
+  ip?: string | null;
+  userAgent?: string | null;
+  clientHints?: ClientHints | null;
+  /** When given, a session with another `aud` fails with `audience_mismatch`. */
+  aud?: string;
+  /** Accept a `pending` session (it is reported with status `pending`). */
+  acceptPending?: boolean;
+  /** When given, the token must belong to this session (Clerk's `/sessions/{id}/verify`). */
+  sessionId?: string;
+}
+
+/** The answer of verify: the session, or why not. */
+export type VerifyResult = { valid: true; session: Session } | { valid: false; code: VerifyFailureCode };
+
+type SecretMatch = "current" | "superseded_in_grace" | "superseded_after_grace" | "none";
+
+function matchSecret(record: SessionRecord, hash: Buffer, nowMs: number, graceMs: number): SecretMatch {
+  if (digestsEqual(record.secretHash, hash)) return "current";
+  for (const old of record.supersededSecrets) {
+    if (digestsEqual(old.hash, hash)) return nowMs - old.supersededAt <= graceMs ? "superseded_in_grace" : "superseded_after_grace";
+  }
+  return "none";
+}
+
+interface Presented {
+  record: SessionRecord;
+  match: Exclude<SecretMatch, "none">;
+  use: { ip: string | null; userAgent: string | null; clientHints: ClientHints | null };
+}
+
+/** Finds the token's session; every way a token can be wrong reads the same: `token_invalid`. */
+async function present(ctx: ServiceContext, token: unknown, req: VerifyRequest): Promise<Presented | VerifyFailureCode> {
+  const use = { ip: input.ip(req.ip), userAgent: input.userAgent(req.userAgent), clientHints: req.clientHints ?? null };
+  const parsed = parseToken(token);
+  if (parsed === null) return "token_invalid";
+  if (req.sessionId !== undefined && req.sessionId !== parsed.sessionId) return "token_invalid";
+  const record = await ctx.store.get(parsed.sessionId);
+  if (record === null || record.isDeleted) return "token_invalid";
+  if (req.tenantId !== undefined && record.tenantId !== req.tenantId) return "token_invalid";
+  const match = matchSecret(record, parsed.hash, ctx.clock.now(), ctx.settings.refreshGraceMs);
+  if (match === "none") return "token_invalid";
+  if (match === "superseded_after_grace") {
+    await revokeForReuse(ctx, record);
+    return "token_reused";
+  }
+  return { record, match, use };
+}
+
+/** A secret seen after its grace was stolen or replayed: the whole session goes. */
+async function revokeForReuse(ctx: ServiceContext, record: SessionRecord): Promise<void> {
+  let current: SessionRecord | null = record;
+  for (let attempt = 0; current !== null && attempt < 8; attempt++) {
+    if (current.status !== "active" && current.status !== "pending") return;
+    const now = ctx.clock.now();
+    const change = { status: "revoked" as const, endReason: "token_reused", revokedAt: now, endedAt: now, updatedAt: now };
+    try {
+      await ctx.store.update(current.id, change, current.version);
+      return;
+    } catch (error) {
+      if (!isSessiondError(error, "conflict")) throw error;
+      current = await ctx.store.get(record.id);
+    }
+  }
+}
+
+/** Writes a due activity; a false return means the session changed under us and must be judged again. */
+async function touch(ctx: ServiceContext, record: SessionRecord, use: Presented["use"]): Promise<SessionRecord | null> {
+  const now = ctx.clock.now();
+  const activity = buildActivity(ctx, record.id, use, record.latestActivity, now);
+  const change = activityChangeSet(record, activity);
+  const written = await ctx.store.recordActivity(record.id, change, ctx.settings.activityHistoryLimit);
+  return written ? { ...record, ...change } : null;
+}
+
+export async function verifySession(ctx: ServiceContext, token: unknown, req: VerifyRequest = {}): Promise<VerifyResult> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const presented = await present(ctx, token, req);
+    if (typeof presented === "string") return { valid: false, code: presented };
+    const { record, use } = presented;
+    const now = ctx.clock.now();
+    const verdict = judge(record, { ...use, ...pick(req) }, now, ctx.settings.activityResolutionMs);
+    if (!verdict.valid) return verdict;
+    if (record.sessionType === "one_time_access") {
+      const consumed = await consumeOnce(ctx, record, now);
+      if (consumed === null) continue; // another verify changed it first: judge it as it is now
+      return { valid: true, session: toSession(consumed, now) };
+    }
+    const settled = await settle(ctx, record, verdict, use);
+    if (settled !== null) return { valid: true, session: toSession(settled, now) };
+    // The activity write was refused: the session ended meanwhile, or another server recorded a newer use.
+    const again = await present(ctx, token, req);
+    if (typeof again === "string") return { valid: false, code: again };
+    const second = judge(again.record, { ...use, ...pick(req) }, ctx.clock.now(), ctx.settings.activityResolutionMs);
+    return second.valid ? { valid: true, session: toSession(again.record, ctx.clock.now()) } : second;
+  }
+  throw new SessiondError("conflict", "the session kept changing; try again");
+}
+
+function pick(req: VerifyRequest): { aud?: string; acceptPending?: boolean } {
+  return { ...(req.aud === undefined ? {} : { aud: req.aud }), ...(req.acceptPending === undefined ? {} : { acceptPending: req.acceptPending }) };
+}
+
+async function settle(ctx: ServiceContext, record: SessionRecord, verdict: Verdict, use: Presented["use"]): Promise<SessionRecord | null> {
+  if (!verdict.valid || !verdict.recordActivity) return record;
+  return touch(ctx, record, use);
+}
+
+/** A one-time session is used up by its first successful verify; of racing verifies exactly one wins. */
+async function consumeOnce(ctx: ServiceContext, record: SessionRecord, now: number): Promise<SessionRecord | null> {
+  try {
+    const change = { status: "ended" as const, endReason: "one_time_used", endedAt: now, updatedAt: now, lastActiveAt: now };
+    return await ctx.store.update(record.id, change, record.version);
+  } catch (error) {
+    if (isSessiondError(error, "conflict")) return null;
+    throw error;
+  }
+}
+
+/** Rotates the token's secret; the old one is remembered for the reuse rules of SPEC §3. */
+export async function refreshSession(ctx: ServiceContext, token: unknown, req: VerifyRequest = {}): Promise<SessionWithToken> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const presented = await present(ctx, token, req);
+    if (typeof presented === "string") throw failure(presented);
+    const { record, match, use } = presented;
+    if (match === "superseded_in_grace")
+      throw new SessiondError("refresh_conflict", "this token was already refreshed; retry with the current token");
+    const now = ctx.clock.now();
+    const verdict = judge(record, { ...use, ...pick(req) }, now, ctx.settings.activityResolutionMs);
+    if (!verdict.valid) throw failure(verdict.code);
+    if (record.sessionType === "temporary" || record.sessionType === "one_time_access")
+      throw new SessiondError("refresh_not_allowed", `${record.sessionType} sessions cannot be refreshed`);
+    const { secret, hash } = newSecret(ctx.random);
+    const superseded = [{ hash: record.secretHash, supersededAt: now }, ...record.supersededSecrets].slice(0, SUPERSEDED_SECRETS_KEPT);
+    let rotated: SessionRecord;
+    try {
+      rotated = await ctx.store.update(record.id, { secretHash: hash, supersededSecrets: superseded, lastRefreshedAt: now, updatedAt: now }, record.version);
+    } catch (error) {
+      if (isSessiondError(error, "conflict")) continue; // someone changed it first: look again
+      throw error;
+    }
+    const settled = (await settle(ctx, rotated, verdict, use)) ?? rotated;
+    return { session: toSession(settled, now), token: formatToken(record.id, secret) };
+  }
+  throw new SessiondError("conflict", "the session kept changing; try again");
+}
+
+function failure(code: VerifyFailureCode): SessiondError {
+  return new SessiondError(code, FAILURE_MESSAGES[code]);
+}
+
+const FAILURE_MESSAGES: Record<VerifyFailureCode, string> = {
+  token_invalid: "the session token is not valid",
+  session_expired: "the session has expired",
+  session_abandoned: "the session was abandoned after inactivity",
+  session_revoked: "the session was revoked",
+  session_ended: "the session has ended",
+  session_removed: "the session was removed",
+  session_replaced: "the session was replaced by a newer one",
+  session_pending: "the session is pending a further sign-in step",
+  user_agent_mismatch: "the session is bound to another user agent",
+  audience_mismatch: "the session is for another audience",
+  token_reused: "a superseded token was reused; the session has been revoked",
+};

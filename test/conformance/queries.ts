@@ -1,0 +1,96 @@
+/** Lists, paging, filters, who-is-online and stats. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { isSessiondError } from "../../src/core/errors.js";
+import { serviceOn, T0 } from "./fixtures.js";
+import { type StoreHarness, withStore } from "./store.js";
+
+export function queryTests(h: StoreHarness): void {
+  describe("lists and queries", () => {
+    it("lists newest first and pages by cursor and by offset without gaps or repeats", withStore(h, async (store) => {
+      const { sessions, clock } = serviceOn(store);
+      const ids: string[] = [];
+      for (let i = 0; i < 23; i++) {
+        ids.push((await sessions.create({ userId: `u${i % 3}` })).session.id);
+        if (i % 2 === 0) clock.advance(1);
+      }
+      const newestFirst = [...ids].sort().reverse();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await sessions.list({ limit: 10, cursor });
+        assert.equal(page.totalCount, 23);
+        seen.push(...page.data.map((s) => s.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      assert.deepEqual(seen, newestFirst);
+      const offsetPage = await sessions.list({ limit: 5, offset: 20 });
+      assert.deepEqual(offsetPage.data.map((s) => s.id), newestFirst.slice(20));
+      assert.equal(offsetPage.nextCursor, null);
+      await assert.rejects(sessions.list({ cursor: "not-a-cursor!" }), (e) => isSessiondError(e, "request_invalid"));
+      await assert.rejects(sessions.list({ limit: 501 }), (e) => isSessiondError(e, "request_invalid"));
+    }));
+
+    it("filters by user, client, workspace, tenant, status and creation time", withStore(h, async (store) => {
+      const { sessions, clock } = serviceOn(store);
+      const a = await sessions.create({ userId: "ann", clientId: "client_a", workspaceId: "ws_1" });
+      clock.advance(1000);
+      const b = await sessions.create({ userId: "ann", workspaceId: "ws_2", tenantId: "globex" });
+      clock.advance(1000);
+      const c = await sessions.create({ userId: "bob", clientId: "client_a", pending: true });
+      const ids = async (req: Parameters<typeof sessions.list>[0]) => (await sessions.list(req)).data.map((s) => s.id);
+      assert.deepEqual(await ids({ userId: "ann" }), [b.session.id, a.session.id]);
+      assert.deepEqual(await ids({ clientId: "client_a" }), [c.session.id, a.session.id]);
+      assert.deepEqual(await ids({ workspaceId: "ws_2" }), [b.session.id]);
+      assert.deepEqual(await ids({ tenantId: "globex" }), [b.session.id]);
+      assert.deepEqual(await ids({ status: "pending" }), [c.session.id]);
+      assert.deepEqual(await ids({ createdAtFrom: T0 + 1000, createdAtTo: T0 + 1000 }), [b.session.id]);
+      assert.deepEqual(await ids({ tenantId: "default", userId: "ann" }), [a.session.id]);
+    }));
+
+    it("lists who is online, most recently active first, counting only active sessions", withStore(h, async (store) => {
+      const { sessions, clock } = serviceOn(store, { activityResolutionMs: 1 });
+      const ann = await sessions.create({ userId: "ann", username: "Ann" });
+      await sessions.create({ userId: "ann", username: "Ann" });
+      clock.advance(10);
+      await sessions.create({ userId: "bob" });
+      const gone = await sessions.create({ userId: "cy" });
+      await sessions.revoke(gone.session.id);
+      await sessions.create({ userId: "dee", pending: true });
+      clock.advance(10);
+      await sessions.verify(ann.token);
+      const online = await sessions.users({});
+      assert.deepEqual(online.data, [
+        { userId: "ann", username: "Ann", activeSessions: 2, lastActiveAt: T0 + 20 },
+        { userId: "bob", username: null, activeSessions: 1, lastActiveAt: T0 + 10 },
+      ]);
+      const first = await sessions.users({ limit: 1 });
+      assert.equal(first.data[0]!.userId, "ann");
+      const second = await sessions.users({ limit: 1, cursor: first.nextCursor! });
+      assert.deepEqual(second.data.map((u) => u.userId), ["bob"]);
+      assert.equal(second.nextCursor, null);
+    }));
+
+    it("counts sessions by effective status and active ones by place and device", withStore(h, async (store) => {
+      const { sessions, clock } = serviceOn(store, { lifetimeMs: 60_000 });
+      await sessions.create({ userId: "a", tenantId: "acme" });
+      await sessions.create({ userId: "a", tenantId: "acme" });
+      await sessions.create({ userId: "b", tenantId: "acme", lifetimeMs: 1000 });
+      const revoked = await sessions.create({ userId: "c", tenantId: "acme" });
+      await sessions.revoke(revoked.session.id);
+      await sessions.create({ userId: "z", tenantId: "globex" });
+      clock.advance(1000);
+      const stats = await sessions.stats({ tenantId: "acme" });
+      assert.equal(stats.activeSessions, 2);
+      assert.equal(stats.distinctUsers, 1);
+      assert.deepEqual(stats.byStatus, { active: 2, expired: 1, revoked: 1 });
+      assert.deepEqual(stats.byCountry, { unknown: 2 });
+      assert.deepEqual(stats.byBrowser, { unknown: 2 });
+      assert.deepEqual(stats.byDeviceType, { unknown: 2 });
+      assert.deepEqual(stats.byOs, { unknown: 2 });
+      const all = await sessions.stats();
+      assert.equal(all.activeSessions, 3);
+      assert.equal(all.distinctUsers, 2);
+    }));
+  });
+}

@@ -1,0 +1,4 @@
+import { memoryStore } from "../../src/stores/memory.js";
+import { describeStore } from "../conformance/store.js";
+
+describeStore("memory", { open: async () => memoryStore() });
