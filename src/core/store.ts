@@ -75,7 +75,8 @@ export interface SweepResult {
 /** An API key as stored: only the digest of its secret. */
 export interface ApiKeyRecord {
   id: string;
-  tenantId: string;
+  /** null: a root key (every tenant). */
+  tenantId: string | null;
   name: string | null;
   secretHash: Buffer;
   createdAt: number;
@@ -164,7 +165,7 @@ export interface SessionStore {
   getPolicy(tenantId: string): Promise<TenantPolicy | null>;
   putPolicy(tenantId: string, policy: TenantPolicy): Promise<void>;
 
-  /** API keys: ids are unique; revoke MUST be idempotent and return the stored record or null. */
+  /** API keys: ids are unique; `listApiKeys(undefined)` lists all, root keys included, by id; revoke MUST be idempotent and return the stored record or null. */
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   getApiKey(id: string): Promise<ApiKeyRecord | null>;
   listApiKeys(tenantId: string | undefined): Promise<ApiKeyRecord[]>;
@@ -181,6 +182,13 @@ export interface SessionStore {
   getTemplate(tenantId: string, name: string): Promise<JwtTemplateRecord | null>;
   listTemplates(tenantId: string): Promise<JwtTemplateRecord[]>;
   deleteTemplate(tenantId: string, name: string): Promise<boolean>;
+
+  /**
+   * MUST bring the schema to the newest version, idempotently and safely when several
+   * processes do it at once, calling `onStep` for each migration it applies. Opening a
+   * store already migrates; `sessiond migrate` runs it explicitly.
+   */
+  migrate(onStep?: (step: { version: number; name: string }) => void): Promise<{ version: number; applied: number[] }>;
 
   /** MUST answer quickly whether the backend is reachable (for `/readyz`). */
   ping(): Promise<void>;

@@ -267,6 +267,10 @@ export class MemoryStore implements SessionStore {
     return this.templates.delete(`${tenantId}\0${name}`);
   }
 
+  async migrate(): Promise<{ version: number; applied: number[] }> {
+    return { version: 1, applied: [] }; // nothing persists, so there is nothing to migrate
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}

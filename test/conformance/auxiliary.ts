@@ -1,6 +1,7 @@
 /** What else persists through the contract: tenant policies, API keys, signing keys, JWT templates. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { isSessiondError } from "../../src/core/errors.js";
 import { hashSecret } from "../../src/core/token.js";
 import { T0 } from "./fixtures.js";
 import { type StoreHarness, withStore } from "./store.js";
@@ -19,10 +20,13 @@ export function auxiliaryTests(h: StoreHarness): void {
       const key = { id: "key_1", tenantId: "acme", name: "ci", secretHash: hashSecret("k1"), createdAt: T0, revokedAt: null };
       await store.insertApiKey(key);
       await store.insertApiKey({ ...key, id: "key_2", tenantId: "globex", name: null });
+      await store.insertApiKey({ ...key, id: "key_0", tenantId: null, name: "root" });
       assert.deepEqual(await store.getApiKey("key_1"), key);
+      assert.equal((await store.getApiKey("key_0"))!.tenantId, null);
       assert.equal(await store.getApiKey("key_9"), null);
       assert.deepEqual((await store.listApiKeys("acme")).map((k) => k.id), ["key_1"]);
-      assert.deepEqual((await store.listApiKeys(undefined)).map((k) => k.id), ["key_1", "key_2"]);
+      assert.deepEqual((await store.listApiKeys(undefined)).map((k) => k.id), ["key_0", "key_1", "key_2"]);
+      await assert.rejects(store.insertApiKey(key), (e) => isSessiondError(e, "conflict"));
       assert.equal((await store.revokeApiKey("key_1", T0 + 5))!.revokedAt, T0 + 5);
       assert.equal((await store.revokeApiKey("key_1", T0 + 9))!.revokedAt, T0 + 5);
       assert.equal(await store.revokeApiKey("key_9", T0), null);

@@ -1,0 +1,48 @@
+/** `sessiond serve`: the REST server. */
+import type { Command } from "commander";
+import { publicUrl } from "../../config.js";
+import { buildApp } from "../../http/app.js";
+import { createLogger, openRuntime } from "../runtime.js";
+import { action, configFrom, withConfigFlags } from "../options.js";
+
+export function registerServe(program: Command): void {
+  withConfigFlags(program.command("serve").description("run the REST API (zero config: SQLite under ./data, a root key printed on first start)")).action(
+    action(async (_options: unknown, command: Command) => {
+      const config = configFrom(command);
+      const logger = createLogger(config);
+      const runtime = await openRuntime(config);
+      const rootKey = await runtime.apiKeys.ensureRootKey();
+      // Printed once, straight to stderr and never through the logger, so it cannot end up in log storage.
+      if (rootKey !== null)
+        process.stderr.write(`\nsessiond: a root API key was generated. It is shown only this once; store it now:\n\n  ${rootKey}\n\n`);
+      const app = await buildApp({ sessions: runtime.sessions, apiKeys: runtime.apiKeys, config, logger });
+      const address = await app.listen({ host: config.host, port: config.port });
+      const port = Number(new URL(address).port);
+      logger.info({ address, publicUrl: publicUrl(config, port), store: config.store.replace(/\/\/[^@/]*@/, "//***@") }, "sessiond listening");
+
+      let sweeping = false;
+      const sweeper =
+        config.sweepIntervalSeconds > 0
+          ? setInterval(() => {
+              if (sweeping) return;
+              sweeping = true;
+              runtime.sessions
+                .sweep()
+                .then((done) => done.expired + done.abandoned + done.purged > 0 && logger.info({ ...done }, "sweep"))
+                .catch((error: unknown) => logger.warn({ err: error }, "sweep failed"))
+                .finally(() => (sweeping = false));
+            }, config.sweepIntervalSeconds * 1000).unref()
+          : null;
+
+      const stop = async (signal: string) => {
+        logger.info({ signal }, "sessiond stopping");
+        if (sweeper !== null) clearInterval(sweeper);
+        await app.close();
+        await runtime.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void stop("SIGINT"));
+      process.once("SIGTERM", () => void stop("SIGTERM"));
+    }),
+  );
+}

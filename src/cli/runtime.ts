@@ -1,0 +1,53 @@
+/** The composition root: config → store → services. Shared by `serve` and every CLI command. */
+import { pino, type Logger } from "pino";
+import { ApiKeys } from "../core/api-keys.js";
+import { systemClock } from "../core/clock.js";
+import { createSessions, type Sessions } from "../core/service.js";
+import type { SessionStore } from "../core/store.js";
+import { systemRandom } from "../core/token.js";
+import { type Config, settingsOf } from "../config.js";
+import { openStore } from "../stores/open.js";
+
+export interface Runtime {
+  config: Config;
+  store: SessionStore;
+  sessions: Sessions;
+  apiKeys: ApiKeys;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config): Promise<Runtime> {
+  const store = await openStore(config.store);
+  const sessions = createSessions({ store, policy: settingsOf(config) });
+  const apiKeys = new ApiKeys(store, systemClock, systemRandom, config.rootKey ?? null);
+  let closed = false;
+  return {
+    config,
+    store,
+    sessions,
+    apiKeys,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await store.close();
+    },
+  };
+}
+
+/** Paths a log line must never show in clear: credentials in headers and tokens or keys in bodies. */
+export const REDACTED_PATHS = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "headers.authorization",
+  "*.token",
+  "*.key",
+  "*.rootKey",
+  "*.keyEncryptionKey",
+  "token",
+  "key",
+];
+
+/** Structured JSON logs on stdout, with credentials redacted. */
+export function createLogger(config: Pick<Config, "logLevel">, destination?: NodeJS.WritableStream): Logger {
+  return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { service: "sessiond" } }, destination ?? process.stdout);
+}

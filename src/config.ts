@@ -1,0 +1,126 @@
+/**
+ * The one configuration object: a TypeBox schema, filled from command-line flags
+ * and SESSIOND_* variables (flags win), validated once at start and frozen.
+ * Nothing else reads process.env.
+ */
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { DEFAULT_SETTINGS, type Settings } from "./core/policy.js";
+
+const seconds = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description });
+const optionalSeconds = (description: string) => Type.Optional(Type.Integer({ minimum: 1, description }));
+const S = 1000;
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: "127.0.0.1", description: "address to listen on" }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 7420, description: "port to listen on (0: any free port)" }),
+    store: Type.String({ minLength: 1, default: "sqlite:./data/sessiond.db", description: "store URL: sqlite:<path>, memory:" }),
+    rootKey: Type.Optional(Type.String({ minLength: 32, maxLength: 200, description: "use this root API key instead of generating one" })),
+    publicUrl: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$", description: "public base URL (default http://HOST:PORT)" })),
+    trustProxy: Type.Optional(Type.Integer({ minimum: 1, maximum: 32, description: "number of trusted proxy hops for X-Forwarded-For" })),
+    retentionSeconds: seconds(DEFAULT_SETTINGS.retentionMs / S, "how long terminal sessions stay readable before purge"),
+    keyEncryptionKey: Type.Optional(Type.String({ minLength: 32, description: "key that encrypts JWT signing keys at rest" })),
+    lifetimeSeconds: seconds(DEFAULT_SETTINGS.lifetimeMs / S, "default session lifetime"),
+    maxLifetimeSeconds: seconds(DEFAULT_SETTINGS.maxLifetimeMs / S, "absolute cap on a session's life"),
+    inactivityTimeoutSeconds: optionalSeconds("default inactivity timeout (unset: off)"),
+    slidingExpiration: Type.Boolean({ default: false, description: "activity pushes expire_at out by default" }),
+    maxSessionsPerUser: Type.Optional(Type.Integer({ minimum: 1, description: "default per-user limit of active sessions (unset: none)" })),
+    bindUserAgent: Type.Boolean({ default: false, description: "bind sessions to their creating user agent by default" }),
+    pendingTimeoutSeconds: seconds(DEFAULT_SETTINGS.pendingTimeoutMs / S, "how long a pending session may wait for activation"),
+    activityResolutionSeconds: seconds(DEFAULT_SETTINGS.activityResolutionMs / S, "record activity at most this often while IP and UA stay"),
+    refreshGraceSeconds: Type.Integer({ minimum: 0, maximum: 300, default: DEFAULT_SETTINGS.refreshGraceMs / S, description: "how long a superseded token still verifies" }),
+    activityHistoryLimit: Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_SETTINGS.activityHistoryLimit, description: "activities kept per session" }),
+    sweepIntervalSeconds: Type.Integer({ minimum: 0, default: 60, description: "how often the server sweeps (0: never; use `sessiond sweep`)" }),
+    logLevel: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)), { default: "info", description: "log level" }),
+    metricsRequireKey: Type.Boolean({ default: false, description: "require the root key for /metrics" }),
+    storeTimeoutMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000, description: "answer 503 store_unavailable when the store takes longer" }),
+    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000, description: "abort requests that take longer" }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+export type ConfigKey = keyof Static<typeof ConfigSchema>;
+
+/** A configuration problem, naming every bad setting. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** `storeTimeoutMs` → `SESSIOND_STORE_TIMEOUT_MS`. */
+export function envName(key: string): string {
+  return `SESSIOND_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** `storeTimeoutMs` → `--store-timeout-ms`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function convert(schema: TSchema, raw: string): unknown {
+  if (schema.type === "integer") return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (schema.type === "boolean") return { true: true, "1": true, false: false, "0": false }[raw.trim().toLowerCase()] ?? raw;
+  return raw;
+}
+
+/**
+ * Builds the configuration from flags (already parsed, keyed by config key, string values)
+ * and environment variables. Throws {@link ConfigError} listing every problem by flag or variable name.
+ */
+export function loadConfig(sources: { env?: Record<string, string | undefined>; flags?: Record<string, string | undefined> } = {}): Config {
+  const env = sources.env ?? {};
+  const flags = sources.flags ?? {};
+  const problems: string[] = [];
+  const origin = new Map<string, string>();
+  const raw: Record<string, unknown> = {};
+  const properties = ConfigSchema.properties as Record<string, TSchema>;
+  for (const [key, schema] of Object.entries(properties)) {
+    const fromFlag = flags[key];
+    const fromEnv = env[envName(key)];
+    const value = fromFlag ?? (fromEnv === "" ? undefined : fromEnv);
+    if (value === undefined) continue;
+    origin.set(key, fromFlag !== undefined ? flagName(key) : envName(key));
+    raw[key] = convert(schema, value);
+  }
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("SESSIOND_") && !Object.keys(properties).some((k) => envName(k) === name)) problems.push(`${name}: unknown setting`);
+  }
+  const filled = Value.Default(ConfigSchema, raw) as Record<string, unknown>;
+  for (const error of Value.Errors(ConfigSchema, filled)) {
+    const key = error.path.split("/")[1] ?? "";
+    const shown = typeof error.value === "string" && /key/i.test(key) ? "(hidden)" : JSON.stringify(error.value);
+    problems.push(`${origin.get(key) ?? envName(key)}: ${error.message} (got ${shown})`);
+  }
+  const config = filled as Static<typeof ConfigSchema>;
+  if (problems.length === 0 && config.lifetimeSeconds > config.maxLifetimeSeconds)
+    problems.push(`${envName("lifetimeSeconds")}: must not exceed ${envName("maxLifetimeSeconds")} (${config.maxLifetimeSeconds})`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/** The public base URL: configured, or derived from host and port. */
+export function publicUrl(config: Config, port = config.port): string {
+  return (config.publicUrl ?? `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`).replace(/\/+$/, "");
+}
+
+/** The core's settings slice of the configuration. */
+export function settingsOf(config: Config): Settings {
+  return {
+    lifetimeMs: config.lifetimeSeconds * S,
+    maxLifetimeMs: config.maxLifetimeSeconds * S,
+    inactivityTimeoutMs: config.inactivityTimeoutSeconds === undefined ? null : config.inactivityTimeoutSeconds * S,
+    slidingExpiration: config.slidingExpiration,
+    maxSessionsPerUser: config.maxSessionsPerUser ?? null,
+    bindUserAgent: config.bindUserAgent,
+    pendingTimeoutMs: config.pendingTimeoutSeconds * S,
+    activityResolutionMs: config.activityResolutionSeconds * S,
+    refreshGraceMs: config.refreshGraceSeconds * S,
+    retentionMs: config.retentionSeconds * S,
+    activityHistoryLimit: config.activityHistoryLimit,
+    sweepBatchSize: DEFAULT_SETTINGS.sweepBatchSize,
+  };
+}

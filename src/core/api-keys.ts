@@ -1,0 +1,109 @@
+/**
+ * API keys for the REST API: root (all tenants) or one tenant's. Only a digest
+ * is stored; lookups are cached for under a second, so a check costs next to
+ * nothing on the hot path and a revoked key stops working everywhere within 1 s.
+ */
+import type { Clock } from "./clock.js";
+import { SessiondError } from "./errors.js";
+import * as input from "./input.js";
+import type { ApiKeyRecord, SessionStore } from "./store.js";
+import { type RandomSource, digestsEqual, hashSecret, newId } from "./token.js";
+
+/** `sdk_<id>.<secret>`: the prefix marks a sessiond API key for secret scanners. */
+export const API_KEY_PATTERN = /^(sdk_[0-9a-hjkmnp-tv-z]{26})\.([A-Za-z0-9_-]{43})$/;
+const CACHE_MS = 500; // half the SPEC's 1 s revocation bound, leaving room for clock skew and slow reads
+
+/** An API key as the API shows it (never the key itself, except once on create). */
+export interface ApiKey {
+  object: "api_key";
+  id: string;
+  /** null: the root key, valid for every tenant. */
+  tenantId: string | null;
+  name: string | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** Who a request authenticated as. */
+export interface Principal {
+  keyId: string;
+  /** null for root. */
+  tenantId: string | null;
+}
+
+export function toApiKey(r: ApiKeyRecord): ApiKey {
+  return { object: "api_key", id: r.id, tenantId: r.tenantId, name: r.name, createdAt: r.createdAt, revokedAt: r.revokedAt };
+}
+
+export class ApiKeys {
+  private readonly cache = new Map<string, { record: ApiKeyRecord | null; at: number }>();
+  private readonly configuredRootHash: Buffer | null;
+
+  /** @param configuredRootKey a root key from configuration (≥ 32 characters), used instead of stored root keys. */
+  constructor(
+    private readonly store: SessionStore,
+    private readonly clock: Clock,
+    private readonly random: RandomSource,
+    configuredRootKey: string | null = null,
+  ) {
+    this.configuredRootHash = configuredRootKey === null ? null : hashSecret(configuredRootKey);
+  }
+
+  /** Creates a key for a tenant (or root with `tenantId: null`); the key is returned this once. */
+  async create(tenantId: string | null, name?: string | null): Promise<ApiKey & { key: string }> {
+    const tenant = tenantId === null ? null : input.tenantId(tenantId);
+    const label = input.optionalText("name", name, 128);
+    const now = this.clock.now();
+    const id = newId("sdk", now, this.random);
+    const secret = this.random.bytes(32).toString("base64url");
+    const record: ApiKeyRecord = { id, tenantId: tenant, name: label, secretHash: hashSecret(secret), createdAt: now, revokedAt: null };
+    await this.store.insertApiKey(record);
+    return { ...toApiKey(record), key: `${id}.${secret}` };
+  }
+
+  /** Keys of one tenant, or all keys (root included) when `tenantId` is undefined. */
+  async list(tenantId?: string): Promise<ApiKey[]> {
+    return (await this.store.listApiKeys(tenantId === undefined ? undefined : input.tenantId(tenantId))).map(toApiKey);
+  }
+
+  /** Revokes a key; repeating it is harmless. @throws SessiondError `resource_not_found` */
+  async revoke(id: string): Promise<ApiKey> {
+    if (typeof id !== "string" || !/^sdk_[0-9a-hjkmnp-tv-z]{26}$/.test(id)) throw new SessiondError("request_invalid", "id is not an API key id", { details: { field: "id" } });
+    const record = await this.store.revokeApiKey(id, this.clock.now());
+    if (record === null) throw new SessiondError("resource_not_found", "no such API key");
+    this.cache.delete(id);
+    return toApiKey(record);
+  }
+
+  /** The principal of a presented key, or null for anything missing, malformed, unknown or revoked. */
+  async authenticate(presented: string | undefined): Promise<Principal | null> {
+    if (presented === undefined || presented.length > 200) return null;
+    if (this.configuredRootHash !== null && digestsEqual(hashSecret(presented), this.configuredRootHash)) return { keyId: "root", tenantId: null };
+    const match = API_KEY_PATTERN.exec(presented);
+    if (match === null) return null;
+    const record = await this.lookup(match[1]!);
+    if (record === null || record.revokedAt !== null || !digestsEqual(record.secretHash, hashSecret(match[2]!))) return null;
+    return { keyId: record.id, tenantId: record.tenantId };
+  }
+
+  /**
+   * Makes sure a root key exists: with none configured and none stored, creates one and
+   * returns it (the only time it is ever seen); otherwise returns null.
+   */
+  async ensureRootKey(): Promise<string | null> {
+    if (this.configuredRootHash !== null) return null;
+    const keys = await this.store.listApiKeys(undefined);
+    if (keys.some((k) => k.tenantId === null && k.revokedAt === null)) return null;
+    return (await this.create(null, "root")).key;
+  }
+
+  private async lookup(id: string): Promise<ApiKeyRecord | null> {
+    const now = this.clock.now();
+    const cached = this.cache.get(id);
+    if (cached !== undefined && now - cached.at < CACHE_MS) return cached.record;
+    const record = await this.store.getApiKey(id);
+    if (this.cache.size > 10_000) this.cache.clear(); // unknown ids must not grow memory without bound
+    this.cache.set(id, { record, at: now });
+    return record;
+  }
+}

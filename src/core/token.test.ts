@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { readFileSync } from "node:fs";
+import {
+  SESSION_ID_PATTERN, TOKEN_PATTERN, digestsEqual, formatToken, hashSecret, newSecret, newSessionId,
+  parseToken, routingTag, routingTagOfSessionId, systemRandom, timeOfId,
+} from "./token.js";
+
+describe("tokens", () => {
+  it("carries 256 bits of secret and stores only its SHA-256", () => {
+    const { secret, hash } = newSecret(systemRandom);
+    assert.equal(Buffer.from(secret, "base64url").length, 32);
+    assert.deepEqual(hash, hashSecret(secret));
+    assert.equal(hash.length, 32);
+  });
+
+  it("formats and parses <session id>.<secret>", () => {
+    const id = newSessionId("acme", "user_1", Date.UTC(2026, 0, 1), systemRandom);
+    const { secret, hash } = newSecret(systemRandom);
+    const token = formatToken(id, secret);
+    assert.match(token, TOKEN_PATTERN);
+    assert.deepEqual(parseToken(token), { sessionId: id, hash });
+  });
+
+  it("rejects anything that is not exactly a token", () => {
+    const id = newSessionId("acme", "u", 0, systemRandom);
+    const { secret } = newSecret(systemRandom);
+    for (const bad of [undefined, null, 42, "", `${id}.${secret}=`, `${id}:${secret}`, `${id}.${secret.slice(1)}`, `x${id}.${secret}`, `${id}.${secret}`.padEnd(5000, "a")]) {
+      assert.equal(parseToken(bad), null, String(bad).slice(0, 40));
+    }
+  });
+
+  it("compares digests through timingSafeEqual over fixed-length digests only", () => {
+    const a = hashSecret("a");
+    assert.equal(digestsEqual(a, hashSecret("a")), true);
+    assert.equal(digestsEqual(a, hashSecret("b")), false);
+    assert.equal(digestsEqual(a, a.subarray(0, 16)), false);
+    const source = readFileSync(new URL("./token.ts", import.meta.url), "utf8");
+    assert.match(source, /timingSafeEqual\(a, b\)/);
+  });
+});
+
+describe("ids", () => {
+  it("sort by creation time and carry the user's routing tag", () => {
+    const earlier = newSessionId("acme", "u", 1_000, systemRandom);
+    const later = newSessionId("acme", "u", 2_000, systemRandom);
+    assert.ok(earlier < later);
+    assert.match(earlier, SESSION_ID_PATTERN);
+    assert.equal(timeOfId(later), 2_000);
+    assert.equal(routingTagOfSessionId(earlier), routingTag("acme", "u"));
+    assert.notEqual(routingTag("acme", "u"), routingTag("globex", "u"));
+  });
+
+  it("stay unique across many calls in one millisecond", () => {
+    const ids = new Set(Array.from({ length: 10_000 }, () => newSessionId("t", "u", 5, systemRandom)));
+    assert.equal(ids.size, 10_000);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * `buildApp(deps)`: the REST API as a Fastify instance that is not listening.
+ * `serve` listens; tests use `app.inject()`.
+ */
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Ajv } from "ajv";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import secureJson from "secure-json-parse";
+import type { ApiKeys } from "../core/api-keys.js";
+import { SessiondError } from "../core/errors.js";
+import type { Sessions } from "../core/service.js";
+import type { Config } from "../config.js";
+import { handleError, handleNotFound, newTraceId } from "./errors.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { adminRoutes } from "./routes/admin.js";
+import { opsRoutes } from "./routes/ops.js";
+import { sessionRoutes } from "./routes/sessions.js";
+import { useRoutes } from "./routes/use.js";
+import { userRoutes } from "./routes/users.js";
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/** What the app is handed: services, never a concrete store. */
+export interface AppDeps {
+  sessions: Sessions;
+  apiKeys: ApiKeys;
+  config: Config;
+  /** A pino logger (or options); omitted: silent. */
+  logger?: FastifyBaseLogger;
+  metrics?: Metrics;
+}
+
+/** Options every route plugin receives. */
+export interface RouteDeps extends AppDeps {
+  metrics: Metrics;
+}
+
+export type App = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// Bodies must not be coerced ("5" is not 5); query strings and params can only be strings, so they are.
+const bodyAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+const queryAjv = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => newTraceId(),
+    requestTimeout: deps.config.requestTimeoutMs,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  const metrics = deps.metrics ?? createMetrics();
+  const routeDeps: RouteDeps = { ...deps, metrics };
+
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema));
+  app.decorateRequest("principal", null);
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+    const text = (body as string).trim();
+    if (text === "") return done(null, undefined); // Clerk's SDK posts empty JSON bodies
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }));
+    } catch {
+      done(new SessiondError("request_invalid", "the body is not valid JSON (or uses __proto__/constructor keys)"), undefined);
+    }
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    const type = reply.getHeader("content-type");
+    if (typeof type === "string" && type.startsWith("application/json")) reply.header("content-type", "application/json");
+    return payload;
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.requests.observe({ method: request.method, route: request.routeOptions.url ?? "unknown", status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "sessiond", version: "0.1.0", description: "User-session management: create, verify, refresh, list and end sessions." },
+      components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "root or tenant API key" } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" }, staticCSP: true });
+
+  await app.register(opsRoutes, routeDeps);
+  await app.register(useRoutes, routeDeps);
+  await app.register(sessionRoutes, routeDeps);
+  await app.register(userRoutes, routeDeps);
+  await app.register(adminRoutes, routeDeps);
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

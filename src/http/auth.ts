@@ -1,0 +1,53 @@
+/** API-key authentication and the tenant rules of SPEC §5. */
+import type { FastifyRequest } from "fastify";
+import type { ApiKeys, Principal } from "../core/api-keys.js";
+import type { Scope } from "../core/context.js";
+import { SessiondError } from "../core/errors.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** Reads `Authorization: Bearer <key>` and sets `request.principal`, or fails with `api_key_invalid`. */
+export function authenticator(apiKeys: ApiKeys) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const header = request.headers.authorization;
+    const match = typeof header === "string" ? /^Bearer ([\x21-\x7e]+)$/i.exec(header) : null;
+    const principal = match === null ? null : await apiKeys.authenticate(match[1]);
+    if (principal === null) throw new SessiondError("api_key_invalid", "missing, malformed, unknown or revoked API key");
+    request.principal = principal;
+  };
+}
+
+function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === null) throw new SessiondError("api_key_invalid", "missing API key");
+  return request.principal;
+}
+
+/** Root-only routes refuse tenant keys. */
+export function requireRoot(request: FastifyRequest): void {
+  if (principalOf(request).tenantId !== null) throw new SessiondError("root_key_required", "this route needs the root key");
+}
+
+/** A tenant key may only name its own tenant. */
+function checkTenant(principal: Principal, requested: string | undefined): void {
+  if (principal.tenantId !== null && requested !== undefined && requested !== principal.tenantId)
+    throw new SessiondError("tenant_forbidden", "this key belongs to another tenant");
+}
+
+/** The tenant a tenant-scoped call acts on: the key's own, or for root the named one (default `default`). */
+export function tenantOf(request: FastifyRequest, requested: string | undefined): string {
+  const principal = principalOf(request);
+  checkTenant(principal, requested);
+  return principal.tenantId ?? requested ?? "default";
+}
+
+/** The scope of a by-id or cross-tenant call: a tenant key sees its tenant; root sees all unless it names one. */
+export function scopeOf(request: FastifyRequest, requested: string | undefined): Scope {
+  const principal = principalOf(request);
+  checkTenant(principal, requested);
+  const tenantId = principal.tenantId ?? requested;
+  return tenantId === undefined ? {} : { tenantId };
+}

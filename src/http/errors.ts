@@ -1,0 +1,92 @@
+/**
+ * The one place that turns errors into HTTP: code → status, and the SPEC §4 body.
+ * Routes never choose an error status; they throw, and this handler answers.
+ */
+import { randomUUID } from "node:crypto";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { type ErrorCode, SessiondError } from "../core/errors.js";
+
+export const HTTP_STATUS = {
+  token_invalid: 401,
+  session_expired: 401,
+  session_abandoned: 401,
+  session_revoked: 401,
+  session_ended: 401,
+  session_removed: 401,
+  session_replaced: 401,
+  session_pending: 401,
+  user_agent_mismatch: 401,
+  audience_mismatch: 401,
+  token_reused: 401,
+  api_key_invalid: 401,
+  root_key_required: 403,
+  tenant_forbidden: 403,
+  resource_not_found: 404,
+  session_terminal: 409,
+  refresh_conflict: 409,
+  refresh_not_allowed: 409,
+  conflict: 409,
+  body_too_large: 413,
+  request_invalid: 400,
+  policy_out_of_bounds: 422,
+  metadata_too_large: 422,
+  actor_invalid: 422,
+  rate_limited: 429,
+  store_unavailable: 503,
+  internal: 500,
+} as const satisfies Record<ErrorCode, number>;
+
+/** The SPEC §4 error body; both trace fields carry the request's id. */
+export function errorBody(code: ErrorCode, message: string, traceId: string, meta: Record<string, unknown> = {}) {
+  return {
+    errors: [{ code, message, long_message: message, meta }],
+    trace_id: traceId,
+    clerk_trace_id: traceId,
+  };
+}
+
+/** Fastify's own errors (parsing, validation, limits) mapped onto our codes. */
+function fromFastify(error: FastifyError): SessiondError | null {
+  if (error.validation !== undefined) {
+    const first = error.validation[0];
+    const params = (first?.params ?? {}) as Record<string, unknown>;
+    const extra = params["additionalProperty"] ?? params["missingProperty"];
+    const field = [error.validationContext, first?.instancePath.slice(1).replaceAll("/", "."), extra].filter((p) => typeof p === "string" && p !== "").join(".");
+    const message = params["additionalProperty"] !== undefined ? "is not a known field" : (first?.message ?? "is invalid");
+    return new SessiondError("request_invalid", `${field || "request"} ${message}`, { details: { field } });
+  }
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new SessiondError("body_too_large", "the request body is larger than 1 MiB");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new SessiondError("request_invalid", error.message);
+    default:
+      if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500)
+        return new SessiondError(error.statusCode === 404 ? "resource_not_found" : "request_invalid", error.message);
+      return null;
+  }
+}
+
+export function newTraceId(): string {
+  return randomUUID().replace(/-/g, "");
+}
+
+/** The single error handler: known codes answer with their status; anything else is a logged 500 that leaks nothing. */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const known = error instanceof SessiondError ? error : fromFastify(error as FastifyError);
+  if (known === null) {
+    request.log.error({ err: error }, "unhandled error");
+    void reply.status(500).send(errorBody("internal", "internal error", request.id));
+    return;
+  }
+  if (known.code === "store_unavailable") request.log.warn({ code: known.code, cause: String((known.cause as Error | undefined)?.message ?? "") }, "store unavailable");
+  void reply.status(HTTP_STATUS[known.code]).send(errorBody(known.code, known.message, request.id, known.details ?? {}));
+}
+
+/** Unknown routes: 404 in the same shape. */
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(404).send(errorBody("resource_not_found", `no route ${request.method} ${request.url.split("?")[0]}`, request.id));
+}

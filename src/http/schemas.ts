@@ -1,0 +1,196 @@
+/**
+ * Wire schemas (SPEC §2, §5): they validate requests, shape responses and
+ * generate /openapi.json. Wire types derive from them; nothing is written twice.
+ */
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { ERROR_CODES } from "../core/errors.js";
+import { SESSION_STATUSES, SESSION_TYPES } from "../core/model.js";
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Ms = (description: string) => Type.Integer({ minimum: 0, description: `${description} (ms since the epoch)` });
+const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });
+const strict = { additionalProperties: false } as const;
+const TEN_YEARS_S = 315_360_000;
+
+export const TenantIdSchema = Type.String({ pattern: "^[a-z0-9][a-z0-9_-]{0,62}$", description: "tenant id" });
+export const SessionIdSchema = Type.String({ pattern: "^sess_[0-9a-hjkmnp-tv-z]{30}$", description: "session id" });
+const StringList = (maxItems: number, max: number) => Type.Array(Text(max), { maxItems });
+const Metadata = Type.Object({}, { additionalProperties: true, description: "app data, at most 16 KiB serialized" });
+const StatusSchema = Type.Union(SESSION_STATUSES.map((s) => Type.Literal(s)));
+
+export const ClientHintsSchema = Type.Object(
+  { sec_ch_ua: Type.Optional(Type.String({ maxLength: 1024 })), sec_ch_ua_mobile: Type.Optional(Type.String({ maxLength: 16 })), sec_ch_ua_platform: Type.Optional(Type.String({ maxLength: 128 })) },
+  { ...strict, description: "User-Agent Client Hints forwarded by the app" },
+);
+
+const activityFields = {
+  object: Type.Literal("session_activity"),
+  id: Type.String(),
+  is_mobile: Type.Boolean(),
+  ip_address: Nullable(Type.String()),
+  city: Nullable(Type.String()),
+  country: Nullable(Type.String({ description: "ISO 3166-1 alpha-2" })),
+  browser_name: Nullable(Type.String()),
+  browser_version: Nullable(Type.String()),
+  device_type: Nullable(Type.String()),
+  os_name: Nullable(Type.String()),
+};
+export const SessionActivitySchema = Type.Object(activityFields);
+export const ActivityEntrySchema = Type.Object(
+  { ...activityFields, at: Ms("when"), changed: Type.Array(Type.Union([Type.Literal("ip"), Type.Literal("country"), Type.Literal("device"), Type.Literal("browser")])) },
+);
+
+const sessionFields = {
+  object: Type.Literal("session"),
+  id: Type.String(),
+  tenant_id: Type.String(),
+  workspace_id: Nullable(Type.String()),
+  user_id: Type.String(),
+  username: Nullable(Type.String()),
+  client_id: Type.String(),
+  status: StatusSchema,
+  end_reason: Nullable(Type.String()),
+  session_type: Nullable(Type.Union(SESSION_TYPES.map((t) => Type.Literal(t)))),
+  aud: Nullable(Type.String()),
+  scopes: Type.Array(Type.String()),
+  amr: Type.Array(Type.String()),
+  actor: Nullable(Type.Object({}, { additionalProperties: true })),
+  last_active_organization_id: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  user_agent: Nullable(Type.String()),
+  location: Nullable(Type.String()),
+  bound_user_agent: Nullable(Type.String()),
+  sliding_expiration: Type.Boolean(),
+  max_age_minutes: Nullable(Type.Integer()),
+  latest_activity: Nullable(SessionActivitySchema),
+  metadata: Metadata,
+  created_at: Ms("created"),
+  updated_at: Ms("last change of state or data"),
+  last_active_at: Ms("last recorded use"),
+  last_refreshed_at: Nullable(Ms("last token refresh")),
+  expire_at: Ms("validity deadline"),
+  abandon_at: Nullable(Ms("inactivity deadline")),
+  revoked_at: Nullable(Ms("revoked")),
+  ended_at: Nullable(Ms("ended (any terminal status)")),
+  is_deleted: Type.Boolean(),
+};
+export const SessionSchema = Type.Object(sessionFields);
+export const SessionWithTokenSchema = Type.Object(
+  { ...sessionFields, token: Type.String({ description: "the session token, shown this once" }) },
+);
+export type WireSession = Static<typeof SessionSchema>;
+export type WireActivity = Static<typeof SessionActivitySchema>;
+export type WireActivityEntry = Static<typeof ActivityEntrySchema>;
+
+export const ErrorSchema = Type.Object(
+  {
+    errors: Type.Array(Type.Object({ code: Type.Union(ERROR_CODES.map((c) => Type.Literal(c))), message: Type.String(), long_message: Type.String(), meta: Type.Object({}, { additionalProperties: true }) })),
+    trace_id: Type.String(),
+    clerk_trace_id: Type.String(),
+  },
+);
+
+export const SessionListSchema = Type.Object({ data: Type.Array(SessionSchema), total_count: Type.Integer(), next_cursor: Nullable(Type.String()) });
+export const ActivityListSchema = Type.Object({ data: Type.Array(ActivityEntrySchema), next_cursor: Nullable(Type.String()) });
+export const UserSessionsSchema = Type.Object({ object: Type.Literal("user_sessions"), user_id: Type.String(), username: Nullable(Type.String()), active_sessions: Type.Integer(), last_active_at: Ms("last use") });
+export const UserListSchema = Type.Object({ data: Type.Array(UserSessionsSchema), next_cursor: Nullable(Type.String()) });
+const Counts = Type.Record(Type.String(), Type.Integer());
+export const StatsSchema = Type.Object({ object: Type.Literal("stats"), active_sessions: Type.Integer(), distinct_users: Type.Integer(), by_status: Counts, by_country: Counts, by_browser: Counts, by_device_type: Counts, by_os: Counts });
+export const ApiKeySchema = Type.Object({ object: Type.Literal("api_key"), id: Type.String(), tenant_id: Nullable(Type.String()), name: Nullable(Type.String()), created_at: Ms("created"), revoked_at: Nullable(Ms("revoked")) });
+export const ApiKeyWithSecretSchema = Type.Object({ ...ApiKeySchema.properties, key: Type.String({ description: "the API key, shown this once" }) });
+export const ApiKeyListSchema = Type.Object({ data: Type.Array(ApiKeySchema) });
+const policyFields = {
+  lifetime_seconds: Type.Integer({ minimum: 1, maximum: TEN_YEARS_S }),
+  max_lifetime_seconds: Type.Integer({ minimum: 1, maximum: TEN_YEARS_S }),
+  inactivity_timeout_seconds: Nullable(Type.Integer({ minimum: 1, maximum: TEN_YEARS_S })),
+  sliding_expiration: Type.Boolean(),
+  max_sessions_per_user: Nullable(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  bind_user_agent: Type.Boolean(),
+  pending_timeout_seconds: Type.Integer({ minimum: 1, maximum: TEN_YEARS_S }),
+};
+export const PolicySchema = Type.Object({ object: Type.Literal("tenant_policy"), tenant_id: Type.String(), ...policyFields, overrides: Type.Object({}, { additionalProperties: true }) });
+export const PolicyBody = Type.Partial(Type.Object(policyFields), strict);
+export const RevokedCountSchema = Type.Object({ revoked_count: Type.Integer() });
+export const RemovedCountSchema = Type.Object({ removed_count: Type.Integer() });
+
+// Requests
+export const TenantQuery = Type.Object({ tenant_id: Type.Optional(TenantIdSchema) }, strict);
+export const IdParams = Type.Object({ id: SessionIdSchema }, strict);
+export const CreateSessionBody = Type.Object(
+  {
+    user_id: Text(256),
+    tenant_id: Type.Optional(TenantIdSchema),
+    username: Type.Optional(Nullable(Text(256))),
+    client_id: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_.:-]{1,128}$" })),
+    workspace_id: Type.Optional(Nullable(Text(128))),
+    session_type: Type.Optional(Nullable(Type.Union(SESSION_TYPES.map((t) => Type.Literal(t))))),
+    aud: Type.Optional(Nullable(Text(256))),
+    scopes: Type.Optional(StringList(100, 128)),
+    amr: Type.Optional(StringList(20, 64)),
+    actor: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
+    active_organization_id: Type.Optional(Nullable(Text(128))),
+    ip: Type.Optional(Nullable(Type.String({ maxLength: 45 }))),
+    user_agent: Type.Optional(Nullable(Type.String({ maxLength: 16_384 }))),
+    client_hints: Type.Optional(Nullable(ClientHintsSchema)),
+    metadata: Type.Optional(Metadata),
+    max_age_minutes: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: TEN_YEARS_S / 60 }))),
+    lifetime_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: TEN_YEARS_S })),
+    inactivity_timeout_seconds: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: TEN_YEARS_S }))),
+    sliding_expiration: Type.Optional(Type.Boolean()),
+    bind_user_agent: Type.Optional(Type.Boolean()),
+    pending: Type.Optional(Type.Boolean()),
+    replaces_session_id: Type.Optional(SessionIdSchema),
+  },
+  strict,
+);
+const useFields = {
+  token: Type.String({ maxLength: 4096, description: "the session token" }),
+  ip: Type.Optional(Nullable(Type.String({ maxLength: 45 }))),
+  user_agent: Type.Optional(Nullable(Type.String({ maxLength: 16_384 }))),
+  client_hints: Type.Optional(Nullable(ClientHintsSchema)),
+  accept_pending: Type.Optional(Type.Boolean()),
+  tenant_id: Type.Optional(TenantIdSchema),
+};
+export const VerifyBody = Type.Object({ ...useFields, aud: Type.Optional(Text(256)) }, strict);
+export const RefreshBody = Type.Object(useFields, strict);
+export const ListQuery = Type.Object(
+  {
+    user_id: Type.Optional(Text(256)),
+    client_id: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_.:-]{1,128}$" })),
+    tenant_id: Type.Optional(TenantIdSchema),
+    workspace_id: Type.Optional(Text(128)),
+    status: Type.Optional(StatusSchema),
+    created_at_from: Type.Optional(Type.Integer({ minimum: 0 })),
+    created_at_to: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 10 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    paginated: Type.Optional(Type.Boolean({ description: "accepted for Clerk SDK compatibility; ignored" })),
+  },
+  strict,
+);
+export const PageQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 10 })), cursor: Type.Optional(Type.String({ maxLength: 512 })), tenant_id: Type.Optional(TenantIdSchema) },
+  strict,
+);
+export const PatchBody = Type.Object(
+  {
+    metadata: Type.Optional(Metadata),
+    active_organization_id: Type.Optional(Nullable(Text(128))),
+    scopes: Type.Optional(StringList(100, 128)),
+    username: Type.Optional(Nullable(Text(256))),
+    workspace_id: Type.Optional(Nullable(Text(128))),
+    tenant_id: Type.Optional(TenantIdSchema),
+  },
+  strict,
+);
+export const ActivateBody = Type.Object({ amr: Type.Optional(StringList(20, 64)), tenant_id: Type.Optional(TenantIdSchema) }, strict);
+export const RevokeBody = Type.Object({ reason: Type.Optional(Text(128)), tenant_id: Type.Optional(TenantIdSchema) }, strict);
+export const UserParams = Type.Object({ user_id: Text(256) }, strict);
+export const UserRevokeBody = Type.Object({ except_session_id: Type.Optional(SessionIdSchema), reason: Type.Optional(Text(128)), tenant_id: Type.Optional(TenantIdSchema) }, strict);
+export const KeyCreateBody = Type.Object({ tenant_id: TenantIdSchema, name: Type.Optional(Text(128)) }, strict);
+export const KeyParams = Type.Object({ id: Type.String({ pattern: "^sdk_[0-9a-hjkmnp-tv-z]{26}$" }) }, strict);
+export const TenantParams = Type.Object({ tenant_id: TenantIdSchema }, strict);
+
+/** Responses every authenticated route may give besides its success. */
+export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 422: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };

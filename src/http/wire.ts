@@ -1,0 +1,137 @@
+/** camelCase library objects ↔ snake_case wire objects (SPEC §2). */
+import type { ApiKey } from "../core/api-keys.js";
+import type { ActivityEntry, ClientHints, Session, SessionActivity } from "../core/model.js";
+import type { PolicyView } from "../core/service.js";
+import type { SessionStats, UserSessions } from "../core/store.js";
+import type { WireActivity, WireActivityEntry, WireSession } from "./schemas.js";
+
+export function wireActivity(a: SessionActivity): WireActivity {
+  return {
+    object: "session_activity",
+    id: a.id,
+    is_mobile: a.isMobile,
+    ip_address: a.ipAddress,
+    city: a.city,
+    country: a.country,
+    browser_name: a.browserName,
+    browser_version: a.browserVersion,
+    device_type: a.deviceType,
+    os_name: a.osName,
+  };
+}
+
+export function wireActivityEntry(a: ActivityEntry): WireActivityEntry {
+  return { ...wireActivity(a), at: a.at, changed: a.changed };
+}
+
+export function wireSession(s: Session): WireSession {
+  return {
+    object: "session",
+    id: s.id,
+    tenant_id: s.tenantId,
+    workspace_id: s.workspaceId,
+    user_id: s.userId,
+    username: s.username,
+    client_id: s.clientId,
+    status: s.status,
+    end_reason: s.endReason,
+    session_type: s.sessionType,
+    aud: s.aud,
+    scopes: s.scopes,
+    amr: s.amr,
+    actor: s.actor,
+    last_active_organization_id: s.lastActiveOrganizationId,
+    ip: s.ip,
+    user_agent: s.userAgent,
+    location: s.location,
+    bound_user_agent: s.boundUserAgent,
+    sliding_expiration: s.slidingExpiration,
+    max_age_minutes: s.maxAgeMinutes,
+    latest_activity: s.latestActivity === null ? null : wireActivity(s.latestActivity),
+    metadata: s.metadata,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    last_active_at: s.lastActiveAt,
+    last_refreshed_at: s.lastRefreshedAt,
+    expire_at: s.expireAt,
+    abandon_at: s.abandonAt,
+    revoked_at: s.revokedAt,
+    ended_at: s.endedAt,
+    is_deleted: s.isDeleted,
+  };
+}
+
+export function wireUser(u: UserSessions) {
+  return { object: "user_sessions" as const, user_id: u.userId, username: u.username, active_sessions: u.activeSessions, last_active_at: u.lastActiveAt };
+}
+
+export function wireStats(s: SessionStats) {
+  return {
+    object: "stats" as const,
+    active_sessions: s.activeSessions,
+    distinct_users: s.distinctUsers,
+    by_status: s.byStatus,
+    by_country: s.byCountry,
+    by_browser: s.byBrowser,
+    by_device_type: s.byDeviceType,
+    by_os: s.byOs,
+  };
+}
+
+export function wireApiKey(k: ApiKey) {
+  return { object: "api_key" as const, id: k.id, tenant_id: k.tenantId, name: k.name, created_at: k.createdAt, revoked_at: k.revokedAt };
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+const ms = (s: number | null | undefined) => (s === undefined ? undefined : s === null ? null : s * 1000);
+
+export function wirePolicy(p: PolicyView) {
+  const o = p.overrides;
+  const overrides = Object.fromEntries(
+    Object.entries({
+      lifetime_seconds: o.lifetimeMs === undefined ? undefined : seconds(o.lifetimeMs),
+      max_lifetime_seconds: o.maxLifetimeMs === undefined ? undefined : seconds(o.maxLifetimeMs),
+      inactivity_timeout_seconds: o.inactivityTimeoutMs === undefined ? undefined : seconds(o.inactivityTimeoutMs),
+      sliding_expiration: o.slidingExpiration,
+      max_sessions_per_user: o.maxSessionsPerUser,
+      bind_user_agent: o.bindUserAgent,
+      pending_timeout_seconds: o.pendingTimeoutMs === undefined ? undefined : seconds(o.pendingTimeoutMs),
+    }).filter(([, v]) => v !== undefined),
+  );
+  const e = p.effective;
+  return {
+    object: "tenant_policy" as const,
+    tenant_id: p.tenantId,
+    lifetime_seconds: seconds(e.lifetimeMs)!,
+    max_lifetime_seconds: seconds(e.maxLifetimeMs)!,
+    inactivity_timeout_seconds: seconds(e.inactivityTimeoutMs),
+    sliding_expiration: e.slidingExpiration,
+    max_sessions_per_user: e.maxSessionsPerUser,
+    bind_user_agent: e.bindUserAgent,
+    pending_timeout_seconds: seconds(e.pendingTimeoutMs)!,
+    overrides,
+  };
+}
+
+/** A tenant policy PUT body in the library's units. */
+export function policyFromWire(body: Record<string, number | boolean | null | undefined>) {
+  const out: Record<string, unknown> = {
+    lifetimeMs: ms(body["lifetime_seconds"] as number | undefined),
+    maxLifetimeMs: ms(body["max_lifetime_seconds"] as number | undefined),
+    inactivityTimeoutMs: ms(body["inactivity_timeout_seconds"] as number | null | undefined),
+    slidingExpiration: body["sliding_expiration"],
+    maxSessionsPerUser: body["max_sessions_per_user"],
+    bindUserAgent: body["bind_user_agent"],
+    pendingTimeoutMs: ms(body["pending_timeout_seconds"] as number | undefined),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+}
+
+export function clientHintsFromWire(h: { sec_ch_ua?: string; sec_ch_ua_mobile?: string; sec_ch_ua_platform?: string } | null | undefined): ClientHints | null {
+  if (h === undefined || h === null) return null;
+  return {
+    ...(h.sec_ch_ua === undefined ? {} : { secChUa: h.sec_ch_ua }),
+    ...(h.sec_ch_ua_mobile === undefined ? {} : { secChUaMobile: h.sec_ch_ua_mobile }),
+    ...(h.sec_ch_ua_platform === undefined ? {} : { secChUaPlatform: h.sec_ch_ua_platform }),
+  };
+}

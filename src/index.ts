@@ -1,0 +1,47 @@
+/**
+ * sessiond: user-session management for TypeScript and Node.js.
+ *
+ * @example
+ * import { createSessions, sqliteStore } from "sessiond";
+ * const sessions = createSessions({ store: sqliteStore({ path: "./data/sessiond.db" }) });
+ * const { session, token } = await sessions.create({ userId: "user_1", ip, userAgent });
+ * const result = await sessions.verify(token, { ip, userAgent });
+ * if (result.valid) console.log(result.session.userId);
+ * else console.log(result.code); // e.g. "session_expired"
+ */
+export { createSessions, Sessions } from "./core/service.js";
+export type { SessionsOptions, ListRequest, Paged, PolicyView } from "./core/service.js";
+export type { CreateSessionInput, SessionWithToken } from "./core/create.js";
+export type { VerifyRequest, VerifyResult } from "./core/use.js";
+export type { SessionUpdate } from "./core/transitions.js";
+export type { Scope } from "./core/context.js";
+export { SessiondError, isSessiondError, ERROR_CODES } from "./core/errors.js";
+export type { ErrorCode, VerifyFailureCode } from "./core/errors.js";
+export { ManualClock, systemClock } from "./core/clock.js";
+export type { Clock } from "./core/clock.js";
+export type { RandomSource } from "./core/token.js";
+export { DEFAULT_SETTINGS } from "./core/policy.js";
+export type { Policy, Settings, TenantPolicy } from "./core/policy.js";
+export { SESSION_STATUSES, SESSION_TYPES } from "./core/model.js";
+export type {
+  ActivityEntry,
+  ClientHints,
+  DeviceAndPlace,
+  Enricher,
+  EndReason,
+  Session,
+  SessionActivity,
+  SessionStatus,
+  SessionType,
+} from "./core/model.js";
+export type {
+  SessionStore,
+  SessionStats,
+  SweepResult,
+  UserSessions,
+  ApiKeyRecord,
+  SigningKeyRecord,
+  JwtTemplateRecord,
+} from "./core/store.js";
+export { memoryStore, MemoryStore } from "./stores/memory.js";
+export { sqliteStore, SqliteStore } from "./stores/sqlite/index.js";
