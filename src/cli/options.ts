@@ -4,6 +4,7 @@ import type { TSchema } from "@sinclair/typebox";
 import { SessiondError } from "../core/errors.js";
 import { type Config, ConfigError, ConfigSchema, envName, flagName, loadConfig } from "../config.js";
 import { EXIT_CODES, EXIT_CONFIG } from "./exit-codes.js";
+import { type Runtime, openRuntime } from "./runtime.js";
 
 /** Adds every configuration setting as a flag (`--store-timeout-ms <value>`), documented with its variable. */
 export function withConfigFlags(command: Command): Command {
@@ -25,6 +26,38 @@ export function configFrom(command: Command): Config {
 
 export function wantsJson(command: Command): boolean {
   return command.opts<{ json?: boolean }>().json === true;
+}
+
+/** Opens the runtime from the command's configuration, runs `body`, and closes the store whatever happens. */
+export async function withRuntime<T>(command: Command, body: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const runtime = await openRuntime(configFrom(command));
+  try {
+    return await body(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/**
+ * An integer flag such as `--limit 20`. Only the shape is checked here; ranges stay with
+ * the service, so the CLI refuses exactly what the library and REST refuse.
+ */
+export function integerArg(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value)) throw new SessiondError("request_invalid", `--${flag} must be an integer (got ${JSON.stringify(raw)})`, { details: { field: flag } });
+  return value;
+}
+
+/** An epoch-ms instant as ISO 8601 for people; "-" when there is none. */
+export function isoTime(ms: number | null): string {
+  return ms === null ? "-" : new Date(ms).toISOString();
+}
+
+/** Left-aligned columns separated by two spaces, for human output. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }
 
 /** Prints a result: JSON with --json, else the human form. */

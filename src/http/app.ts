@@ -50,6 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     genReqId: () => newTraceId(),
     requestTimeout: deps.config.requestTimeoutMs,
     return503OnClosing: true,
+    // Router-level failures (malformed URL encoding, over-long params) go through the same error registry.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
   const metrics = deps.metrics ?? createMetrics();
   const routeDeps: RouteDeps = { ...deps, metrics };

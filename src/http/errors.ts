@@ -74,19 +74,24 @@ export function newTraceId(): string {
   return randomUUID().replace(/-/g, "");
 }
 
+// Serialized here, with the exact Content-Type: router-level errors skip the hooks that would fix it later.
+function sendError(reply: FastifyReply, status: number, body: ReturnType<typeof errorBody>): void {
+  void reply.status(status).header("content-type", "application/json").serializer((text) => text).send(JSON.stringify(body));
+}
+
 /** The single error handler: known codes answer with their status; anything else is a logged 500 that leaks nothing. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const known = error instanceof SessiondError ? error : fromFastify(error as FastifyError);
   if (known === null) {
     request.log.error({ err: error }, "unhandled error");
-    void reply.status(500).send(errorBody("internal", "internal error", request.id));
+    sendError(reply, 500, errorBody("internal", "internal error", request.id));
     return;
   }
   if (known.code === "store_unavailable") request.log.warn({ code: known.code, cause: String((known.cause as Error | undefined)?.message ?? "") }, "store unavailable");
-  void reply.status(HTTP_STATUS[known.code]).send(errorBody(known.code, known.message, request.id, known.details ?? {}));
+  sendError(reply, HTTP_STATUS[known.code], errorBody(known.code, known.message, request.id, known.details ?? {}));
 }
 
 /** Unknown routes: 404 in the same shape. */
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
-  void reply.status(404).send(errorBody("resource_not_found", `no route ${request.method} ${request.url.split("?")[0]}`, request.id));
+  sendError(reply, 404, errorBody("resource_not_found", `no route ${request.method} ${request.url.split("?")[0]}`, request.id));
 }

@@ -1,0 +1,51 @@
+/** An app on a memory store with a root key and two tenant keys, driven through inject(). */
+import type { LightMyRequestResponse } from "fastify";
+import { ApiKeys } from "../../src/core/api-keys.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { createSessions, type Sessions } from "../../src/core/service.js";
+import type { Settings } from "../../src/core/policy.js";
+import { systemRandom } from "../../src/core/token.js";
+import { loadConfig } from "../../src/config.js";
+import { type App, buildApp } from "../../src/http/app.js";
+import { memoryStore } from "../../src/stores/memory.js";
+
+export const ROOT_KEY = "root-key-for-tests-0123456789abcdef";
+
+export interface Harness {
+  app: App;
+  sessions: Sessions;
+  apiKeys: ApiKeys;
+  clock: ManualClock;
+  keys: { root: string; acme: string; globex: string };
+  call(method: string, url: string, options?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function harness(policy: Partial<Settings> = {}, env: Record<string, string> = {}): Promise<Harness> {
+  const store = memoryStore();
+  const clock = new ManualClock(Date.now());
+  const sessions = createSessions({ store, clock, policy });
+  const apiKeys = new ApiKeys(store, clock, systemRandom, ROOT_KEY);
+  const app = await buildApp({ sessions, apiKeys, config: loadConfig({ env }) });
+  const keys = { root: ROOT_KEY, acme: (await apiKeys.create("acme", "acme")).key, globex: (await apiKeys.create("globex", "globex")).key };
+  return {
+    app,
+    sessions,
+    apiKeys,
+    clock,
+    keys,
+    call: (method, url, options = {}) => {
+      const key = options.key === undefined ? ROOT_KEY : options.key;
+      const headers: Record<string, string> = { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...options.headers };
+      if (options.raw !== undefined || options.body !== undefined) headers["content-type"] ??= "application/json";
+      const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+      return app.inject({ method: method as "GET", url, headers, ...(payload === undefined ? {} : { payload }) });
+    },
+    close: () => app.close(),
+  };
+}
+
+/** The code of an error response. */
+export function codeOf(response: LightMyRequestResponse): string | undefined {
+  return (response.json() as { errors?: { code: string }[] }).errors?.[0]?.code;
+}
