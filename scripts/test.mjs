@@ -21,6 +21,9 @@ function run(command, args) {
 }
 
 const only = process.argv.slice(2);
-if (only.length === 0) run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"]);
+const tsc = "node_modules/typescript/bin/tsc";
+if (only.length === 0) run(process.execPath, [tsc, "-p", "tsconfig.json", "--noEmit"]);
+// System tests run the real `sessiond` binary, which runs the compiled dist/.
+run(process.execPath, [tsc, "-p", "tsconfig.build.json"]);
 const files = only.length > 0 ? only : [...testFiles("src"), ...testFiles("test")];
 run(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files]);

@@ -1,0 +1,71 @@
+/** `sessiond serve` as a newcomer runs it: zero config, restarts, several processes on one store. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { BIN, printedRootKey, startServer } from "./server.js";
+
+const scratch = () => mkdtempSync(join(tmpdir(), "sessiond-serve-"));
+
+describe("sessiond serve", () => {
+  it("starts with no configuration, prints the root key once, and keeps sessions across a restart", async () => {
+    const cwd = scratch();
+    const first = await startServer(cwd);
+    const rootKey = printedRootKey(first.stderr());
+    assert.ok(rootKey, `root key printed: ${first.stderr()}`);
+    assert.ok(!first.stdout().includes(rootKey), "the key never goes through the logger");
+    assert.ok(existsSync(join(cwd, "data", "sessiond.db")));
+    const created = await first.request("POST", "/v1/sessions", rootKey, { user_id: "ann" });
+    assert.equal(created.status, 200);
+    assert.equal((await first.request("GET", "/healthz", null)).status, 200);
+    assert.equal((await first.request("GET", "/readyz", null)).status, 200);
+    await first.stop();
+
+    const second = await startServer(cwd);
+    assert.equal(printedRootKey(second.stderr()), null, "a restart does not print the key again");
+    const read = await second.request("GET", `/v1/sessions/${created.body.id}`, rootKey);
+    assert.equal(read.status, 200);
+    assert.equal(read.body.user_id, "ann");
+    assert.equal((await second.request("POST", "/v1/sessions/verify", rootKey, { token: created.body.token })).status, 200);
+    await second.stop();
+  });
+
+  it("shares one SQLite file between two servers: revocations are seen at once, revoked keys within 1 s", async () => {
+    const cwd = scratch();
+    const env = { SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length", SESSIOND_STORE: `sqlite:${join(cwd, "shared.db")}` };
+    const a = await startServer(cwd, env);
+    const b = await startServer(cwd, env);
+    try {
+      const root = env.SESSIOND_ROOT_KEY;
+      assert.equal(printedRootKey(a.stderr()), null, "a configured root key is never generated or printed");
+      const created = (await a.request("POST", "/v1/sessions", root, { user_id: "ann" })).body;
+      assert.equal((await b.request("POST", "/v1/sessions/verify", root, { token: created.token })).status, 200);
+      await a.request("POST", `/v1/sessions/${created.id}/revoke`, root);
+      const rejected = await b.request("POST", "/v1/sessions/verify", root, { token: created.token });
+      assert.equal(rejected.status, 401);
+      assert.equal(rejected.body.errors[0].code, "session_revoked");
+
+      const key = (await a.request("POST", "/v1/keys", root, { tenant_id: "acme" })).body;
+      assert.equal((await b.request("GET", "/v1/stats", key.key)).status, 200);
+      await a.request("DELETE", `/v1/keys/${key.id}`, root);
+      const revokedAt = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - revokedAt < 2000) {
+        status = (await b.request("GET", "/v1/stats", key.key)).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(status, 401);
+      assert.ok(Date.now() - revokedAt <= 1000, `revoked key refused after ${Date.now() - revokedAt} ms`);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it("stops at start-up on bad configuration, naming the variable", () => {
+    const result = spawnSync(process.execPath, [BIN, "serve"], { cwd: scratch(), env: { PATH: process.env["PATH"] ?? "", SESSIOND_PORT: "seventy" }, encoding: "utf8" });
+    assert.equal(result.status, 78);
+    assert.match(result.stderr, /SESSIOND_PORT/);
+  });
+});
