@@ -146,7 +146,7 @@ export class MemoryStore implements SessionStore {
       u.activeSessions += 1;
       if (s.lastActiveAt >= u.lastActiveAt) {
         u.lastActiveAt = s.lastActiveAt;
-        u.username = s.username ?? u.username;
+        u.username = s.username;
       }
       byUser.set(s.userId, u);
     }

@@ -1,0 +1,239 @@
+/**
+ * The embedded default store: one SQLite file in WAL mode. Every read-then-write
+ * runs in an IMMEDIATE transaction, so processes sharing the file serialise their
+ * writes and each conditional change, limit and rotation is atomic.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database, { type Database as Db, SqliteError } from "better-sqlite3";
+import { SessiondError } from "../../core/errors.js";
+import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
+import { deadlinePassedAt, effectiveStatus, type TenantPolicy } from "../../core/policy.js";
+import type {
+  ActivationOptions, ApiKeyRecord, Ending, JwtTemplateRecord, Page, PageRequest, SessionFilter, SessionStats, SessionStore,
+  SigningKeyRecord, SweepResult, UserSessions,
+} from "../../core/store.js";
+import { SqliteExtras } from "./extras.js";
+import { migrate } from "./migrations.js";
+import { StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
+import { type Row, STILL, activityColumns, toColumns, toRecord } from "./rows.js";
+
+export { SQLITE_SCHEMA_VERSION } from "./migrations.js";
+
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|READONLY|FULL|NOMEM|CORRUPT|NOTADB)/;
+
+/** Driver errors become stable codes; anything else is a bug and stays as it is. */
+function translate(error: unknown): unknown {
+  if (error instanceof SqliteError) {
+    if (UNAVAILABLE.test(error.code)) return new SessiondError("store_unavailable", "the SQLite database is not available", { cause: error });
+    if (error.code.startsWith("SQLITE_CONSTRAINT")) return new SessiondError("conflict", "a record with this id already exists", { cause: error });
+  }
+  return error;
+}
+
+export class SqliteStore implements SessionStore {
+  private readonly db: Db;
+  private readonly statements: StatementCache;
+  private readonly extras: SqliteExtras;
+  private readonly q;
+  private closed = false;
+
+  constructor(options: { path: string; busyTimeoutMs?: number }) {
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+    try {
+      this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = FULL"); // an acknowledged write survives power loss, not only a crash
+      migrate(this.db);
+    } catch (error) {
+      throw translate(error);
+    }
+    this.statements = new StatementCache(this.db);
+    this.extras = new SqliteExtras(this.db);
+    this.q = {
+      get: this.db.prepare<[string], Row>("SELECT * FROM sessions WHERE id = ?"),
+      version: this.db.prepare<[string], Row>("SELECT version, status, tenant_id, user_id FROM sessions WHERE id = ?"),
+      evictable: this.db.prepare<Row, { id: string }>(
+        `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0
+         AND ${STILL("active")} ORDER BY last_active_at, created_at, id`,
+      ),
+      end: this.db.prepare(
+        `UPDATE sessions SET status = @status, end_reason = @endReason, ended_at = @atMs, updated_at = @updatedAt,
+         revoked_at = CASE WHEN @status = 'revoked' THEN @atMs ELSE revoked_at END, version = version + 1
+         WHERE id = @id AND is_deleted = 0 AND ${STILL("live")}`,
+      ),
+      insertActivity: this.db.prepare("INSERT INTO activities (id, session_id, data) VALUES (?, ?, ?)"),
+      trimActivities: this.db.prepare(
+        "DELETE FROM activities WHERE session_id = @id AND id NOT IN (SELECT id FROM activities WHERE session_id = @id ORDER BY id DESC LIMIT @keep)",
+      ),
+      userLive: this.db.prepare<Row, { id: string }>(
+        `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0 AND ${STILL("live")}`,
+      ),
+      passed: this.db.prepare<Row, Row>(
+        `SELECT id, status, expire_at, abandon_at FROM sessions WHERE status IN ('pending', 'active')
+         AND (expire_at <= @now OR (abandon_at IS NOT NULL AND abandon_at <= @now)) LIMIT @limit`,
+      ),
+      writeDeadline: this.db.prepare(
+        "UPDATE sessions SET status = @status, end_reason = @status, ended_at = @endedAt, updated_at = @now, version = version + 1 WHERE id = @id",
+      ),
+      purgeable: this.db.prepare<Row, { id: string }>("SELECT id FROM sessions WHERE status NOT IN ('pending', 'active') AND ended_at < @before LIMIT @limit"),
+      purgeActivities: this.db.prepare("DELETE FROM activities WHERE session_id = ?"),
+      purgeSession: this.db.prepare("DELETE FROM sessions WHERE id = ?"),
+    };
+  }
+
+  /** The newest-first order and deadline rules are the memory store's; see src/core/store.ts for the contract. */
+  private run<T>(work: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new SessiondError("store_unavailable", "the store is closed"));
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(translate(error));
+    }
+  }
+
+  private immediate<T>(work: () => T): Promise<T> {
+    return this.run(() => this.db.transaction(work).immediate());
+  }
+
+  private insertRow(record: SessionRecord): void {
+    const row = { ...toColumns(record), ...activityColumns(record.latestActivity) };
+    const names = Object.keys(row);
+    this.statements.get(`INSERT INTO sessions (${names.join(", ")}) VALUES (${names.map((n) => `@${n}`).join(", ")})`).run(row);
+  }
+
+  private evict(tenantId: string, userId: string, exceptId: string, activation: ActivationOptions): string[] {
+    if (activation.maxActivePerUser === null) return [];
+    const active = this.q.evictable.all({ tenantId, userId, exceptId, now: activation.nowMs }).map((r) => r.id);
+    const victims = active.slice(0, Math.max(0, active.length - (activation.maxActivePerUser - 1)));
+    for (const id of victims) this.endOne(id, { status: "removed", endReason: "session_limit", atMs: activation.nowMs }, activation.nowMs);
+    return victims;
+  }
+
+  private endOne(id: string, ending: Ending, nowMs: number): boolean {
+    return this.q.end.run({ id, status: ending.status, endReason: ending.endReason, atMs: ending.atMs, updatedAt: ending.atMs, now: nowMs }).changes > 0;
+  }
+
+  private appendActivity(activity: ActivityRecord, keep: number): void {
+    this.q.insertActivity.run(activity.id, activity.sessionId, JSON.stringify(activity));
+    this.q.trimActivities.run({ id: activity.sessionId, keep });
+  }
+
+  insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string): Promise<{ evicted: string[] }> {
+    return this.immediate(() => {
+      if (replaceId !== undefined) this.endOne(replaceId, { status: "replaced", endReason: "replaced", atMs: activation.nowMs }, activation.nowMs);
+      const evicted = record.status === "active" ? this.evict(record.tenantId, record.userId, record.id, activation) : [];
+      this.insertRow(record);
+      if (record.latestActivity !== null) this.q.insertActivity.run(record.latestActivity.id, record.id, JSON.stringify(record.latestActivity));
+      return { evicted };
+    });
+  }
+
+  get(id: string): Promise<SessionRecord | null> {
+    return this.run(() => {
+      const row = this.q.get.get(id);
+      return row === undefined ? null : toRecord(row);
+    });
+  }
+
+  update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions): Promise<SessionRecord> {
+    return this.immediate(() => {
+      const current = this.q.version.get(id);
+      if (current === undefined) throw new SessiondError("resource_not_found", "no such session");
+      if (current["version"] !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
+      if (change.status === "active" && current["status"] !== "active" && activation !== undefined)
+        this.evict(current["tenant_id"] as string, current["user_id"] as string, id, activation);
+      const row = toColumns(change);
+      const sets = Object.keys(row).map((c) => `${c} = @${c}`);
+      this.statements.get(`UPDATE sessions SET ${[...sets, "version = version + 1"].join(", ")} WHERE id = @id`).run({ ...row, id });
+      return toRecord(this.q.get.get(id)!);
+    });
+  }
+
+  recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
+    return this.immediate(() => {
+      const row = { ...toColumns(change), id };
+      const sets = Object.keys(row).filter((c) => c !== "id").map((c) => `${c} = @${c}`);
+      const written = this.statements
+        .get(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`)
+        .run(row).changes;
+      if (written > 0) this.appendActivity(change.latestActivity, historyLimit);
+      return written > 0;
+    });
+  }
+
+  list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
+    return this.run(() => listSessions(this.statements, filter, page));
+  }
+
+  endMany(filter: { tenantId: string; userId: string; exceptId?: string; nowMs: number }, ending: Ending): Promise<string[]> {
+    return this.immediate(() => {
+      const ids = this.q.userLive.all({ tenantId: filter.tenantId, userId: filter.userId, exceptId: filter.exceptId ?? "", now: filter.nowMs }).map((r) => r.id);
+      return ids.filter((id) => this.endOne(id, ending, filter.nowMs));
+    });
+  }
+
+  activities(sessionId: string, page: PageRequest): Promise<Page<ActivityRecord>> {
+    return this.run(() => listActivities(this.statements, sessionId, page));
+  }
+
+  users(tenantId: string, nowMs: number, page: PageRequest): Promise<Page<UserSessions>> {
+    return this.run(() => listUsers(this.statements, tenantId, nowMs, page));
+  }
+
+  stats(tenantId: string | undefined, nowMs: number): Promise<SessionStats> {
+    return this.run(() => sessionStats(this.statements, tenantId, nowMs));
+  }
+
+  sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
+    return this.immediate(() => {
+      const result: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
+      for (const row of this.q.passed.all({ now: nowMs, limit })) {
+        const deadlines = { expireAt: row["expire_at"] as number, abandonAt: row["abandon_at"] as number | null };
+        const status = effectiveStatus({ status: row["status"] as "active", ...deadlines }, nowMs) as "expired" | "abandoned";
+        this.q.writeDeadline.run({ id: row["id"], status, endedAt: deadlinePassedAt(deadlines, status), now: nowMs });
+        result[status] += 1;
+      }
+      for (const { id } of this.q.purgeable.all({ before: purgeEndedBefore, limit })) {
+        this.q.purgeActivities.run(id);
+        this.q.purgeSession.run(id);
+        result.purged += 1;
+      }
+      return result;
+    });
+  }
+
+  getPolicy(tenantId: string): Promise<TenantPolicy | null> { return this.run(() => this.extras.getPolicy(tenantId)); }
+  putPolicy(tenantId: string, policy: TenantPolicy): Promise<void> { return this.run(() => this.extras.putPolicy(tenantId, policy)); }
+  insertApiKey(key: ApiKeyRecord): Promise<void> { return this.run(() => this.extras.insertApiKey(key)); }
+  getApiKey(id: string): Promise<ApiKeyRecord | null> { return this.run(() => this.extras.getApiKey(id)); }
+  listApiKeys(tenantId: string | undefined): Promise<ApiKeyRecord[]> { return this.run(() => this.extras.listApiKeys(tenantId)); }
+  revokeApiKey(id: string, atMs: number): Promise<ApiKeyRecord | null> { return this.run(() => this.extras.revokeApiKey(id, atMs)); }
+  insertSigningKey(key: SigningKeyRecord): Promise<void> { return this.run(() => this.extras.insertSigningKey(key)); }
+  listSigningKeys(): Promise<SigningKeyRecord[]> { return this.run(() => this.extras.listSigningKeys()); }
+  retireSigningKey(kid: string, retireAt: number): Promise<void> { return this.run(() => this.extras.retireSigningKey(kid, retireAt)); }
+  deleteSigningKey(kid: string): Promise<void> { return this.run(() => this.extras.deleteSigningKey(kid)); }
+  putTemplate(template: JwtTemplateRecord): Promise<void> { return this.run(() => this.extras.putTemplate(template)); }
+  getTemplate(tenantId: string, name: string): Promise<JwtTemplateRecord | null> { return this.run(() => this.extras.getTemplate(tenantId, name)); }
+  listTemplates(tenantId: string): Promise<JwtTemplateRecord[]> { return this.run(() => this.extras.listTemplates(tenantId)); }
+  deleteTemplate(tenantId: string, name: string): Promise<boolean> { return this.run(() => this.extras.deleteTemplate(tenantId, name)); }
+
+  migrate(onStep?: (step: { version: number; name: string }) => void): Promise<{ version: number; applied: number[] }> {
+    return this.run(() => migrate(this.db, onStep));
+  }
+
+  ping(): Promise<void> {
+    return this.run(() => void this.db.prepare("SELECT 1").get());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+/** The embedded SQLite store (`./data/sessiond.db` by default in the server); `":memory:"` works too. */
+export function sqliteStore(options: { path: string; busyTimeoutMs?: number }): SqliteStore {
+  return new SqliteStore(options);
+}

@@ -1,0 +1,98 @@
+/** Session records ↔ SQLite rows. JSON columns hold lists and objects; booleans are 0/1. */
+import type { ActivityRecord, SessionChange, SessionRecord, SupersededSecret } from "../../core/model.js";
+
+export type Row = Record<string, unknown>;
+
+/** SQL for the effective status of SPEC §3, evaluated at `@now`. */
+export const EFFECTIVE_STATUS = `CASE WHEN status IN ('pending', 'active') THEN
+  CASE WHEN abandon_at IS NOT NULL AND abandon_at <= @now AND abandon_at < expire_at THEN 'abandoned'
+       WHEN expire_at <= @now THEN 'expired' ELSE status END
+  ELSE status END`;
+
+/** A live status whose deadlines have not passed at `@now`: the index-friendly form of EFFECTIVE_STATUS = status. */
+export const STILL = (status: "active" | "pending" | "live") =>
+  `${status === "live" ? "status IN ('pending', 'active')" : `status = '${status}'`} AND expire_at > @now AND (abandon_at IS NULL OR abandon_at > @now)`;
+
+const JSON_FIELDS = new Set(["scopes", "amr", "actor", "metadata"]);
+const BOOLEAN_FIELDS = new Set(["slidingExpiration", "isDeleted"]);
+
+function column(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function encodeSuperseded(list: SupersededSecret[]): string {
+  return JSON.stringify(list.map((s) => ({ h: s.hash.toString("base64"), t: s.supersededAt })));
+}
+
+function decodeSuperseded(text: string): SupersededSecret[] {
+  return (JSON.parse(text) as { h: string; t: number }[]).map((s) => ({ hash: Buffer.from(s.h, "base64"), supersededAt: s.t }));
+}
+
+/** The latest activity with the denormalised columns that stats group by, always written together. */
+export function activityColumns(a: ActivityRecord | null): Row {
+  return {
+    latest_activity: a === null ? null : JSON.stringify(a),
+    country: a?.country ?? null,
+    browser_name: a?.browserName ?? null,
+    device_type: a?.deviceType ?? null,
+    os_name: a?.osName ?? null,
+  };
+}
+
+/** Column values for a change (or a whole record): every field maps to its column. */
+export function toColumns(change: SessionChange | SessionRecord | object): Row {
+  const row: Row = {};
+  for (const [field, value] of Object.entries(change)) {
+    if (value === undefined) continue;
+    if (field === "latestActivity") Object.assign(row, activityColumns(value as ActivityRecord | null));
+    else if (field === "supersededSecrets") row["superseded_secrets"] = encodeSuperseded(value as SupersededSecret[]);
+    else if (JSON_FIELDS.has(field)) row[column(field)] = value === null ? null : JSON.stringify(value);
+    else if (BOOLEAN_FIELDS.has(field)) row[column(field)] = value ? 1 : 0;
+    else row[column(field)] = value;
+  }
+  return row;
+}
+
+export function toRecord(row: Row): SessionRecord {
+  const json = <T>(name: string) => (row[name] === null ? null : (JSON.parse(row[name] as string) as T));
+  return {
+    id: row["id"] as string,
+    tenantId: row["tenant_id"] as string,
+    workspaceId: row["workspace_id"] as string | null,
+    userId: row["user_id"] as string,
+    username: row["username"] as string | null,
+    clientId: row["client_id"] as string,
+    status: row["status"] as SessionRecord["status"],
+    endReason: row["end_reason"] as string | null,
+    sessionType: row["session_type"] as SessionRecord["sessionType"],
+    aud: row["aud"] as string | null,
+    scopes: json<string[]>("scopes")!,
+    amr: json<string[]>("amr")!,
+    actor: json<Record<string, unknown>>("actor"),
+    lastActiveOrganizationId: row["last_active_organization_id"] as string | null,
+    ip: row["ip"] as string | null,
+    userAgent: row["user_agent"] as string | null,
+    location: row["location"] as string | null,
+    boundUserAgent: row["bound_user_agent"] as string | null,
+    slidingExpiration: row["sliding_expiration"] === 1,
+    maxAgeMinutes: row["max_age_minutes"] as number | null,
+    latestActivity: json<ActivityRecord>("latest_activity"),
+    metadata: json<Record<string, unknown>>("metadata")!,
+    createdAt: row["created_at"] as number,
+    updatedAt: row["updated_at"] as number,
+    lastActiveAt: row["last_active_at"] as number,
+    lastRefreshedAt: row["last_refreshed_at"] as number | null,
+    expireAt: row["expire_at"] as number,
+    abandonAt: row["abandon_at"] as number | null,
+    revokedAt: row["revoked_at"] as number | null,
+    endedAt: row["ended_at"] as number | null,
+    isDeleted: row["is_deleted"] === 1,
+    secretHash: Buffer.from(row["secret_hash"] as Uint8Array),
+    supersededSecrets: decodeSuperseded(row["superseded_secrets"] as string),
+    version: row["version"] as number,
+    startedAt: row["started_at"] as number,
+    lifetimeMs: row["lifetime_ms"] as number,
+    maxLifetimeMs: row["max_lifetime_ms"] as number,
+    inactivityTimeoutMs: row["inactivity_timeout_ms"] as number | null,
+  };
+}
