@@ -29,8 +29,8 @@ export function wantsJson(command: Command): boolean {
 }
 
 /** Opens the runtime from the command's configuration, runs `body`, and closes the store whatever happens. */
-export async function withRuntime<T>(command: Command, body: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await openRuntime(configFrom(command));
+export async function withRuntime<T>(command: Command, body: (runtime: Runtime) => Promise<T>, open: { migrate?: boolean } = {}): Promise<T> {
+  const runtime = await openRuntime(configFrom(command), open);
   try {
     return await body(runtime);
   } finally {

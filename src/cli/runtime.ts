@@ -16,8 +16,8 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config): Promise<Runtime> {
-  const store = await openStore(config.store);
+export async function openRuntime(config: Config, open: { migrate?: boolean } = {}): Promise<Runtime> {
+  const store = await openStore(config.store, open);
   const sessions = createSessions({ store, policy: settingsOf(config) });
   const apiKeys = new ApiKeys(store, systemClock, systemRandom, config.rootKey ?? null);
   let closed = false;

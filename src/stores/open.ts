@@ -2,8 +2,8 @@
 import { SessiondError } from "../core/errors.js";
 import type { SessionStore } from "../core/store.js";
 
-/** Opens the store named by a URL: `sqlite:<path>`, `memory:`. */
-export async function openStore(url: string): Promise<SessionStore> {
+/** Opens the store named by a URL: `sqlite:<path>`, `memory:`. With `migrate: false` the schema is left for `store.migrate()`. */
+export async function openStore(url: string, options: { migrate?: boolean } = {}): Promise<SessionStore> {
   if (url === "memory:" || url === "memory://") {
     const { memoryStore } = await import("./memory.js");
     return memoryStore();
@@ -12,7 +12,7 @@ export async function openStore(url: string): Promise<SessionStore> {
     const path = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
     if (path.length === 0) throw new SessiondError("request_invalid", "sqlite: needs a path, e.g. sqlite:./data/sessiond.db");
     const { sqliteStore } = await import("./sqlite/index.js");
-    return sqliteStore({ path });
+    return sqliteStore({ path, ...options });
   }
   throw new SessiondError("request_invalid", `unsupported store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, "//***@"))}: use sqlite:<path> or memory:`);
 }

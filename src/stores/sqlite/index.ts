@@ -26,31 +26,46 @@ const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|READONLY|FULL|NOMEM|COR
 function translate(error: unknown): unknown {
   if (error instanceof SqliteError) {
     if (UNAVAILABLE.test(error.code)) return new SessiondError("store_unavailable", "the SQLite database is not available", { cause: error });
-    if (error.code.startsWith("SQLITE_CONSTRAINT")) return new SessiondError("conflict", "a record with this id already exists", { cause: error });
+    // Only duplicate keys are a caller's race; any other constraint failure is a bug and must surface as one.
+    if (error.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || error.code === "SQLITE_CONSTRAINT_UNIQUE")
+      return new SessiondError("conflict", "a record with this id already exists", { cause: error });
   }
+  if (error instanceof Error && "code" in error && typeof error.code === "string" && /^E(ACCES|EXIST|NOTDIR|ROFS|NOSPC|PERM)$/.test(error.code))
+    return new SessiondError("store_unavailable", "the SQLite database file cannot be created", { cause: error });
   return error;
 }
 
 export class SqliteStore implements SessionStore {
   private readonly db: Db;
-  private readonly statements: StatementCache;
-  private readonly extras: SqliteExtras;
-  private readonly q;
+  private statements!: StatementCache;
+  private extras!: SqliteExtras;
+  private q!: ReturnType<SqliteStore["prepare"]>;
+  private prepared = false;
   private closed = false;
 
-  constructor(options: { path: string; busyTimeoutMs?: number }) {
-    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  constructor(options: SqliteOptions) {
     try {
+      if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
       this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL"); // an acknowledged write survives power loss, not only a crash
-      migrate(this.db);
+      if (options.migrate !== false) this.ready();
     } catch (error) {
       throw translate(error);
     }
+  }
+
+  /** Statements can only be prepared once the tables exist, so a store opened without migrating waits for `migrate()`. */
+  private ready(): void {
+    migrate(this.db);
     this.statements = new StatementCache(this.db);
     this.extras = new SqliteExtras(this.db);
-    this.q = {
+    this.q = this.prepare();
+    this.prepared = true;
+  }
+
+  private prepare() {
+    return {
       get: this.db.prepare<[string], Row>("SELECT * FROM sessions WHERE id = ?"),
       version: this.db.prepare<[string], Row>("SELECT version, status, tenant_id, user_id FROM sessions WHERE id = ?"),
       evictable: this.db.prepare<Row, { id: string }>(
@@ -79,12 +94,14 @@ export class SqliteStore implements SessionStore {
       purgeable: this.db.prepare<Row, { id: string }>("SELECT id FROM sessions WHERE status NOT IN ('pending', 'active') AND ended_at < @before LIMIT @limit"),
       purgeActivities: this.db.prepare("DELETE FROM activities WHERE session_id = ?"),
       purgeSession: this.db.prepare("DELETE FROM sessions WHERE id = ?"),
+      ping: this.db.prepare("SELECT 1"),
     };
   }
 
   /** The newest-first order and deadline rules are the memory store's; see src/core/store.ts for the contract. */
   private run<T>(work: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new SessiondError("store_unavailable", "the store is closed"));
+    if (!this.prepared) return Promise.reject(new SessiondError("store_unavailable", "the schema is not migrated yet; run `sessiond migrate`"));
     try {
       return Promise.resolve(work());
     } catch (error) {
@@ -218,12 +235,19 @@ export class SqliteStore implements SessionStore {
   listTemplates(tenantId: string): Promise<JwtTemplateRecord[]> { return this.run(() => this.extras.listTemplates(tenantId)); }
   deleteTemplate(tenantId: string, name: string): Promise<boolean> { return this.run(() => this.extras.deleteTemplate(tenantId, name)); }
 
-  migrate(onStep?: (step: { version: number; name: string }) => void): Promise<{ version: number; applied: number[] }> {
-    return this.run(() => migrate(this.db, onStep));
+  async migrate(onStep?: (step: { version: number; name: string }) => void): Promise<{ version: number; applied: number[] }> {
+    if (this.closed) throw new SessiondError("store_unavailable", "the store is closed");
+    try {
+      const result = migrate(this.db, onStep);
+      if (!this.prepared) this.ready();
+      return result;
+    } catch (error) {
+      throw translate(error);
+    }
   }
 
   ping(): Promise<void> {
-    return this.run(() => void this.db.prepare("SELECT 1").get());
+    return this.run(() => void this.q.ping.get());
   }
 
   async close(): Promise<void> {
@@ -233,7 +257,16 @@ export class SqliteStore implements SessionStore {
   }
 }
 
-/** The embedded SQLite store (`./data/sessiond.db` by default in the server); `":memory:"` works too. */
-export function sqliteStore(options: { path: string; busyTimeoutMs?: number }): SqliteStore {
+export interface SqliteOptions {
+  /** The database file (its folder is created); `":memory:"` works too. */
+  path: string;
+  /** How long a write waits for another process's lock before `store_unavailable` (default 5000). */
+  busyTimeoutMs?: number;
+  /** Apply pending migrations on open (default true); `sessiond migrate` opens with false to report each step. */
+  migrate?: boolean;
+}
+
+/** The embedded SQLite store (`./data/sessiond.db` by default in the server). */
+export function sqliteStore(options: SqliteOptions): SqliteStore {
   return new SqliteStore(options);
 }

@@ -21,7 +21,7 @@ function column(field: string): string {
 }
 
 function encodeSuperseded(list: SupersededSecret[]): string {
-  return JSON.stringify(list.map((s) => ({ h: s.hash.toString("base64"), t: s.supersededAt })));
+  return JSON.stringify(list.map((s) => ({ h: Buffer.from(s.hash).toString("base64"), t: s.supersededAt })));
 }
 
 function decodeSuperseded(text: string): SupersededSecret[] {
