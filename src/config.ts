@@ -15,7 +15,7 @@ export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, default: "127.0.0.1", description: "address to listen on" }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 7420, description: "port to listen on (0: any free port)" }),
-    store: Type.String({ minLength: 1, default: "sqlite:./data/sessiond.db", description: "store URL: sqlite:<path>, memory:" }),
+    store: Type.String({ minLength: 1, default: "sqlite:./data/sessiond.db", description: "store URL: sqlite:<path>, postgres://…, redis://…, redis-cluster://h1:p1,h2:p2, memory:" }),
     rootKey: Type.Optional(Type.String({ minLength: 32, maxLength: 200, description: "use this root API key instead of generating one" })),
     publicUrl: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$", description: "public base URL (default http://HOST:PORT)" })),
     trustProxy: Type.Optional(Type.Integer({ minimum: 1, maximum: 32, description: "number of trusted proxy hops for X-Forwarded-For" })),

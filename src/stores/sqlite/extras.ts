@@ -3,7 +3,7 @@ import type { Database } from "better-sqlite3";
 import { SessiondError } from "../../core/errors.js";
 import type { TenantPolicy } from "../../core/policy.js";
 import type { ApiKeyRecord, JwtTemplateRecord, SigningKeyRecord } from "../../core/store.js";
-import type { Row } from "./rows.js";
+import type { Row } from "../sql/rows.js";
 
 const apiKey = (r: Row): ApiKeyRecord => ({
   id: r["id"] as string,

@@ -16,7 +16,7 @@ import type {
 import { SqliteExtras } from "./extras.js";
 import { migrate } from "./migrations.js";
 import { StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
-import { type Row, STILL, activityColumns, toColumns, toRecord } from "./rows.js";
+import { type Row, STILL, activityColumns, sqliteBoolean, toColumns, toRecord } from "../sql/rows.js";
 
 export { SQLITE_SCHEMA_VERSION } from "./migrations.js";
 
@@ -114,7 +114,7 @@ export class SqliteStore implements SessionStore {
   }
 
   private insertRow(record: SessionRecord): void {
-    const row = { ...toColumns(record), ...activityColumns(record.latestActivity) };
+    const row = { ...toColumns(record, sqliteBoolean), ...activityColumns(record.latestActivity) };
     const names = Object.keys(row);
     this.statements.get(`INSERT INTO sessions (${names.join(", ")}) VALUES (${names.map((n) => `@${n}`).join(", ")})`).run(row);
   }
@@ -160,7 +160,7 @@ export class SqliteStore implements SessionStore {
       if (current["version"] !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
       if (change.status === "active" && current["status"] !== "active" && activation !== undefined)
         this.evict(current["tenant_id"] as string, current["user_id"] as string, id, activation);
-      const row = toColumns(change);
+      const row = toColumns(change, sqliteBoolean);
       const sets = Object.keys(row).map((c) => `${c} = @${c}`);
       this.statements.get(`UPDATE sessions SET ${[...sets, "version = version + 1"].join(", ")} WHERE id = @id`).run({ ...row, id });
       return toRecord(this.q.get.get(id)!);
@@ -169,7 +169,7 @@ export class SqliteStore implements SessionStore {
 
   recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
     return this.immediate(() => {
-      const row = { ...toColumns(change), id };
+      const row = { ...toColumns(change, sqliteBoolean), id };
       const sets = Object.keys(row).filter((c) => c !== "id").map((c) => `${c} = @${c}`);
       const written = this.statements
         .get(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`)

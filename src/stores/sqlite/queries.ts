@@ -3,7 +3,7 @@ import type { Database, Statement } from "better-sqlite3";
 import type { ActivityRecord, SessionRecord } from "../../core/model.js";
 import type { Page, PageRequest, SessionFilter, SessionStats, UserSessions } from "../../core/store.js";
 import { countInto, emptyStats, parseUserKey, userKey } from "../shared.js";
-import { EFFECTIVE_STATUS, type Row, STILL, toRecord } from "./rows.js";
+import { EFFECTIVE_STATUS, type Row, STILL, toRecord } from "../sql/rows.js";
 
 /** Prepared statements cached by SQL text, for the queries whose text depends on the filter. */
 export class StatementCache {

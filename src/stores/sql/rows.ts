@@ -1,4 +1,7 @@
-/** Session records ↔ SQLite rows. JSON columns hold lists and objects; booleans are 0/1. */
+/**
+ * Session records ↔ SQL rows, shared by the SQLite and PostgreSQL stores: the same
+ * columns, JSON text for lists and objects, and one definition of effective status.
+ */
 import type { ActivityRecord, SessionChange, SessionRecord, SupersededSecret } from "../../core/model.js";
 
 export type Row = Record<string, unknown>;
@@ -12,6 +15,11 @@ export const EFFECTIVE_STATUS = `CASE WHEN status IN ('pending', 'active') THEN
 /** A live status whose deadlines have not passed at `@now`: the index-friendly form of EFFECTIVE_STATUS = status. */
 export const STILL = (status: "active" | "pending" | "live") =>
   `${status === "live" ? "status IN ('pending', 'active')" : `status = '${status}'`} AND expire_at > @now AND (abandon_at IS NULL OR abandon_at > @now)`;
+
+/** How a dialect stores booleans: SQLite has none (0/1), PostgreSQL has its own. */
+export type BooleanColumn = (value: boolean) => unknown;
+export const sqliteBoolean: BooleanColumn = (value) => (value ? 1 : 0);
+export const nativeBoolean: BooleanColumn = (value) => value;
 
 const JSON_FIELDS = new Set(["scopes", "amr", "actor", "metadata"]);
 const BOOLEAN_FIELDS = new Set(["slidingExpiration", "isDeleted"]);
@@ -40,14 +48,14 @@ export function activityColumns(a: ActivityRecord | null): Row {
 }
 
 /** Column values for a change (or a whole record): every field maps to its column. */
-export function toColumns(change: SessionChange | SessionRecord | object): Row {
+export function toColumns(change: SessionChange | SessionRecord | object, bool: BooleanColumn): Row {
   const row: Row = {};
   for (const [field, value] of Object.entries(change)) {
     if (value === undefined) continue;
     if (field === "latestActivity") Object.assign(row, activityColumns(value as ActivityRecord | null));
     else if (field === "supersededSecrets") row["superseded_secrets"] = encodeSuperseded(value as SupersededSecret[]);
     else if (JSON_FIELDS.has(field)) row[column(field)] = value === null ? null : JSON.stringify(value);
-    else if (BOOLEAN_FIELDS.has(field)) row[column(field)] = value ? 1 : 0;
+    else if (BOOLEAN_FIELDS.has(field)) row[column(field)] = bool(value === true);
     else row[column(field)] = value;
   }
   return row;
@@ -74,7 +82,7 @@ export function toRecord(row: Row): SessionRecord {
     userAgent: row["user_agent"] as string | null,
     location: row["location"] as string | null,
     boundUserAgent: row["bound_user_agent"] as string | null,
-    slidingExpiration: row["sliding_expiration"] === 1,
+    slidingExpiration: row["sliding_expiration"] === 1 || row["sliding_expiration"] === true,
     maxAgeMinutes: row["max_age_minutes"] as number | null,
     latestActivity: json<ActivityRecord>("latest_activity"),
     metadata: json<Record<string, unknown>>("metadata")!,
@@ -86,7 +94,7 @@ export function toRecord(row: Row): SessionRecord {
     abandonAt: row["abandon_at"] as number | null,
     revokedAt: row["revoked_at"] as number | null,
     endedAt: row["ended_at"] as number | null,
-    isDeleted: row["is_deleted"] === 1,
+    isDeleted: row["is_deleted"] === 1 || row["is_deleted"] === true,
     secretHash: Buffer.from(row["secret_hash"] as Uint8Array),
     supersededSecrets: decodeSuperseded(row["superseded_secrets"] as string),
     version: row["version"] as number,

@@ -1,0 +1,47 @@
+/** The pool, named parameters and error translation of the PostgreSQL store. */
+import pg from "pg";
+import { SessiondError } from "../../core/errors.js";
+import type { Row } from "../sql/rows.js";
+
+/** BIGINT columns hold epoch milliseconds, which fit a JS number exactly. */
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export function createPool(options: { url: string; schema: string; poolSize: number; timeoutMs: number }): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.timeoutMs,
+    query_timeout: options.timeoutMs,
+    options: `-c search_path="${options.schema}"`,
+    types,
+  });
+  pool.on("error", () => undefined); // an idle client lost its server; the next query reconnects or reports store_unavailable
+  return pool;
+}
+
+/** `@name` placeholders → `$n`, so queries read like the SQLite ones. */
+export function named(text: string, params: Row): { text: string; values: unknown[] } {
+  const order: string[] = [];
+  const positional = text.replace(/@([a-zA-Z_]+)/g, (_, name: string) => {
+    let index = order.indexOf(name);
+    if (index === -1) index = order.push(name) - 1;
+    return `$${index + 1}`;
+  });
+  return { text: positional, values: order.map((name) => (params[name] === undefined ? null : params[name])) };
+}
+
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "53300"]);
+
+/** Unreachable or timed-out servers become `store_unavailable`, duplicate keys `conflict`; anything else is a bug. */
+export function translate(error: unknown): unknown {
+  if (error instanceof SessiondError) return error;
+  const code = (error as { code?: string } | null)?.code;
+  const message = (error as Error | null)?.message ?? "";
+  if (code === "23505") return new SessiondError("conflict", "a record with this id already exists", { cause: error });
+  if ((code !== undefined && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) || /timeout|terminat|Connection|connect/i.test(message))
+    return new SessiondError("store_unavailable", "PostgreSQL is not reachable", { cause: error });
+  return error;
+}

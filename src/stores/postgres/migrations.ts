@@ -1,0 +1,132 @@
+/** Versioned schema migrations for PostgreSQL, numbered like the SQLite ones. */
+import type { Pool } from "pg";
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      -- Byte-order ("C") collation keeps ids and user ids sorted exactly as the other stores sort them.
+      CREATE TABLE sessions (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        tenant_id TEXT COLLATE "C" NOT NULL,
+        workspace_id TEXT,
+        user_id TEXT COLLATE "C" NOT NULL,
+        username TEXT,
+        client_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        end_reason TEXT,
+        session_type TEXT,
+        aud TEXT,
+        scopes TEXT NOT NULL,
+        amr TEXT NOT NULL,
+        actor TEXT,
+        last_active_organization_id TEXT,
+        ip TEXT,
+        user_agent TEXT,
+        location TEXT,
+        bound_user_agent TEXT,
+        sliding_expiration BOOLEAN NOT NULL,
+        max_age_minutes INTEGER,
+        latest_activity TEXT,
+        country TEXT,
+        browser_name TEXT,
+        device_type TEXT,
+        os_name TEXT,
+        metadata TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        last_active_at BIGINT NOT NULL,
+        last_refreshed_at BIGINT,
+        expire_at BIGINT NOT NULL,
+        abandon_at BIGINT,
+        revoked_at BIGINT,
+        ended_at BIGINT,
+        is_deleted BOOLEAN NOT NULL,
+        secret_hash BYTEA NOT NULL,
+        superseded_secrets TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        started_at BIGINT NOT NULL,
+        lifetime_ms BIGINT NOT NULL,
+        max_lifetime_ms BIGINT NOT NULL,
+        inactivity_timeout_ms BIGINT
+      );
+      -- A user's sessions, index-only for the per-user list, limit and revoke-all paths.
+      CREATE INDEX sessions_by_user ON sessions (tenant_id, user_id, id DESC) INCLUDE (status, expire_at, abandon_at, last_active_at, created_at, is_deleted);
+      CREATE INDEX sessions_by_tenant ON sessions (tenant_id, id DESC);
+      CREATE INDEX sessions_by_client ON sessions (client_id);
+      CREATE INDEX sessions_live_expire ON sessions (expire_at) WHERE status IN ('pending', 'active');
+      CREATE INDEX sessions_live_abandon ON sessions (abandon_at) WHERE status IN ('pending', 'active') AND abandon_at IS NOT NULL;
+      CREATE INDEX sessions_ended ON sessions (ended_at) WHERE status NOT IN ('pending', 'active');
+      CREATE TABLE activities (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX activities_by_session ON activities (session_id, id DESC);
+      CREATE TABLE tenant_policies (tenant_id TEXT PRIMARY KEY, policy TEXT NOT NULL);
+      CREATE TABLE api_keys (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        tenant_id TEXT,
+        name TEXT,
+        secret_hash BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
+      );
+      CREATE TABLE signing_keys (
+        kid TEXT COLLATE "C" PRIMARY KEY,
+        algorithm TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        encrypted_private_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        retire_at BIGINT
+      );
+      CREATE TABLE jwt_templates (
+        tenant_id TEXT NOT NULL,
+        name TEXT COLLATE "C" NOT NULL,
+        claims TEXT NOT NULL,
+        session_fields TEXT NOT NULL,
+        lifetime_seconds INTEGER,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, name)
+      );
+    `,
+  },
+];
+
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+const MIGRATION_LOCK = 7_420_001; // an advisory lock id: one migrator at a time per database
+
+/** Applies missing migrations under an advisory lock, so several servers starting at once all succeed. */
+export async function migrate(pool: Pool, schema: string, onStep?: (step: { version: number; name: string }) => void): Promise<{ version: number; applied: number[] }> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    const done = new Set((await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      onStep?.({ version: migration.version, name: migration.name });
+      await client.query(migration.sql);
+      await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [migration.version, migration.name, Date.now()]);
+      applied.push(migration.version);
+    }
+    await client.query("COMMIT");
+    return { version: POSTGRES_SCHEMA_VERSION, applied };
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

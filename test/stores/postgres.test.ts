@@ -1,0 +1,23 @@
+import type { SessionStore } from "../../src/core/store.js";
+import { postgresStore } from "../../src/stores/postgres/index.js";
+import { describeStore } from "../conformance/store.js";
+import { dropSchema, freshSchema, POSTGRES_URL, postgresSkip } from "../support/services.js";
+
+const skip = await postgresSkip();
+const schemas = new WeakMap<SessionStore, string>();
+
+/** Each store gets its own schema, dropped when the store closes. */
+async function open(schema = freshSchema(), owner = true): Promise<SessionStore> {
+  const store = await postgresStore({ url: POSTGRES_URL, schema, poolSize: 4 });
+  schemas.set(store, schema);
+  if (!owner) return store;
+  const close = store.close.bind(store);
+  let dropped = false;
+  store.close = async () => {
+    await close();
+    if (!dropped) (dropped = true), await dropSchema(schema);
+  };
+  return store;
+}
+
+describeStore("postgres", { open: () => open(), openPeer: (first) => open(schemas.get(first)!, false) }, skip);
