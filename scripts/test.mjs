@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The whole test suite, as `npm test` and CI run it: type-check, then every
-// *.test.ts under src/ and test/ through node's own test runner.
+// The whole test suite, as `npm test` and CI run it: type-check, build (system tests run the
+// real binary), start the throw-away Redis Cluster, then every *.test.ts under src/ and test/.
+// PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) are expected to be running; with
+// CI=true a missing one fails its tests, elsewhere they are skipped loudly.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -15,15 +17,26 @@ function testFiles(dir) {
   return out.sort();
 }
 
-function run(command, args) {
-  const result = spawnSync(command, args, { stdio: "inherit" });
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: "inherit", ...options });
   if (result.status !== 0) process.exit(result.status ?? 1);
+  return result;
 }
 
 const only = process.argv.slice(2);
 const tsc = "node_modules/typescript/bin/tsc";
 if (only.length === 0) run(process.execPath, [tsc, "-p", "tsconfig.json", "--noEmit"]);
-// System tests run the real `sessiond` binary, which runs the compiled dist/.
 run(process.execPath, [tsc, "-p", "tsconfig.build.json"]);
+
+const env = { ...process.env };
+if (env.SESSIOND_TEST_REDIS_CLUSTER_URL === undefined) {
+  const cluster = spawnSync("bash", ["scripts/redis-cluster.sh", "start"], { encoding: "utf8" });
+  if (cluster.status === 0) env.SESSIOND_TEST_REDIS_CLUSTER_URL = cluster.stdout.trim();
+  else {
+    process.stderr.write(`could not start the Redis Cluster: ${cluster.stderr}\n`);
+    if (env.CI === "true") process.exit(1);
+  }
+}
+
 const files = only.length > 0 ? only : [...testFiles("src"), ...testFiles("test")];
-run(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files]);
+run(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], { env });

@@ -17,7 +17,7 @@ export interface Runtime {
 }
 
 export async function openRuntime(config: Config, open: { migrate?: boolean } = {}): Promise<Runtime> {
-  const store = await openStore(config.store, open);
+  const store = await openStore(config.store, { ...open, timeoutMs: config.storeTimeoutMs, retentionMs: config.retentionSeconds * 1000 });
   const sessions = createSessions({ store, policy: settingsOf(config) });
   const apiKeys = new ApiKeys(store, systemClock, systemRandom, config.rootKey ?? null);
   let closed = false;

@@ -43,3 +43,26 @@ export async function dropSchema(schema: string): Promise<void> {
     await client.end();
   }
 }
+
+export const REDIS_URL = process.env["SESSIOND_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
+
+/** The cluster started by scripts/test.mjs (scripts/redis-cluster.sh). */
+export function redisClusterUrl(): string {
+  return process.env["SESSIOND_TEST_REDIS_CLUSTER_URL"] ?? "redis-cluster://127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003";
+}
+
+/** Checks a redis:// or redis-cluster:// URL answers PING. */
+export async function redisSkip(url: string): Promise<false | string> {
+  return serviceSkip(url.startsWith("redis-cluster") ? "Redis Cluster" : "Redis", async () => {
+    const { Redis, Cluster } = await import("ioredis");
+    const client = url.startsWith("redis-cluster://")
+      ? new Cluster(url.slice("redis-cluster://".length).split(",").map((hp) => ({ host: hp.split(":")[0]!, port: Number(hp.split(":")[1]) })), { lazyConnect: true, clusterRetryStrategy: () => null })
+      : new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await client.connect();
+      await client.ping();
+    } finally {
+      client.disconnect();
+    }
+  });
+}

@@ -1,6 +1,7 @@
 /** `sessiond serve`: the REST server. */
 import type { Command } from "commander";
 import { publicUrl } from "../../config.js";
+import { redactUrl } from "../../stores/open.js";
 import { buildApp } from "../../http/app.js";
 import { createLogger, openRuntime } from "../runtime.js";
 import { action, configFrom, withConfigFlags } from "../options.js";
@@ -18,7 +19,7 @@ export function registerServe(program: Command): void {
       const app = await buildApp({ sessions: runtime.sessions, apiKeys: runtime.apiKeys, config, logger });
       const address = await app.listen({ host: config.host, port: config.port });
       const port = Number(new URL(address).port);
-      logger.info({ address, publicUrl: publicUrl(config, port), store: config.store.replace(/\/\/[^@/]*@/, "//***@") }, "sessiond listening");
+      logger.info({ address, publicUrl: publicUrl(config, port), store: redactUrl(config.store) }, "sessiond listening");
 
       let sweeping = false;
       const sweeper =
