@@ -5,14 +5,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { dropSchema, freshSchema, POSTGRES_URL, postgresSkip, redisClusterUrl, redisSkip, REDIS_URL } from "../support/services.js";
+import { dropPrefix } from "../stores/redis-harness.js";
 import { type Server, startServer } from "./server.js";
 
 const ROOT = "multi-server-root-key-0123456789abcdef";
 const schema = freshSchema();
+const redisPrefix = `${freshSchema()}:`;
 const backends: { name: string; store: () => string; skip: () => Promise<false | string>; cleanup?: () => Promise<void> }[] = [
   { name: "PostgreSQL", store: () => `${POSTGRES_URL}?schema=${schema}`, skip: postgresSkip, cleanup: () => dropSchema(schema) },
-  { name: "Redis", store: () => `${REDIS_URL}?prefix=${freshSchema()}:`, skip: () => redisSkip(REDIS_URL) },
-  { name: "Redis Cluster", store: () => `${redisClusterUrl()}?prefix=${freshSchema()}:`, skip: () => redisSkip(redisClusterUrl()) },
+  { name: "Redis", store: () => `${REDIS_URL}?prefix=${redisPrefix}`, skip: () => redisSkip(REDIS_URL), cleanup: () => dropPrefix(REDIS_URL, redisPrefix) },
+  {
+    name: "Redis Cluster",
+    store: () => `${redisClusterUrl()}?prefix=${redisPrefix}`,
+    skip: () => redisSkip(redisClusterUrl()),
+    cleanup: () => dropPrefix(redisClusterUrl(), redisPrefix),
+  },
 ];
 
 for (const backend of backends) {

@@ -1,0 +1,264 @@
+/**
+ * The Lua scripts behind every write about one user. Each runs atomically over keys of
+ * one hash slot (see keys.ts): KEYS are that session's record, activity list and user
+ * index; sibling records of the same user are reached through the record/activity key
+ * prefixes passed in ARGV, which stay inside the same `{tag}`.
+ *
+ * Lua only writes scalar fields (status, end_reason, ended_at, updated_at, revoked_at,
+ * version) and HSETs strings encoded in codec.ts as they are; field names are codec.ts's.
+ * Instants travel as decimal strings and are written back as received, never reformatted.
+ */
+
+const PRELUDE = `
+local LIVE = { pending = true, active = true }
+
+local function num(v)
+  if v then return tonumber(v) end
+  return nil
+end
+
+local function int(n)
+  return string.format('%.0f', n)
+end
+
+-- The status as of now: must equal effectiveStatus() in src/core/policy.ts.
+local function effective(status, expireAt, abandonAt, now)
+  if not LIVE[status] then return status end
+  if abandonAt and abandonAt <= now and abandonAt < expireAt then return 'abandoned' end
+  if expireAt <= now then return 'expired' end
+  return status
+end
+
+-- The earliest deadline of a live session, as stored (expire_at or abandon_at).
+local function deadlineOf(expireAt, abandonAt)
+  if abandonAt and tonumber(abandonAt) < tonumber(expireAt) then return abandonAt end
+  return expireAt
+end
+
+-- When Redis may drop a record: its end (terminal) or earliest deadline (live), plus the retention.
+local function expiryOf(key, retention)
+  local f = redis.call('HMGET', key, 'status', 'expire_at', 'abandon_at', 'ended_at', 'updated_at')
+  if LIVE[f[1]] then return tonumber(deadlineOf(f[2], f[3] or nil)) + retention end
+  return tonumber(f[4] or f[5]) + retention
+end
+
+-- Re-arms a record's and its history's expiry; the user index scores each member by it.
+local function keep(recordKey, activityKey, indexKey, id, retention)
+  local at = int(expiryOf(recordKey, retention))
+  redis.call('PEXPIREAT', recordKey, at)
+  redis.call('PEXPIREAT', activityKey, at)
+  if indexKey then redis.call('ZADD', indexKey, at, id) end
+end
+
+-- The user index lives as long as its longest-lived member.
+local function keepIndex(indexKey)
+  local top = redis.call('ZRANGE', indexKey, -1, -1, 'WITHSCORES')
+  if top[2] then redis.call('PEXPIREAT', indexKey, top[2]) end
+end
+
+-- Drops index members whose record expired away, so the index never keeps them forever.
+local function dropDead(indexKey, recordPrefix)
+  for _, id in ipairs(redis.call('ZRANGE', indexKey, 0, -1)) do
+    if redis.call('EXISTS', recordPrefix .. id) == 0 then redis.call('ZREM', indexKey, id) end
+  end
+end
+
+local function finish(key, status, reason, at)
+  redis.call('HSET', key, 'status', status, 'end_reason', reason, 'ended_at', at, 'updated_at', at)
+  if status == 'revoked' then redis.call('HSET', key, 'revoked_at', at) end
+  redis.call('HINCRBY', key, 'version', 1)
+end
+
+-- Ends the user's least recently active effectively-active sessions (ties: older created_at,
+-- then id) so that at most max - 1 remain besides exceptId: the order of memory.ts.
+local function evict(indexKey, recordPrefix, activityPrefix, exceptId, max, nowText, retention)
+  local now = tonumber(nowText)
+  local active = {}
+  for _, id in ipairs(redis.call('ZRANGE', indexKey, 0, -1)) do
+    if id ~= exceptId then
+      local f = redis.call('HMGET', recordPrefix .. id, 'status', 'expire_at', 'abandon_at', 'is_deleted', 'last_active_at', 'created_at')
+      if f[1] and f[4] ~= '1' and effective(f[1], tonumber(f[2]), num(f[3]), now) == 'active' then
+        active[#active + 1] = { id = id, last = tonumber(f[5]), created = tonumber(f[6]) }
+      end
+    end
+  end
+  table.sort(active, function(a, b)
+    if a.last ~= b.last then return a.last < b.last end
+    if a.created ~= b.created then return a.created < b.created end
+    return a.id < b.id
+  end)
+  local victims = {}
+  for i = 1, math.min(#active, #active - (max - 1)) do
+    local id = active[i].id
+    finish(recordPrefix .. id, 'removed', 'session_limit', nowText)
+    keep(recordPrefix .. id, activityPrefix .. id, indexKey, id, retention)
+    victims[#victims + 1] = id
+  end
+  return victims
+end
+
+local function owner(f, tenant, user)
+  if f[1] ~= tenant or f[2] ~= user then error('session owner does not match its user index key') end
+end
+
+-- HDEL the count fields from ARGV[from], then HSET the pairs after them.
+local function apply(key, from)
+  local unset = tonumber(ARGV[from])
+  if unset > 0 then redis.call('HDEL', key, unpack(ARGV, from + 1, from + unset)) end
+  if #ARGV > from + unset then redis.call('HSET', key, unpack(ARGV, from + unset + 1)) end
+end
+`;
+
+/**
+ * KEYS: record, activities, user index, replaced record, replaced activities (the new
+ * record's own keys when nothing is replaced).
+ * ARGV: id, now, retention, max active ('' = no limit), record prefix, activity prefix,
+ * first activity JSON (''), replaced id (''), tenant, user, then HSET pairs.
+ * → {'conflict'} | {'ok', evicted ids, replaced 0|1}
+ */
+const INSERT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return { 'conflict' } end
+local id, nowText, retention = ARGV[1], ARGV[2], tonumber(ARGV[3])
+dropDead(KEYS[3], ARGV[5])
+local replaced = 0
+if ARGV[8] ~= '' then
+  local f = redis.call('HMGET', KEYS[4], 'tenant_id', 'user_id', 'status', 'expire_at', 'abandon_at', 'is_deleted')
+  if f[3] and f[1] == ARGV[9] and f[2] == ARGV[10] and f[6] ~= '1' and LIVE[f[3]]
+    and effective(f[3], tonumber(f[4]), num(f[5]), tonumber(nowText)) == f[3] then
+    finish(KEYS[4], 'replaced', 'replaced', nowText)
+    keep(KEYS[4], KEYS[5], KEYS[3], ARGV[8], retention)
+    replaced = 1
+  end
+end
+local evicted = {}
+if ARGV[4] ~= '' then evicted = evict(KEYS[3], ARGV[5], ARGV[6], id, tonumber(ARGV[4]), nowText, retention) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 11))
+if ARGV[7] ~= '' then redis.call('LPUSH', KEYS[2], ARGV[7]) end
+keep(KEYS[1], KEYS[2], KEYS[3], id, retention)
+keepIndex(KEYS[3])
+return { 'ok', evicted, replaced }
+`;
+
+/**
+ * KEYS: record, activities, user index.
+ * ARGV: id, expected version, tenant, user, retention, record prefix, activity prefix,
+ * max active ('' = no eviction), now, then the unset count, unset fields, HSET pairs.
+ * → {'not_found'} | {'conflict'} | {'ok', evicted ids, HGETALL of the new record}
+ */
+const UPDATE = `
+local f = redis.call('HMGET', KEYS[1], 'version', 'tenant_id', 'user_id', 'status')
+if not f[1] then return { 'not_found' } end
+if f[1] ~= ARGV[2] then return { 'conflict' } end
+owner({ f[2], f[3] }, ARGV[3], ARGV[4])
+local retention = tonumber(ARGV[5])
+local evicted = {}
+if ARGV[8] ~= '' and f[4] ~= 'active' then
+  evicted = evict(KEYS[3], ARGV[6], ARGV[7], ARGV[1], tonumber(ARGV[8]), ARGV[9], retention)
+end
+apply(KEYS[1], 10)
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+keep(KEYS[1], KEYS[2], KEYS[3], ARGV[1], retention)
+keepIndex(KEYS[3])
+return { 'ok', evicted, redis.call('HGETALL', KEYS[1]) }
+`;
+
+/**
+ * KEYS: record, activities, user index.
+ * ARGV: id, tenant, user, retention, new last_active_at, history limit, activity JSON,
+ * then the unset count, unset fields, HSET pairs. Never touches status or version.
+ * → 1 written | 0 not (gone, terminal, deleted or older than what is stored)
+ */
+const ACTIVITY = `
+local f = redis.call('HMGET', KEYS[1], 'status', 'is_deleted', 'last_active_at', 'tenant_id', 'user_id')
+if not LIVE[f[1]] or f[2] == '1' or tonumber(f[3]) > tonumber(ARGV[5]) then return 0 end
+owner({ f[4], f[5] }, ARGV[2], ARGV[3])
+apply(KEYS[1], 8)
+local limit = tonumber(ARGV[6])
+redis.call('LPUSH', KEYS[2], ARGV[7])
+if limit > 0 then redis.call('LTRIM', KEYS[2], 0, limit - 1) else redis.call('DEL', KEYS[2]) end
+keep(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[4]))
+keepIndex(KEYS[3])
+return 1
+`;
+
+/**
+ * KEYS: user index.
+ * ARGV: tenant, user, except id (''), now, status, end reason, ended at, retention,
+ * record prefix, activity prefix.
+ * → ids ended
+ */
+const END_MANY = `
+local retention, now = tonumber(ARGV[8]), tonumber(ARGV[4])
+dropDead(KEYS[1], ARGV[9])
+local ended = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if id ~= ARGV[3] then
+    local key = ARGV[9] .. id
+    local f = redis.call('HMGET', key, 'tenant_id', 'user_id', 'status', 'expire_at', 'abandon_at', 'is_deleted')
+    if f[1] == ARGV[1] and f[2] == ARGV[2] and f[6] ~= '1' and LIVE[f[3]]
+      and effective(f[3], tonumber(f[4]), num(f[5]), now) == f[3] then
+      finish(key, ARGV[5], ARGV[6], ARGV[7])
+      keep(key, ARGV[10] .. id, KEYS[1], id, retention)
+      ended[#ended + 1] = id
+    end
+  end
+end
+keepIndex(KEYS[1])
+return ended
+`;
+
+/**
+ * The sweeper's deadline write. KEYS: record, activities. ARGV: now, retention.
+ * ended_at is the passed deadline, which is also the earliest deadline the expiry was
+ * armed with, so the record's expiry and the user index do not change.
+ * → {'gone'} | {'terminal', ended_at} | {'live', deadline} | {'written', status, ended_at}
+ */
+const EXPIRE = `
+local f = redis.call('HMGET', KEYS[1], 'status', 'expire_at', 'abandon_at', 'ended_at', 'updated_at')
+if not f[1] then return { 'gone' } end
+if not LIVE[f[1]] then return { 'terminal', f[4] or f[5] } end
+local status = effective(f[1], tonumber(f[2]), num(f[3]), tonumber(ARGV[1]))
+if LIVE[status] then return { 'live', deadlineOf(f[2], f[3] or nil) } end
+local endedAt = f[2]
+if status == 'abandoned' then endedAt = f[3] end
+redis.call('HSET', KEYS[1], 'status', status, 'end_reason', status, 'ended_at', endedAt, 'updated_at', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+keep(KEYS[1], KEYS[2], false, nil, tonumber(ARGV[2]))
+return { 'written', status, endedAt }
+`;
+
+/**
+ * The sweeper's purge. KEYS: record, activities, user index. ARGV: id, purge ended
+ * before, tenant, user.
+ * → {'gone'} | {'live', deadline} | {'terminal', ended_at} (kept) | {'purged'}
+ */
+const PURGE = `
+local f = redis.call('HMGET', KEYS[1], 'tenant_id', 'user_id', 'status', 'expire_at', 'abandon_at', 'ended_at', 'updated_at')
+if not f[3] then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return { 'gone' }
+end
+owner(f, ARGV[3], ARGV[4])
+if LIVE[f[3]] then return { 'live', deadlineOf(f[4], f[5] or nil) } end
+local endedAt = f[6] or f[7]
+if tonumber(endedAt) >= tonumber(ARGV[2]) then return { 'terminal', endedAt } end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+keepIndex(KEYS[3])
+return { 'purged' }
+`;
+
+/** The scripts as ioredis custom commands (EVALSHA, falling back to EVAL once per node). */
+export const SCRIPTS = {
+  sessiondInsert: { numberOfKeys: 5, lua: PRELUDE + INSERT },
+  sessiondUpdate: { numberOfKeys: 3, lua: PRELUDE + UPDATE },
+  sessiondActivity: { numberOfKeys: 3, lua: PRELUDE + ACTIVITY },
+  sessiondEndMany: { numberOfKeys: 1, lua: PRELUDE + END_MANY },
+  sessiondExpire: { numberOfKeys: 2, lua: PRELUDE + EXPIRE },
+  sessiondPurge: { numberOfKeys: 3, lua: PRELUDE + PURGE },
+} as const;
+
+type Arg = string | number;
+
+/** The client methods {@link SCRIPTS} add. */
+export type ScriptCommands = { [name in keyof typeof SCRIPTS]: (...args: Arg[]) => Promise<unknown> };
