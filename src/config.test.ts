@@ -41,6 +41,13 @@ describe("configuration", () => {
     assert.ok(!text.includes("short-secret"));
   });
 
+  it("refuses an unsupported store URL and lists the allowed log levels", () => {
+    const text = problemsOf(() => loadConfig({ env: { SESSIOND_STORE: "bogus", SESSIOND_LOG_LEVEL: "loud" } })).join("\n");
+    assert.match(text, /SESSIOND_STORE: must be sqlite:<path>, postgres/);
+    assert.match(text, /SESSIOND_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/);
+    for (const ok of ["sqlite:/tmp/x.db", "memory:", "postgres://u@h/db", "redis://h:1", "redis-cluster://a:1,b:2"]) assert.equal(loadConfig({ env: { SESSIOND_STORE: ok } }).store, ok);
+  });
+
   it("refuses a default lifetime above the max lifetime", () => {
     assert.match(problemsOf(() => loadConfig({ env: { SESSIOND_LIFETIME_SECONDS: "100", SESSIOND_MAX_LIFETIME_SECONDS: "50" } })).join(), /SESSIOND_LIFETIME_SECONDS/);
   });

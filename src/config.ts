@@ -15,7 +15,7 @@ export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, default: "127.0.0.1", description: "address to listen on" }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 7420, description: "port to listen on (0: any free port)" }),
-    store: Type.String({ minLength: 1, default: "sqlite:./data/sessiond.db", description: "store URL: sqlite:<path>, postgres://…, redis://…, redis-cluster://h1:p1,h2:p2, memory:" }),
+    store: Type.String({ minLength: 1, default: "sqlite:./data/sessiond.db", pattern: "^(sqlite:.+|memory:(//)?|postgres(ql)?://.+|rediss?://.+|redis-cluster://.+)$", description: "store URL: sqlite:<path>, postgres://…, redis://…, redis-cluster://h1:p1,h2:p2, memory:" }),
     rootKey: Type.Optional(Type.String({ minLength: 32, maxLength: 200, description: "use this root API key instead of generating one" })),
     publicUrl: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$", description: "public base URL (default http://HOST:PORT)" })),
     trustProxy: Type.Optional(Type.Integer({ minimum: 1, maximum: 32, description: "number of trusted proxy hops for X-Forwarded-For" })),
@@ -92,8 +92,14 @@ export function loadConfig(sources: { env?: Record<string, string | undefined>; 
   const filled = Value.Default(ConfigSchema, raw) as Record<string, unknown>;
   for (const error of Value.Errors(ConfigSchema, filled)) {
     const key = error.path.split("/")[1] ?? "";
+    if (key === "store" && typeof filled["store"] === "string") {
+      problems.push(`${origin.get(key) ?? envName(key)}: must be sqlite:<path>, postgres://…, redis://…, redis-cluster://h1:p1,… or memory:`);
+      continue;
+    }
     const shown = typeof error.value === "string" && /key/i.test(key) ? "(hidden)" : JSON.stringify(error.value);
-    problems.push(`${origin.get(key) ?? envName(key)}: ${error.message} (got ${shown})`);
+    const allowed = (properties[key]?.anyOf as { const?: unknown }[] | undefined)?.map((option) => option.const);
+    const message = allowed === undefined ? error.message : `must be one of ${allowed.join(", ")}`;
+    problems.push(`${origin.get(key) ?? envName(key)}: ${message} (got ${shown})`);
   }
   const config = filled as Static<typeof ConfigSchema>;
   if (problems.length === 0 && config.lifetimeSeconds > config.maxLifetimeSeconds)

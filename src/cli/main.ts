@@ -1,4 +1,5 @@
 /** The `sessiond` command line: one file per command under commands/. */
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDemo } from "./commands/demo.js";
 import { registerKeys } from "./commands/keys.js";
@@ -9,7 +10,9 @@ import { registerStats } from "./commands/stats.js";
 import { registerSweep } from "./commands/sweep.js";
 import { EXIT_USAGE } from "./exit-codes.js";
 
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 const program = new Command("sessiond")
+  .version(version)
   .description("user-session management: library, REST server and CLI")
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE))
   .showHelpAfterError();

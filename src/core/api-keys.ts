@@ -69,8 +69,14 @@ export class ApiKeys {
   /** Revokes a key; repeating it is harmless. @throws SessiondError `resource_not_found` */
   async revoke(id: string): Promise<ApiKey> {
     if (typeof id !== "string" || !/^sdk_[0-9a-hjkmnp-tv-z]{26}$/.test(id)) throw new SessiondError("request_invalid", "id is not an API key id", { details: { field: "id" } });
-    const record = await this.store.revokeApiKey(id, this.clock.now());
-    if (record === null) throw new SessiondError("resource_not_found", "no such API key");
+    const existing = await this.store.getApiKey(id);
+    if (existing === null) throw new SessiondError("resource_not_found", "no such API key");
+    if (existing.tenantId === null && existing.revokedAt === null) {
+      // Revoking the last root key would lock every administrator out of the deployment.
+      const liveRoots = (await this.store.listApiKeys(undefined)).filter((k) => k.tenantId === null && k.revokedAt === null);
+      if (liveRoots.length <= 1) throw new SessiondError("request_invalid", "the last root key cannot be revoked; create another root key first (sessiond keys create --root)");
+    }
+    const record = (await this.store.revokeApiKey(id, this.clock.now()))!;
     this.cache.delete(id);
     return toApiKey(record);
   }

@@ -18,6 +18,12 @@ describe("input checks", () => {
     invalid(() => input.clientId("client id"));
   });
 
+  it("accepts IPv4 and IPv6 addresses and nothing else", () => {
+    for (const good of ["1.2.3.4", "255.255.255.255", "::1", "::", "2001:db8::8a2e:370:7334", "fe80::1", "::ffff:192.0.2.1", "2001:0db8:0000:0000:0000:ff00:0042:8329"])
+      assert.equal(input.ip(good), good, good);
+    for (const bad of ["abcd", "999.999.999.999", "1.2.3.4.5", "::1::", "1.2.3", "01.2.3.4", "2001:db8::g", "1:2:3:4:5:6:7:8:9", "", 7]) invalid(() => input.ip(bad));
+  });
+
   it("cuts long user agents at the same length everywhere", () => {
     assert.equal(input.userAgent("u".repeat(10_000))!.length, input.MAX_USER_AGENT_LENGTH);
     assert.equal(input.userAgent(""), null);

@@ -75,11 +75,30 @@ export function durationMs(field: string, value: unknown, nullable: boolean): nu
   return value;
 }
 
-/** An IP address as text: shape only (enrichment parses it). */
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
+
+/** Whether `text` is a dotted-quad IPv4 or an IPv6 address (with `::` and an embedded IPv4 tail allowed). */
+export function isIpAddress(text: string): boolean {
+  if (IPV4.test(text)) return true;
+  if (text.length > 45 || !text.includes(":")) return false;
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
+  const all = groups.flat();
+  const last = all.at(-1);
+  const v4Tail = last !== undefined && last.includes(".");
+  if (v4Tail && !IPV4.test(last!)) return false;
+  const hextets = v4Tail ? all.slice(0, -1) : all;
+  if (!hextets.every((h) => HEXTET.test(h))) return false;
+  const size = hextets.length + (v4Tail ? 2 : 0);
+  return halves.length === 2 ? size <= 7 : size === 8;
+}
+
+/** An IP address: IPv4 or IPv6, else `request_invalid`. */
 export function ip(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== "string" || value.length === 0 || value.length > 45 || !/^[0-9A-Fa-f:.]+$/.test(value))
-    throw invalid("ip", "must be an IPv4 or IPv6 address");
+  if (typeof value !== "string" || !isIpAddress(value)) throw invalid("ip", "must be an IPv4 or IPv6 address");
   return value;
 }
 

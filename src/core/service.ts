@@ -8,7 +8,7 @@ import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js
 import { SESSION_STATUSES } from "./model.js";
 import { DEFAULT_SETTINGS, type Policy, type Settings, type TenantPolicy, resolvePolicy, validateTenantPolicy } from "./policy.js";
 import type { SessionStats, SessionStore, SweepResult, UserSessions } from "./store.js";
-import { systemRandom, type RandomSource } from "./token.js";
+import { SESSION_ID_PATTERN, systemRandom, type RandomSource } from "./token.js";
 import * as transitions from "./transitions.js";
 import { type VerifyRequest, type VerifyResult, refreshSession, verifySession } from "./use.js";
 import { toActivityEntry, toSession } from "./view.js";
@@ -53,6 +53,7 @@ export interface PolicyView {
 }
 
 const MAX_PAGE = 500;
+const ACTIVITY_ID_PATTERN = /^sact_[0-9a-hjkmnp-tv-z]{26}$/;
 
 /** The session service: every verb of SPEC §8 over one store. */
 export class Sessions {
@@ -119,7 +120,7 @@ export class Sessions {
       ...optional("createdTo", input.instant("created_at_to", req.createdAtTo)),
       nowMs: this.ctx.clock.now(),
     };
-    const page = await this.ctx.store.list(filter, this.page(req));
+    const page = await this.ctx.store.list(filter, this.page(req, SESSION_ID_PATTERN));
     return { data: page.items.map((r) => toSession(r, filter.nowMs)), totalCount: page.totalCount, nextCursor: input.encodeCursor(page.nextKey) };
   }
 
@@ -168,8 +169,9 @@ export class Sessions {
 
   /** A session's activity history, newest first. */
   async activities(id: string, options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<ActivityEntry>> {
+    const paging = this.page(options, ACTIVITY_ID_PATTERN);
     await transitions.loadScoped(this.ctx, id, options);
-    const page = await this.ctx.store.activities(id, this.page(options));
+    const page = await this.ctx.store.activities(id, paging);
     return { data: page.items.map(toActivityEntry), nextCursor: input.encodeCursor(page.nextKey) };
   }
 
@@ -215,7 +217,9 @@ export class Sessions {
   /** Replaces a tenant's policy overrides; omitted fields fall back to the deployment default. */
   async putPolicy(tenantId: string, policy: TenantPolicy): Promise<PolicyView> {
     const id = input.tenantId(tenantId);
-    await this.ctx.store.putPolicy(id, validateTenantPolicy(policy));
+    const overrides = validateTenantPolicy(policy);
+    checkPolicyBounds(this.ctx.settings, overrides);
+    await this.ctx.store.putPolicy(id, overrides);
     return this.getPolicy(id);
   }
 
@@ -224,12 +228,30 @@ export class Sessions {
     return this.ctx.store.close();
   }
 
-  private page(req: { limit?: number; offset?: number; cursor?: string }) {
+  /** Paging input; a cursor must hold a position of the listing it is used on (`keyShape`). */
+  private page(req: { limit?: number; offset?: number; cursor?: string }, keyShape?: RegExp) {
     const afterKey = input.decodeCursor(req.cursor);
+    if (afterKey !== undefined && keyShape !== undefined && !keyShape.test(afterKey))
+      throw new SessiondError("request_invalid", "cursor is not valid here", { details: { field: "cursor" } });
     const offset = input.offset(req.offset);
     if (afterKey !== undefined && offset > 0) throw new SessiondError("request_invalid", "use either offset or cursor, not both");
     return { limit: input.pageLimit(req.limit, 10, MAX_PAGE), offset, ...(afterKey === undefined ? {} : { afterKey }) };
   }
+}
+
+/**
+ * A tenant may tighten the deployment's limits but not widen its absolute cap, and its
+ * own lifetimes must fit under its max lifetime.
+ */
+function checkPolicyBounds(settings: Settings, overrides: TenantPolicy): void {
+  const effective = resolvePolicy(settings, overrides);
+  const refuse = (field: string, message: string) => {
+    throw new SessiondError("policy_out_of_bounds", `${field} ${message}`, { details: { field } });
+  };
+  if (effective.maxLifetimeMs > settings.maxLifetimeMs) refuse("max_lifetime_seconds", `must not exceed the deployment's ${settings.maxLifetimeMs / 1000} s`);
+  if (effective.lifetimeMs > effective.maxLifetimeMs) refuse("lifetime_seconds", `must not exceed max_lifetime_seconds (${effective.maxLifetimeMs / 1000} s)`);
+  if (effective.inactivityTimeoutMs !== null && effective.inactivityTimeoutMs > effective.maxLifetimeMs)
+    refuse("inactivity_timeout_seconds", `must not exceed max_lifetime_seconds (${effective.maxLifetimeMs / 1000} s)`);
 }
 
 function checkStatus(value: unknown): SessionStatus {

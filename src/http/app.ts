@@ -50,6 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     genReqId: () => newTraceId(),
     requestTimeout: deps.config.requestTimeoutMs,
     return503OnClosing: true,
+    maxParamLength: 1024, // user ids may be 256 characters, percent-encoded up to three times longer
     // Router-level failures (malformed URL encoding, over-long params) go through the same error registry.
     frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();

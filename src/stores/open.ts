@@ -32,7 +32,7 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     const path = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
     if (path.length === 0) throw new SessiondError("request_invalid", "sqlite: needs a path, e.g. sqlite:./data/sessiond.db");
     const { sqliteStore } = await import("./sqlite/index.js");
-    return sqliteStore({ path, ...(options.migrate === undefined ? {} : { migrate: options.migrate }) });
+    return sqliteStore({ path, busyTimeoutMs: timeoutMs, ...(options.migrate === undefined ? {} : { migrate: options.migrate }) });
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const parsed = new URL(url);

@@ -36,7 +36,7 @@ describe("sessiond keys", () => {
   it("create prints the key once for people, with its id", async () => {
     const run = await sessiond(["keys", "create", "--tenant", "beta"], env);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /created API key sdk_\w+ for tenant beta/);
+    assert.match(run.stdout, /created API key for tenant beta sdk_\w+/);
     assert.match(run.stdout, /^ {2}sdk_\w+\.[A-Za-z0-9_-]{43}$/m);
   });
 
@@ -71,7 +71,8 @@ describe("sessiond keys", () => {
       [["keys", "revoke", "bogus"], 64, /^sessiond: request_invalid: /],
       [["keys", "revoke", UNKNOWN_KEY_ID], 66, /^sessiond: resource_not_found: /],
       [["keys", "create", "--tenant", "Not A Tenant"], 64, /^sessiond: request_invalid: tenant_id/],
-      [["keys", "create"], 64, /required option '--tenant <id>' not specified/],
+      [["keys", "create"], 64, /^sessiond: request_invalid: give exactly one of --tenant <id> or --root/],
+      [["keys", "create", "--root", "--tenant", "acme"], 64, /give exactly one/],
     ];
     for (const [args, code, stderr] of cases) {
       const run = await sessiond(args, env);

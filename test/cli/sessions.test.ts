@@ -124,7 +124,7 @@ describe("sessiond sessions list and show", () => {
       [["sessions", "list", "--status", "gone"], {}, 64, /^sessiond: request_invalid: status /],
       [["sessions", "list", "--cursor", "not-a-cursor"], {}, 64, /^sessiond: request_invalid: cursor /],
       [["sessions", "list"], { SESSIOND_LIFETIME_SECONDS: "abc" }, 78, /^sessiond: invalid configuration:\n.*SESSIOND_LIFETIME_SECONDS/],
-      [["sessions", "list"], { SESSIOND_STORE: "mysql://db" }, 64, /^sessiond: request_invalid: unsupported store URL/],
+      [["sessions", "list"], { SESSIOND_STORE: "mysql://db" }, 78, /SESSIOND_STORE: must be sqlite:<path>/],
     ];
     for (const [args, extra, code, stderr] of cases) {
       const run = await sessiond(args, { ...env, ...extra });

@@ -45,7 +45,8 @@ const badPaths = [
   "/v1/sessions?cursor=%%%", "/v1/sessions?cursor=abc", "/v1/sessions?limit=0", "/v1/sessions?limit=501", "/v1/sessions?limit=1e3",
   "/v1/sessions?offset=-1", "/v1/sessions?status=zombie", "/v1/sessions?tenant_id=BAD", "/v1/sessions?created_at_from=yesterday",
   "/v1/sessions?user_id=", "/v1/sessions?nope=1", "/v1/sessions?__proto__=x", `/v1/sessions/${ID}/activities?cursor=zz`,
-  "/v1/users?cursor=Yz", "/v1/keys/notakey", "/v1/tenants/Not_A_Tenant/policy", "/v1/stats?tenant_id=%00",
+  "/v1/users?cursor=Yz", `/v1/sessions?cursor=${Buffer.from("c1.sess_zzz").toString("base64url")}`, `/v1/sessions?cursor=${Buffer.from("c1.").toString("base64url")}`,
+  `/v1/sessions?cursor=${Buffer.from("c1.x'; drop table sessions;--").toString("base64url")}`, `/v1/sessions/${ID}/activities?cursor=${Buffer.from("c1.sact_zzz").toString("base64url")}`, "/v1/keys/notakey", "/v1/tenants/Not_A_Tenant/policy", "/v1/stats?tenant_id=%00",
 ];
 
 describe("bad input on every route", () => {

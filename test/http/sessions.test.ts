@@ -99,6 +99,27 @@ describe("sessions over HTTP", () => {
     assert.deepEqual((await h.call("DELETE", "/v1/users/online/sessions?tenant_id=people")).json(), { removed_count: 1 });
   });
 
+  it("ends all sessions of a user whose id is long", async () => {
+    const userId = "u".repeat(256);
+    await h.sessions.create({ userId, tenantId: "long" });
+    const response = await h.call("POST", `/v1/users/${userId}/sessions/revoke`, { body: { tenant_id: "long" } });
+    assert.deepEqual(response.json(), { revoked_count: 1 });
+  });
+
+  it("refuses tenant policies that widen the deployment cap or contradict themselves", async () => {
+    for (const body of [{ max_lifetime_seconds: 99_999_999 }, { lifetime_seconds: 100, max_lifetime_seconds: 50 }, { inactivity_timeout_seconds: 99_999_999 }])
+      assert.equal(codeOf(await h.call("PUT", "/v1/tenants/bounded/policy", { body })), "policy_out_of_bounds", JSON.stringify(body));
+  });
+
+  it("never lets the last root key be revoked", async () => {
+    const own = await harness();
+    const root = await own.apiKeys.create(null, "only root");
+    assert.equal(codeOf(await own.call("DELETE", `/v1/keys/${root.id}`, { key: root.key })), "request_invalid");
+    const second = await own.apiKeys.create(null, "second root");
+    assert.equal((await own.call("DELETE", `/v1/keys/${root.id}`, { key: second.key })).statusCode, 200);
+    await own.close();
+  });
+
   it("creates, lists and revokes API keys, showing the key once", async () => {
     const created = (await h.call("POST", "/v1/keys", { body: { tenant_id: "acme", name: "deploy" } })).json();
     assert.match(created.key, /^sdk_/);
@@ -117,6 +138,7 @@ describe("client address", () => {
     assert.equal(await ipOf(plain, {}), "127.0.0.1");
     assert.equal(await ipOf(proxied, {}), "198.51.100.1");
     assert.equal(await ipOf(proxied, { ip: "192.0.2.7" }), "192.0.2.7");
+    assert.equal((await proxied.call("POST", "/v1/sessions", { body: { user_id: "u" }, headers: { "x-forwarded-for": "not-an-ip" } })).json().ip, "127.0.0.1");
     const twoHops = await harness({}, { SESSIOND_TRUST_PROXY: "2" });
     assert.equal(await ipOf(twoHops, {}), "203.0.113.50");
     await Promise.all([plain.close(), proxied.close(), twoHops.close()]);

@@ -1,30 +1,27 @@
-/** `sessiond demo`: walks the library through a session's life on the embedded SQLite store. */
+/** `sessiond demo`: walks one session through its life on the configured store (SQLite under ./data by default). */
 import type { Command } from "commander";
-import { createSessions } from "../../core/service.js";
-import { sqliteStore } from "../../stores/sqlite/index.js";
+import { action, print, withConfigFlags, withRuntime } from "../options.js";
 
 export function registerDemo(program: Command): void {
-  program
-    .command("demo")
-    .description("create, verify, refresh and revoke a session on the embedded SQLite store")
-    .option("--db <path>", "SQLite file", "./data/sessiond.db")
-    .action(async (options: { db: string }) => {
-      const sessions = createSessions({ store: sqliteStore({ path: options.db }) });
-      try {
+  withConfigFlags(program.command("demo").description("create, verify, refresh and revoke a demo session on the configured store")).action(
+    action(async (_options: unknown, command: Command) => {
+      const steps = await withRuntime(command, async ({ sessions }) => {
         const ua = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0";
         const { session, token } = await sessions.create({ userId: "demo_user", ip: "203.0.113.7", userAgent: ua });
-        console.log(`created   ${session.id} for ${session.userId}, expires ${new Date(session.expireAt).toISOString()}`);
         const verified = await sessions.verify(token, { ip: "203.0.113.7", userAgent: ua });
-        console.log(`verified  valid=${verified.valid}`);
         const refreshed = await sessions.refresh(token);
-        console.log(`refreshed new token issued, last_refreshed_at ${new Date(refreshed.session.lastRefreshedAt!).toISOString()}`);
         await sessions.revoke(session.id, { reason: "demo_finished" });
         const after = await sessions.verify(refreshed.token);
-        console.log(`revoked   verify now answers ${after.valid ? "valid" : after.code}`);
-        const { totalCount } = await sessions.list({ userId: "demo_user" });
-        console.log(`${totalCount} demo session(s) stored in ${options.db}`);
-      } finally {
-        await sessions.close();
-      }
-    });
+        return { session_id: session.id, verified: verified.valid, refreshed: refreshed.token !== token, after_revoke: after.valid ? "valid" : after.code };
+      });
+      print(command, steps, () =>
+        [
+          `created   ${steps.session_id} for demo_user`,
+          `verified  valid=${steps.verified}`,
+          `refreshed a new token was issued`,
+          `revoked   verify now answers ${steps.after_revoke}`,
+        ].join("\n"),
+      );
+    }),
+  );
 }

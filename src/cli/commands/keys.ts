@@ -1,5 +1,6 @@
 /** `sessiond keys create|list|revoke`: tenant API keys for the REST API. */
 import type { Command } from "commander";
+import { SessiondError } from "../../core/errors.js";
 import { wireApiKey } from "../../http/wire.js";
 import { action, isoTime, print, table, withConfigFlags, withRuntime } from "../options.js";
 
@@ -7,12 +8,18 @@ export function registerKeys(program: Command): void {
   const keys = program.command("keys").description("create, list and revoke tenant API keys");
 
   withConfigFlags(
-    keys.command("create").description("create an API key for one tenant (the key is shown only this once)").requiredOption("--tenant <id>", "the tenant the key acts for").option("--name <name>", "a label to recognise the key by"),
+    keys
+      .command("create")
+      .description("create an API key for one tenant, or a root key (the key is shown only this once)")
+      .option("--tenant <id>", "the tenant the key acts for")
+      .option("--root", "a root key, valid for every tenant (e.g. to replace a lost or leaked one)")
+      .option("--name <name>", "a label to recognise the key by"),
   ).action(
-    action(async (options: { tenant: string; name?: string }, command: Command) => {
-      const created = await withRuntime(command, (runtime) => runtime.apiKeys.create(options.tenant, options.name ?? null));
+    action(async (options: { tenant?: string; root?: boolean; name?: string }, command: Command) => {
+      if ((options.tenant === undefined) === (options.root !== true)) throw new SessiondError("request_invalid", "give exactly one of --tenant <id> or --root");
+      const created = await withRuntime(command, (runtime) => runtime.apiKeys.create(options.root === true ? null : options.tenant!, options.name ?? null));
       print(command, { ...wireApiKey(created), key: created.key }, () =>
-        `created API key ${created.id} for tenant ${created.tenantId}. It is shown only this once; store it now:\n\n  ${created.key}\n`,
+        `created ${created.tenantId === null ? "root API key" : `API key for tenant ${created.tenantId}`} ${created.id}. It is shown only this once; store it now:\n\n  ${created.key}\n`,
       );
     }),
   );

@@ -1,6 +1,6 @@
 /** `sessiond serve`: the REST server. */
 import type { Command } from "commander";
-import { publicUrl } from "../../config.js";
+import { ConfigError, publicUrl } from "../../config.js";
 import { redactUrl } from "../../stores/open.js";
 import { buildApp } from "../../http/app.js";
 import { createLogger, openRuntime } from "../runtime.js";
@@ -17,7 +17,12 @@ export function registerServe(program: Command): void {
       if (rootKey !== null)
         process.stderr.write(`\nsessiond: a root API key was generated. It is shown only this once; store it now:\n\n  ${rootKey}\n\n`);
       const app = await buildApp({ sessions: runtime.sessions, apiKeys: runtime.apiKeys, config, logger });
-      const address = await app.listen({ host: config.host, port: config.port });
+      const address = await app.listen({ host: config.host, port: config.port }).catch(async (error: NodeJS.ErrnoException) => {
+        await runtime.close();
+        // A port in use or an address that is not ours is a configuration problem: name the setting.
+        const setting = error.code === "EADDRINUSE" || error.code === "EACCES" ? "SESSIOND_PORT (--port)" : "SESSIOND_HOST (--host)";
+        throw new ConfigError([`${setting}: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`]);
+      });
       const port = Number(new URL(address).port);
       logger.info({ address, publicUrl: publicUrl(config, port), store: redactUrl(config.store) }, "sessiond listening");
 
