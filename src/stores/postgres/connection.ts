@@ -1,4 +1,5 @@
 /** The pool, named parameters and error translation of the PostgreSQL store. */
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { SessiondError } from "../../core/errors.js";
 import type { Row } from "../sql/rows.js";
@@ -22,15 +23,23 @@ export function createPool(options: { url: string; schema: string; poolSize: num
   return pool;
 }
 
-/** `@name` placeholders → `$n`, so queries read like the SQLite ones. */
-export function named(text: string, params: Row): { text: string; values: unknown[] } {
+const statementNames = new Map<string, string>();
+
+/**
+ * `@name` placeholders → `$n`, so queries read like the SQLite ones. Each distinct text gets a
+ * statement name, so node-postgres prepares it once per connection and reuses the plan
+ * (the texts are a small fixed set: filters only switch clauses on or off).
+ */
+export function named(text: string, params: Row): { name: string; text: string; values: unknown[] } {
   const order: string[] = [];
   const positional = text.replace(/@([a-zA-Z_]+)/g, (_, name: string) => {
     let index = order.indexOf(name);
     if (index === -1) index = order.push(name) - 1;
     return `$${index + 1}`;
   });
-  return { text: positional, values: order.map((name) => (params[name] === undefined ? null : params[name])) };
+  let name = statementNames.get(positional);
+  if (name === undefined) statementNames.set(positional, (name = `sd_${createHash("sha1").update(positional).digest("hex").slice(0, 20)}`));
+  return { name, text: positional, values: order.map((name) => (params[name] === undefined ? null : params[name])) };
 }
 
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "53300"]);
