@@ -19,7 +19,7 @@ import type {
   SweepResult,
   UserSessions,
 } from "../core/store.js";
-import { emptyStats, userKey, parseUserKey, countInto } from "./shared.js";
+import { matchesFilter, pageUsers, tallyStats } from "./shared.js";
 
 function copy(r: SessionRecord): SessionRecord {
   const { secretHash, supersededSecrets, ...rest } = r;
@@ -109,7 +109,7 @@ export class MemoryStore implements SessionStore {
 
   async list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
     const matching = [...this.sessions.values()]
-      .filter((s) => matches(s, filter))
+      .filter((s) => matchesFilter(s, filter))
       .sort((a, b) => (a.id < b.id ? 1 : -1));
     const start = page.afterKey === undefined ? 0 : matching.findIndex((s) => s.id < page.afterKey!);
     const from = (start === -1 ? matching.length : start) + (page.offset ?? 0);
@@ -139,43 +139,11 @@ export class MemoryStore implements SessionStore {
   }
 
   async users(tenantId: string, nowMs: number, page: PageRequest): Promise<Page<UserSessions>> {
-    const byUser = new Map<string, UserSessions>();
-    for (const s of this.sessions.values()) {
-      if (s.tenantId !== tenantId || s.isDeleted || effectiveStatus(s, nowMs) !== "active") continue;
-      const u = byUser.get(s.userId) ?? { userId: s.userId, username: null, activeSessions: 0, lastActiveAt: 0 };
-      u.activeSessions += 1;
-      if (s.lastActiveAt >= u.lastActiveAt) {
-        u.lastActiveAt = s.lastActiveAt;
-        u.username = s.username;
-      }
-      byUser.set(s.userId, u);
-    }
-    const ordered = [...byUser.values()].sort((a, b) => b.lastActiveAt - a.lastActiveAt || (a.userId < b.userId ? -1 : 1));
-    const after = page.afterKey === undefined ? null : parseUserKey(page.afterKey);
-    const rest = after === null ? ordered : ordered.filter((u) => u.lastActiveAt < after.lastActiveAt || (u.lastActiveAt === after.lastActiveAt && u.userId > after.userId));
-    const items = rest.slice(page.offset ?? 0, (page.offset ?? 0) + page.limit);
-    const more = (page.offset ?? 0) + page.limit < rest.length;
-    return { items, nextKey: more ? userKey(items[items.length - 1]!) : null };
+    return pageUsers(this.sessions.values(), tenantId, nowMs, page);
   }
 
   async stats(tenantId: string | undefined, nowMs: number): Promise<SessionStats> {
-    const stats = emptyStats();
-    const users = new Set<string>();
-    for (const s of this.sessions.values()) {
-      if ((tenantId !== undefined && s.tenantId !== tenantId) || s.isDeleted) continue;
-      const status = effectiveStatus(s, nowMs);
-      countInto(stats.byStatus, status);
-      if (status !== "active") continue;
-      stats.activeSessions += 1;
-      users.add(`${s.tenantId}\0${s.userId}`);
-      const a = s.latestActivity;
-      countInto(stats.byCountry, a?.country ?? null);
-      countInto(stats.byBrowser, a?.browserName ?? null);
-      countInto(stats.byDeviceType, a?.deviceType ?? null);
-      countInto(stats.byOs, a?.osName ?? null);
-    }
-    stats.distinctUsers = users.size;
-    return stats;
+    return tallyStats(this.sessions.values(), tenantId, nowMs);
   }
 
   async sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
@@ -274,18 +242,6 @@ export class MemoryStore implements SessionStore {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
-}
-
-function matches(s: SessionRecord, f: SessionFilter): boolean {
-  if (s.isDeleted) return false;
-  if (f.tenantId !== undefined && s.tenantId !== f.tenantId) return false;
-  if (f.userId !== undefined && s.userId !== f.userId) return false;
-  if (f.clientId !== undefined && s.clientId !== f.clientId) return false;
-  if (f.workspaceId !== undefined && s.workspaceId !== f.workspaceId) return false;
-  if (f.createdFrom !== undefined && s.createdAt < f.createdFrom) return false;
-  if (f.createdTo !== undefined && s.createdAt > f.createdTo) return false;
-  if (f.status !== undefined && effectiveStatus(s, f.nowMs) !== f.status) return false;
-  return true;
 }
 
 /** A store in this process's memory: for tests and demos; nothing survives a restart. */

@@ -11,19 +11,19 @@ import { type Server, startServer } from "./server.js";
 const ROOT = "multi-server-root-key-0123456789abcdef";
 const schema = freshSchema();
 const redisPrefix = `${freshSchema()}:`;
-const backends: { name: string; store: () => string; skip: () => Promise<false | string>; cleanup?: () => Promise<void> }[] = [
-  { name: "PostgreSQL", store: () => `${POSTGRES_URL}?schema=${schema}`, skip: postgresSkip, cleanup: () => dropSchema(schema) },
-  { name: "Redis", store: () => `${REDIS_URL}?prefix=${redisPrefix}`, skip: () => redisSkip(REDIS_URL), cleanup: () => dropPrefix(REDIS_URL, redisPrefix) },
+const backends: { name: string; store: () => string; absent: () => Promise<false | string>; cleanup?: () => Promise<void> }[] = [
+  { name: "PostgreSQL", store: () => `${POSTGRES_URL}?schema=${schema}`, absent: postgresSkip, cleanup: () => dropSchema(schema) },
+  { name: "Redis", store: () => `${REDIS_URL}?prefix=${redisPrefix}`, absent: () => redisSkip(REDIS_URL), cleanup: () => dropPrefix(REDIS_URL, redisPrefix) },
   {
     name: "Redis Cluster",
     store: () => `${redisClusterUrl()}?prefix=${redisPrefix}`,
-    skip: () => redisSkip(redisClusterUrl()),
+    absent: () => redisSkip(redisClusterUrl()),
     cleanup: () => dropPrefix(redisClusterUrl(), redisPrefix),
   },
 ];
 
 for (const backend of backends) {
-  const skip = await backend.skip();
+  const skip = await backend.absent();
   describe(`two servers on one ${backend.name} store`, { skip }, () => {
     let a: Server;
     let b: Server;

@@ -7,7 +7,7 @@
 import type { ActivityRecord, SessionRecord } from "../../core/model.js";
 import { effectiveStatus } from "../../core/policy.js";
 import type { Page, PageRequest, SessionFilter, SessionStats, UserSessions } from "../../core/store.js";
-import { countInto, emptyStats, parseUserKey, userKey } from "../shared.js";
+import { matchesFilter, pageUsers, tallyStats } from "../shared.js";
 import { SUMMARY_FIELDS, type Summary, decodeActivity, decodeRecord, decodeSummary } from "./codec.js";
 import type { RedisContext } from "./context.js";
 import { isStale } from "./hints.js";
@@ -35,18 +35,6 @@ async function candidates(ctx: RedisContext, index: string, nowMs: number): Prom
   return found;
 }
 
-function matches(s: Summary, f: SessionFilter): boolean {
-  if (s.isDeleted) return false;
-  if (f.tenantId !== undefined && s.tenantId !== f.tenantId) return false;
-  if (f.userId !== undefined && s.userId !== f.userId) return false;
-  if (f.clientId !== undefined && s.clientId !== f.clientId) return false;
-  if (f.workspaceId !== undefined && s.workspaceId !== f.workspaceId) return false;
-  if (f.createdFrom !== undefined && s.createdAt < f.createdFrom) return false;
-  if (f.createdTo !== undefined && s.createdAt > f.createdTo) return false;
-  if (f.status !== undefined && effectiveStatus(s, f.nowMs) !== f.status) return false;
-  return true;
-}
-
 export async function listSessions(ctx: RedisContext, filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
   const { keys } = ctx;
   const index =
@@ -55,7 +43,7 @@ export async function listSessions(ctx: RedisContext, filter: SessionFilter, pag
       : filter.tenantId !== undefined
         ? keys.tenantIndex(filter.tenantId)
         : keys.allIndex();
-  const matching = (await candidates(ctx, index, filter.nowMs)).filter((s) => matches(s, filter));
+  const matching = (await candidates(ctx, index, filter.nowMs)).filter((s) => matchesFilter(s, filter));
   const start = page.afterKey === undefined ? 0 : matching.findIndex((s) => s.id < page.afterKey!);
   const from = (start === -1 ? matching.length : start) + (page.offset ?? 0);
   const slice = matching.slice(from, from + page.limit);
@@ -68,46 +56,13 @@ export async function listSessions(ctx: RedisContext, filter: SessionFilter, pag
 }
 
 export async function listUsers(ctx: RedisContext, tenantId: string, nowMs: number, page: PageRequest): Promise<Page<UserSessions>> {
-  const byUser = new Map<string, UserSessions>();
-  // Oldest first, so on equal activity the later session's username wins, as in memory.ts.
-  for (const s of (await candidates(ctx, ctx.keys.tenantIndex(tenantId), nowMs)).reverse()) {
-    if (s.tenantId !== tenantId || s.isDeleted || effectiveStatus(s, nowMs) !== "active") continue;
-    const u = byUser.get(s.userId) ?? { userId: s.userId, username: null, activeSessions: 0, lastActiveAt: 0 };
-    u.activeSessions += 1;
-    if (s.lastActiveAt >= u.lastActiveAt) {
-      u.lastActiveAt = s.lastActiveAt;
-      u.username = s.username;
-    }
-    byUser.set(s.userId, u);
-  }
-  const ordered = [...byUser.values()].sort((a, b) => b.lastActiveAt - a.lastActiveAt || (a.userId < b.userId ? -1 : 1));
-  const after = page.afterKey === undefined ? null : parseUserKey(page.afterKey);
-  const rest = after === null ? ordered : ordered.filter((u) => u.lastActiveAt < after.lastActiveAt || (u.lastActiveAt === after.lastActiveAt && u.userId > after.userId));
-  const offset = page.offset ?? 0;
-  const items = rest.slice(offset, offset + page.limit);
-  const more = offset + page.limit < rest.length;
-  return { items, nextKey: more ? userKey(items[items.length - 1]!) : null };
+  // Oldest first, the order pageUsers expects (candidates come newest first).
+  return pageUsers((await candidates(ctx, ctx.keys.tenantIndex(tenantId), nowMs)).reverse(), tenantId, nowMs, page);
 }
 
 export async function sessionStats(ctx: RedisContext, tenantId: string | undefined, nowMs: number): Promise<SessionStats> {
   const index = tenantId === undefined ? ctx.keys.allIndex() : ctx.keys.tenantIndex(tenantId);
-  const stats = emptyStats();
-  const users = new Set<string>();
-  for (const s of await candidates(ctx, index, nowMs)) {
-    if ((tenantId !== undefined && s.tenantId !== tenantId) || s.isDeleted) continue;
-    const status = effectiveStatus(s, nowMs);
-    countInto(stats.byStatus, status);
-    if (status !== "active") continue;
-    stats.activeSessions += 1;
-    users.add(`${s.tenantId}\0${s.userId}`);
-    const a = s.latestActivity;
-    countInto(stats.byCountry, a?.country ?? null);
-    countInto(stats.byBrowser, a?.browserName ?? null);
-    countInto(stats.byDeviceType, a?.deviceType ?? null);
-    countInto(stats.byOs, a?.osName ?? null);
-  }
-  stats.distinctUsers = users.size;
-  return stats;
+  return tallyStats(await candidates(ctx, index, nowMs), tenantId, nowMs);
 }
 
 export async function listActivities(ctx: RedisContext, sessionId: string, page: PageRequest): Promise<Page<ActivityRecord>> {

@@ -3,6 +3,7 @@
  * columns, JSON text for lists and objects, and one definition of effective status.
  */
 import type { ActivityRecord, SessionChange, SessionRecord, SupersededSecret } from "../../core/model.js";
+import type { ApiKeyRecord, JwtTemplateRecord, SigningKeyRecord } from "../../core/store.js";
 
 export type Row = Record<string, unknown>;
 
@@ -104,3 +105,32 @@ export function toRecord(row: Row): SessionRecord {
     inactivityTimeoutMs: row["inactivity_timeout_ms"] as number | null,
   };
 }
+
+/** Rows of the key and template tables, the same in both SQL stores. */
+export const apiKeyFromRow = (r: Row): ApiKeyRecord => ({
+  id: r["id"] as string,
+  tenantId: r["tenant_id"] as string | null,
+  name: r["name"] as string | null,
+  secretHash: Buffer.from(r["secret_hash"] as Uint8Array),
+  createdAt: r["created_at"] as number,
+  revokedAt: r["revoked_at"] as number | null,
+});
+
+export const signingKeyFromRow = (r: Row): SigningKeyRecord => ({
+  kid: r["kid"] as string,
+  algorithm: r["algorithm"] as string,
+  publicJwk: JSON.parse(r["public_jwk"] as string) as Record<string, unknown>,
+  encryptedPrivateKey: r["encrypted_private_key"] as string,
+  createdAt: r["created_at"] as number,
+  retireAt: r["retire_at"] as number | null,
+});
+
+export const templateFromRow = (r: Row): JwtTemplateRecord => ({
+  tenantId: r["tenant_id"] as string,
+  name: r["name"] as string,
+  claims: JSON.parse(r["claims"] as string) as Record<string, unknown>,
+  sessionFields: JSON.parse(r["session_fields"] as string) as string[],
+  lifetimeSeconds: r["lifetime_seconds"] as number | null,
+  createdAt: r["created_at"] as number,
+  updatedAt: r["updated_at"] as number,
+});

@@ -3,35 +3,7 @@ import type { Database } from "better-sqlite3";
 import { SessiondError } from "../../core/errors.js";
 import type { TenantPolicy } from "../../core/policy.js";
 import type { ApiKeyRecord, JwtTemplateRecord, SigningKeyRecord } from "../../core/store.js";
-import type { Row } from "../sql/rows.js";
-
-const apiKey = (r: Row): ApiKeyRecord => ({
-  id: r["id"] as string,
-  tenantId: r["tenant_id"] as string | null,
-  name: r["name"] as string | null,
-  secretHash: Buffer.from(r["secret_hash"] as Uint8Array),
-  createdAt: r["created_at"] as number,
-  revokedAt: r["revoked_at"] as number | null,
-});
-
-const signingKey = (r: Row): SigningKeyRecord => ({
-  kid: r["kid"] as string,
-  algorithm: r["algorithm"] as string,
-  publicJwk: JSON.parse(r["public_jwk"] as string) as Record<string, unknown>,
-  encryptedPrivateKey: r["encrypted_private_key"] as string,
-  createdAt: r["created_at"] as number,
-  retireAt: r["retire_at"] as number | null,
-});
-
-const template = (r: Row): JwtTemplateRecord => ({
-  tenantId: r["tenant_id"] as string,
-  name: r["name"] as string,
-  claims: JSON.parse(r["claims"] as string) as Record<string, unknown>,
-  sessionFields: JSON.parse(r["session_fields"] as string) as string[],
-  lifetimeSeconds: r["lifetime_seconds"] as number | null,
-  createdAt: r["created_at"] as number,
-  updatedAt: r["updated_at"] as number,
-});
+import { type Row, apiKeyFromRow as apiKey, signingKeyFromRow as signingKey, templateFromRow as template } from "../sql/rows.js";
 
 export class SqliteExtras {
   private readonly q;
