@@ -32,6 +32,7 @@ export const ConfigSchema = Type.Object(
     refreshGraceSeconds: Type.Integer({ minimum: 0, maximum: 300, default: DEFAULT_SETTINGS.refreshGraceMs / S, description: "how long a superseded token still verifies" }),
     activityHistoryLimit: Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_SETTINGS.activityHistoryLimit, description: "activities kept per session" }),
     sweepIntervalSeconds: Type.Integer({ minimum: 0, default: 60, description: "how often the server sweeps (0: never; use `sessiond sweep`)" }),
+    geoipDatabase: Type.String({ minLength: 1, default: "bundled", description: "geo-IP data: bundled (DB-IP Lite, in npm), off, or a path to your own MaxMind-format .mmdb" }),
     logLevel: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)), { default: "info", description: "log level" }),
     metricsRequireKey: Type.Boolean({ default: false, description: "require the root key for /metrics" }),
     storeTimeoutMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000, description: "answer 503 store_unavailable when the store takes longer" }),

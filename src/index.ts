@@ -45,3 +45,7 @@ export type {
 } from "./core/store.js";
 export { memoryStore, MemoryStore } from "./stores/memory.js";
 export { sqliteStore, SqliteStore } from "./stores/sqlite/index.js";
+export { createEnricher, describeUserAgent, GeoIp } from "./enrich/index.js";
+export { openStore } from "./stores/open.js";
+export { postgresStore, PostgresStore } from "./stores/postgres/index.js";
+export { redisStore, RedisStore } from "./stores/redis/index.js";

@@ -5,7 +5,9 @@ import { systemClock } from "../core/clock.js";
 import { createSessions, type Sessions } from "../core/service.js";
 import type { SessionStore } from "../core/store.js";
 import { systemRandom } from "../core/token.js";
-import { type Config, settingsOf } from "../config.js";
+import { existsSync } from "node:fs";
+import { type Config, ConfigError, settingsOf } from "../config.js";
+import { createEnricher } from "../enrich/index.js";
 import { openStore } from "../stores/open.js";
 
 export interface Runtime {
@@ -13,12 +15,16 @@ export interface Runtime {
   store: SessionStore;
   sessions: Sessions;
   apiKeys: ApiKeys;
+  enricher: ReturnType<typeof createEnricher>;
   close(): Promise<void>;
 }
 
 export async function openRuntime(config: Config, open: { migrate?: boolean } = {}): Promise<Runtime> {
+  if (!["bundled", "off"].includes(config.geoipDatabase) && !existsSync(config.geoipDatabase))
+    throw new ConfigError([`SESSIOND_GEOIP_DATABASE (--geoip-database): no file at ${config.geoipDatabase}`]);
   const store = await openStore(config.store, { ...open, timeoutMs: config.storeTimeoutMs, retentionMs: config.retentionSeconds * 1000 });
-  const sessions = createSessions({ store, policy: settingsOf(config) });
+  const enricher = createEnricher({ geoIp: config.geoipDatabase });
+  const sessions = createSessions({ store, policy: settingsOf(config), enricher });
   const apiKeys = new ApiKeys(store, systemClock, systemRandom, config.rootKey ?? null);
   let closed = false;
   return {
@@ -26,6 +32,7 @@ export async function openRuntime(config: Config, open: { migrate?: boolean } = 
     store,
     sessions,
     apiKeys,
+    enricher,
     close: async () => {
       if (closed) return;
       closed = true;

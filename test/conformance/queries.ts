@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isSessiondError } from "../../src/core/errors.js";
-import { serviceOn, T0 } from "./fixtures.js";
+import { makeRecord, serviceOn, T0 } from "./fixtures.js";
 import { type StoreHarness, withStore } from "./store.js";
 
 export function queryTests(h: StoreHarness): void {
@@ -69,6 +69,22 @@ export function queryTests(h: StoreHarness): void {
       const second = await sessions.users({ limit: 1, cursor: first.nextCursor! });
       assert.deepEqual(second.data.map((u) => u.userId), ["bob"]);
       assert.equal(second.nextCursor, null);
+    }));
+
+    it("counts active sessions by the place and device of their latest activity", withStore(h, async (store) => {
+      const now = { maxActivePerUser: null, nowMs: T0 };
+      const base = makeRecord();
+      const phone = { ...base.latestActivity!, country: "US", browserName: "Mobile Safari", deviceType: "mobile", osName: "iOS", isMobile: true };
+      await store.insert(makeRecord({ tenantId: "devices" }), now);
+      await store.insert(makeRecord({ tenantId: "devices", userId: "same" }), now);
+      const second = makeRecord({ tenantId: "devices", userId: "same" });
+      await store.insert({ ...second, latestActivity: { ...phone, id: second.latestActivity!.id, sessionId: second.id } }, now);
+      await store.insert(makeRecord({ tenantId: "devices", status: "revoked", endedAt: T0, endReason: "revoked" }), now);
+      const stats = await store.stats("devices", T0 + 1);
+      assert.deepEqual(
+        [stats.activeSessions, stats.distinctUsers, stats.byCountry, stats.byBrowser, stats.byDeviceType, stats.byOs, stats.byStatus],
+        [3, 2, { DE: 2, US: 1 }, { Firefox: 2, "Mobile Safari": 1 }, { desktop: 2, mobile: 1 }, { Linux: 2, iOS: 1 }, { active: 3, revoked: 1 }],
+      );
     }));
 
     it("counts sessions by effective status and active ones by place and device", withStore(h, async (store) => {

@@ -3,6 +3,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { ApiKeys } from "../../src/core/api-keys.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { createSessions, type Sessions } from "../../src/core/service.js";
+import type { Enricher } from "../../src/core/model.js";
 import type { Settings } from "../../src/core/policy.js";
 import { systemRandom } from "../../src/core/token.js";
 import { loadConfig } from "../../src/config.js";
@@ -21,10 +22,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(policy: Partial<Settings> = {}, env: Record<string, string> = {}): Promise<Harness> {
+export async function harness(policy: Partial<Settings> = {}, env: Record<string, string> = {}, enricher?: Enricher): Promise<Harness> {
   const store = memoryStore();
   const clock = new ManualClock(Date.now());
-  const sessions = createSessions({ store, clock, policy });
+  const sessions = createSessions({ store, clock, policy, ...(enricher === undefined ? {} : { enricher }) });
   const apiKeys = new ApiKeys(store, clock, systemRandom, ROOT_KEY);
   const app = await buildApp({ sessions, apiKeys, config: loadConfig({ env }) });
   const keys = { root: ROOT_KEY, acme: (await apiKeys.create("acme", "acme")).key, globex: (await apiKeys.create("globex", "globex")).key };

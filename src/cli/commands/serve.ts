@@ -12,6 +12,12 @@ export function registerServe(program: Command): void {
       const config = configFrom(command);
       const logger = createLogger(config);
       const runtime = await openRuntime(config);
+      try {
+        runtime.enricher.geo?.load(); // ~100 ms once at start, not on the first request
+      } catch (error) {
+        await runtime.close();
+        throw new ConfigError([`SESSIOND_GEOIP_DATABASE (--geoip-database): not a readable MaxMind-format database: ${(error as Error).message}`]);
+      }
       const rootKey = await runtime.apiKeys.ensureRootKey();
       // Printed once, straight to stderr and never through the logger, so it cannot end up in log storage.
       if (rootKey !== null)
