@@ -32,5 +32,6 @@ export const EXIT_CODES = {
   actor_invalid: 65,
   rate_limited: 75,
   store_unavailable: 69,
+  signing_key_unavailable: 69,
   internal: 70,
 } as const satisfies Record<ErrorCode, number>;

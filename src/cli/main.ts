@@ -8,6 +8,7 @@ import { registerServe } from "./commands/serve.js";
 import { registerSessions } from "./commands/sessions.js";
 import { registerStats } from "./commands/stats.js";
 import { registerSweep } from "./commands/sweep.js";
+import { registerTemplates } from "./commands/templates.js";
 import { EXIT_USAGE } from "./exit-codes.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -22,5 +23,6 @@ registerKeys(program);
 registerSessions(program);
 registerStats(program);
 registerSweep(program);
+registerTemplates(program);
 registerDemo(program);
 await program.parseAsync(process.argv);

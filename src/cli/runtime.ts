@@ -6,9 +6,11 @@ import { createSessions, type Sessions } from "../core/service.js";
 import type { SessionStore } from "../core/store.js";
 import { systemRandom } from "../core/token.js";
 import { existsSync } from "node:fs";
-import { type Config, ConfigError, settingsOf } from "../config.js";
+import { type Config, ConfigError, publicUrl, settingsOf } from "../config.js";
 import { createEnricher } from "../enrich/index.js";
 import { openStore } from "../stores/open.js";
+import { type KeySource, resolveKeyEncryptionKey } from "../jwt/key-encryption.js";
+import { SigningKeys } from "../jwt/signing-keys.js";
 
 export interface Runtime {
   config: Config;
@@ -16,6 +18,10 @@ export interface Runtime {
   sessions: Sessions;
   apiKeys: ApiKeys;
   enricher: ReturnType<typeof createEnricher>;
+  signingKeys: SigningKeys;
+  keySource: KeySource;
+  /** Sets the port JWT issuers use when no public URL is configured (known once listening). */
+  setListeningPort(port: number): void;
   close(): Promise<void>;
 }
 
@@ -24,7 +30,11 @@ export async function openRuntime(config: Config, open: { migrate?: boolean } = 
     throw new ConfigError([`SESSIOND_GEOIP_DATABASE (--geoip-database): no file at ${config.geoipDatabase}`]);
   const store = await openStore(config.store, { ...open, timeoutMs: config.storeTimeoutMs, retentionMs: config.retentionSeconds * 1000 });
   const enricher = createEnricher({ geoIp: config.geoipDatabase });
-  const sessions = createSessions({ store, policy: settingsOf(config), enricher });
+  const keySource = resolveKeyEncryptionKey(config.store, config.keyEncryptionKey);
+  const signingKeys = new SigningKeys({ store, keyEncryptionKey: keySource.key, clock: systemClock });
+  let issuerBase = publicUrl(config);
+  const jwt = { signer: signingKeys, publicUrl: () => issuerBase };
+  const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt });
   const apiKeys = new ApiKeys(store, systemClock, systemRandom, config.rootKey ?? null);
   let closed = false;
   return {
@@ -33,6 +43,9 @@ export async function openRuntime(config: Config, open: { migrate?: boolean } = 
     sessions,
     apiKeys,
     enricher,
+    signingKeys,
+    keySource,
+    setListeningPort: (port) => (issuerBase = publicUrl(config, port)),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   "actor_invalid",
   "rate_limited",
   "store_unavailable",
+  "signing_key_unavailable",
   "internal",
 ] as const;
 

@@ -137,8 +137,13 @@ export function metadata(value: unknown): Record<string, unknown> {
 
 export function actor(value: unknown): Record<string, unknown> | null {
   if (value === undefined || value === null) return null;
-  const object = plainObject("actor", value);
-  if (jsonBytes("actor", object) > MAX_ACTOR_BYTES) throw invalid("actor", `must be at most ${MAX_ACTOR_BYTES} bytes serialized`);
+  return jsonObject("actor", value, MAX_ACTOR_BYTES);
+}
+
+/** A JSON object of at most `maxBytes` serialized. */
+export function jsonObject(field: string, value: unknown, maxBytes: number): Record<string, unknown> {
+  const object = plainObject(field, value);
+  if (jsonBytes(field, object) > maxBytes) throw invalid(field, `must be at most ${maxBytes} bytes serialized`);
   return object;
 }
 

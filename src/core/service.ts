@@ -7,8 +7,9 @@ import * as input from "./input.js";
 import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js";
 import { SESSION_STATUSES } from "./model.js";
 import { DEFAULT_SETTINGS, type Policy, type Settings, type TenantPolicy, resolvePolicy, validateTenantPolicy } from "./policy.js";
-import type { SessionStats, SessionStore, SweepResult, UserSessions } from "./store.js";
+import type { JwtTemplateRecord, SessionStats, SessionStore, SweepResult, UserSessions } from "./store.js";
 import { SESSION_ID_PATTERN, systemRandom, type RandomSource } from "./token.js";
+import * as tokens from "./tokens.js";
 import * as transitions from "./transitions.js";
 import { type VerifyRequest, type VerifyResult, refreshSession, verifySession } from "./use.js";
 import { toActivityEntry, toSession } from "./view.js";
@@ -23,6 +24,17 @@ export interface SessionsOptions {
   random?: RandomSource;
   /** Derives device and place from IP and UA; without one, only IP and UA are recorded. */
   enricher?: Enricher;
+  /** Signs session JWTs (e.g. `SigningKeys`); without it, minting fails with `signing_key_unavailable`. */
+  jwt?: tokens.JwtSettings;
+}
+
+/** A tenant's JWT templates (`sessions.templates`). */
+export interface Templates {
+  list(tenantId: string): Promise<JwtTemplateRecord[]>;
+  get(tenantId: string, name: string): Promise<JwtTemplateRecord>;
+  put(tenantId: string, name: string, template: tokens.JwtTemplateInput): Promise<JwtTemplateRecord>;
+  patch(tenantId: string, name: string, patch: tokens.JwtTemplateInput): Promise<JwtTemplateRecord>;
+  delete(tenantId: string, name: string): Promise<JwtTemplateRecord>;
 }
 
 /** Filters and paging of {@link Sessions.list}. */
@@ -58,6 +70,9 @@ const ACTIVITY_ID_PATTERN = /^sact_[0-9a-hjkmnp-tv-z]{26}$/;
 /** The session service: every verb of SPEC §8 over one store. */
 export class Sessions {
   private readonly ctx: ServiceContext;
+  private readonly jwt: tokens.JwtSettings | null;
+  /** JWT templates: named claim sets per tenant for {@link Sessions.mintJwt}. */
+  readonly templates: Templates;
 
   constructor(options: SessionsOptions) {
     this.ctx = {
@@ -66,6 +81,15 @@ export class Sessions {
       clock: options.clock ?? systemClock,
       random: options.random ?? systemRandom,
       enricher: options.enricher ?? plainEnricher,
+    };
+    this.jwt = options.jwt ?? null;
+    const ctx = this.ctx;
+    this.templates = {
+      list: (tenantId) => tokens.listTemplates(ctx, tenantId),
+      get: (tenantId, name) => tokens.getTemplate(ctx, tenantId, name),
+      put: (tenantId, name, template) => tokens.putTemplate(ctx, tenantId, name, template),
+      patch: (tenantId, name, patch) => tokens.patchTemplate(ctx, tenantId, name, patch),
+      delete: (tenantId, name) => tokens.deleteTemplate(ctx, tenantId, name),
     };
   }
 
@@ -101,6 +125,19 @@ export class Sessions {
    */
   async refresh(token: string, req?: VerifyRequest): Promise<SessionWithToken> {
     return refreshSession(this.ctx, token, req);
+  }
+
+  /**
+   * A short-lived signed JWT for a valid session (SPEC §6), optionally shaped by a template.
+   * @throws SessiondError a verify failure code, `resource_not_found`, `signing_key_unavailable`
+   */
+  async mintJwt(id: string, req?: tokens.MintRequest): Promise<tokens.SessionJwt> {
+    return tokens.mintJwt(this.ctx, this.jwt, id, req);
+  }
+
+  /** Clerk's refresh: the session token (a use, with reuse rules) buys a fresh JWT. */
+  async refreshJwt(id: string, req: tokens.JwtRefreshRequest): Promise<tokens.SessionJwt> {
+    return tokens.refreshJwt(this.ctx, this.jwt, id, req);
   }
 
   /** One session, deleted and terminal ones included. @throws SessiondError `resource_not_found` */

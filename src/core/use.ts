@@ -161,7 +161,7 @@ export async function refreshSession(ctx: ServiceContext, token: unknown, req: V
   throw new SessiondError("conflict", "the session kept changing; try again");
 }
 
-function failure(code: VerifyFailureCode): SessiondError {
+export function failure(code: VerifyFailureCode): SessiondError {
   return new SessiondError(code, FAILURE_MESSAGES[code]);
 }
 

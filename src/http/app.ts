@@ -12,11 +12,13 @@ import type { ApiKeys } from "../core/api-keys.js";
 import { SessiondError } from "../core/errors.js";
 import type { Sessions } from "../core/service.js";
 import type { Config } from "../config.js";
+import type { SigningKeys } from "../jwt/signing-keys.js";
 import { handleError, handleNotFound, newTraceId } from "./errors.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { adminRoutes } from "./routes/admin.js";
 import { opsRoutes } from "./routes/ops.js";
 import { sessionRoutes } from "./routes/sessions.js";
+import { jwksRoutes, tokenRoutes } from "./routes/tokens.js";
 import { useRoutes } from "./routes/use.js";
 import { userRoutes } from "./routes/users.js";
 
@@ -30,6 +32,8 @@ export interface AppDeps {
   /** A pino logger (or options); omitted: silent. */
   logger?: FastifyBaseLogger;
   metrics?: Metrics;
+  /** Publishes the JWKS; omitted: an empty key set. */
+  signingKeys?: SigningKeys;
 }
 
 /** Options every route plugin receives. */
@@ -95,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(sessionRoutes, routeDeps);
   await app.register(userRoutes, routeDeps);
   await app.register(adminRoutes, routeDeps);
+  await app.register(tokenRoutes, routeDeps);
+  await app.register(jwksRoutes, routeDeps);
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -33,6 +33,7 @@ export const HTTP_STATUS = {
   actor_invalid: 422,
   rate_limited: 429,
   store_unavailable: 503,
+  signing_key_unavailable: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, number>;
 

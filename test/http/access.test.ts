@@ -37,6 +37,14 @@ const withToken = (name: string, path: (id: string) => string): Row => ({
   expect: { root: 200, own: 200, other: [401, "token_invalid"], none: [401, "api_key_invalid"] },
 });
 
+let templateCount = 0;
+/** A template of tenant `acme`, made fresh for each request. */
+const template = async (h: Harness) => (await h.sessions.templates.put("acme", `t${++templateCount}`, { claims: { role: "user" } })).name;
+const withTemplate = (name: string, method: string, url: (template: string) => string, body?: unknown): Row => ({
+  ...tenantNamed(name, method, "", body),
+  request: async (h) => ({ method, url: url(await template(h)), ...(body === undefined ? {} : { body }) }),
+});
+
 const rows: Row[] = [
   tenantNamed("create", "POST", "/v1/sessions", { user_id: "ann", tenant_id: "acme" }),
   withToken("verify", () => "/v1/sessions/verify"),
@@ -55,13 +63,33 @@ const rows: Row[] = [
   tenantNamed("remove user", "DELETE", "/v1/users/ann/sessions?tenant_id=acme"),
   tenantNamed("get policy", "GET", "/v1/tenants/acme/policy"),
   tenantNamed("stats", "GET", "/v1/stats?tenant_id=acme"),
+  byId("mint JWT", "POST", "/tokens", { expires_in_seconds: 60 }),
+  {
+    ...byId("mint JWT with a template", "POST", ""),
+    request: async (h) => ({ method: "POST", url: `/v1/sessions/${(await session(h)).session.id}/tokens/${await template(h)}` }),
+  },
+  {
+    ...byId("Clerk refresh", "POST", ""),
+    request: async (h) => {
+      const { session: s, token } = await session(h);
+      return { method: "POST", url: `/v1/sessions/${s.id}/refresh`, body: { refresh_token: token, request_origin: "https://app.test" } };
+    },
+  },
+  tenantNamed("list JWT templates", "GET", "/v1/jwt_templates?tenant_id=acme"),
+  {
+    ...tenantNamed("create JWT template", "POST", ""),
+    request: async () => ({ method: "POST", url: "/v1/jwt_templates", body: { name: `new${++templateCount}`, tenant_id: "acme", claims: { a: 1 } } }),
+  },
+  withTemplate("get JWT template", "GET", (t) => `/v1/jwt_templates/${t}?tenant_id=acme`),
+  withTemplate("change JWT template", "PATCH", (t) => `/v1/jwt_templates/${t}`, { tenant_id: "acme", lifetime_seconds: 120 }),
+  withTemplate("delete JWT template", "DELETE", (t) => `/v1/jwt_templates/${t}?tenant_id=acme`),
   rootOnly("create key", async () => ({ method: "POST", url: "/v1/keys", body: { tenant_id: "acme", name: "ci" } })),
   rootOnly("list keys", async () => ({ method: "GET", url: "/v1/keys" })),
   rootOnly("revoke key", async (h) => ({ method: "DELETE", url: `/v1/keys/${(await h.apiKeys.create("acme")).id}` })),
   rootOnly("put policy", async () => ({ method: "PUT", url: "/v1/tenants/acme/policy", body: { lifetime_seconds: 3600 } })),
 ];
 
-const open = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"];
+const open = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/v1/jwks", "/.well-known/jwks.json"];
 
 describe("access control on every route", () => {
   let h: Harness;

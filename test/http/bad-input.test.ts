@@ -18,6 +18,11 @@ const bodyRoutes: [string, string][] = [
   ["POST", "/v1/users/ann/sessions/revoke"],
   ["POST", "/v1/keys"],
   ["PUT", "/v1/tenants/acme/policy"],
+  ["POST", `/v1/sessions/${ID}/tokens`],
+  ["POST", `/v1/sessions/${ID}/tokens/hasura`],
+  ["POST", `/v1/sessions/${ID}/refresh`],
+  ["POST", "/v1/jwt_templates"],
+  ["PATCH", "/v1/jwt_templates/hasura"],
 ];
 const deep = (n: number): string => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
 const badBodies: [string, string][] = [
@@ -47,6 +52,7 @@ const badPaths = [
   "/v1/sessions?user_id=", "/v1/sessions?nope=1", "/v1/sessions?__proto__=x", `/v1/sessions/${ID}/activities?cursor=zz`,
   "/v1/users?cursor=Yz", `/v1/sessions?cursor=${Buffer.from("c1.sess_zzz").toString("base64url")}`, `/v1/sessions?cursor=${Buffer.from("c1.").toString("base64url")}`,
   `/v1/sessions?cursor=${Buffer.from("c1.x'; drop table sessions;--").toString("base64url")}`, `/v1/sessions/${ID}/activities?cursor=${Buffer.from("c1.sact_zzz").toString("base64url")}`, "/v1/keys/notakey", "/v1/tenants/Not_A_Tenant/policy", "/v1/stats?tenant_id=%00",
+  "/v1/jwt_templates/%00", "/v1/jwt_templates/nope", `/v1/jwt_templates/${"n".repeat(100)}`, "/v1/jwt_templates?tenant_id=BAD",
 ];
 
 describe("bad input on every route", () => {

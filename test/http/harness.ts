@@ -9,6 +9,10 @@ import { systemRandom } from "../../src/core/token.js";
 import { loadConfig } from "../../src/config.js";
 import { type App, buildApp } from "../../src/http/app.js";
 import { memoryStore } from "../../src/stores/memory.js";
+import { SigningKeys } from "../../src/jwt/signing-keys.js";
+
+/** The public URL the harness's JWT issuers are built from. */
+export const PUBLIC_URL = "https://sessiond.test";
 
 export const ROOT_KEY = "root-key-for-tests-0123456789abcdef";
 
@@ -17,6 +21,7 @@ export interface Harness {
   sessions: Sessions;
   apiKeys: ApiKeys;
   clock: ManualClock;
+  signingKeys: SigningKeys;
   keys: { root: string; acme: string; globex: string };
   call(method: string, url: string, options?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
@@ -25,15 +30,18 @@ export interface Harness {
 export async function harness(policy: Partial<Settings> = {}, env: Record<string, string> = {}, enricher?: Enricher): Promise<Harness> {
   const store = memoryStore();
   const clock = new ManualClock(Date.now());
-  const sessions = createSessions({ store, clock, policy, ...(enricher === undefined ? {} : { enricher }) });
+  const signingKeys = new SigningKeys({ store, clock, keyEncryptionKey: "harness-key-encryption-key-0123456789" });
+  const jwt = { signer: signingKeys, publicUrl: PUBLIC_URL };
+  const sessions = createSessions({ store, clock, policy, jwt, ...(enricher === undefined ? {} : { enricher }) });
   const apiKeys = new ApiKeys(store, clock, systemRandom, ROOT_KEY);
-  const app = await buildApp({ sessions, apiKeys, config: loadConfig({ env }) });
+  const app = await buildApp({ sessions, apiKeys, config: loadConfig({ env }), signingKeys });
   const keys = { root: ROOT_KEY, acme: (await apiKeys.create("acme", "acme")).key, globex: (await apiKeys.create("globex", "globex")).key };
   return {
     app,
     sessions,
     apiKeys,
     clock,
+    signingKeys,
     keys,
     call: (method, url, options = {}) => {
       const key = options.key === undefined ? ROOT_KEY : options.key;

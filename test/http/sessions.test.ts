@@ -150,7 +150,7 @@ describe("documentation and observability", () => {
     const h = await harness();
     const doc = (await h.call("GET", "/openapi.json", { key: null })).json();
     assert.equal(doc.openapi, "3.1.0");
-    for (const path of ["/v1/sessions", "/v1/sessions/verify", "/v1/sessions/{id}/verify", "/v1/sessions/refresh", "/v1/sessions/{id}", "/v1/sessions/{id}/activate", "/v1/sessions/{id}/end", "/v1/sessions/{id}/revoke", "/v1/sessions/{id}/activities", "/v1/users", "/v1/users/{user_id}/sessions/revoke", "/v1/users/{user_id}/sessions", "/v1/keys", "/v1/keys/{id}", "/v1/tenants/{tenant_id}/policy", "/v1/stats", "/healthz", "/readyz", "/metrics"])
+    for (const path of ["/v1/sessions", "/v1/sessions/verify", "/v1/sessions/{id}/verify", "/v1/sessions/refresh", "/v1/sessions/{id}", "/v1/sessions/{id}/activate", "/v1/sessions/{id}/end", "/v1/sessions/{id}/revoke", "/v1/sessions/{id}/activities", "/v1/users", "/v1/users/{user_id}/sessions/revoke", "/v1/users/{user_id}/sessions", "/v1/keys", "/v1/keys/{id}", "/v1/tenants/{tenant_id}/policy", "/v1/stats", "/healthz", "/readyz", "/metrics", "/v1/sessions/{id}/tokens", "/v1/sessions/{id}/tokens/{template}", "/v1/sessions/{id}/refresh", "/v1/jwt_templates", "/v1/jwt_templates/{name}", "/v1/jwks", "/.well-known/jwks.json"])
       assert.ok(doc.paths[path], path);
     const text = JSON.stringify(doc);
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");

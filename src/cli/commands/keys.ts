@@ -1,11 +1,11 @@
-/** `sessiond keys create|list|revoke`: tenant API keys for the REST API. */
+/** `sessiond keys create|list|revoke`: API keys; `keys signing|rotate-signing`: the JWT signing keys. */
 import type { Command } from "commander";
 import { SessiondError } from "../../core/errors.js";
 import { wireApiKey } from "../../http/wire.js";
 import { action, isoTime, print, table, withConfigFlags, withRuntime } from "../options.js";
 
 export function registerKeys(program: Command): void {
-  const keys = program.command("keys").description("create, list and revoke tenant API keys");
+  const keys = program.command("keys").description("API keys (create, list, revoke) and JWT signing keys (signing, rotate-signing)");
 
   withConfigFlags(
     keys
@@ -42,6 +42,39 @@ export function registerKeys(program: Command): void {
     action(async (id: string, _options: unknown, command: Command) => {
       const revoked = await withRuntime(command, (runtime) => runtime.apiKeys.revoke(id));
       print(command, wireApiKey(revoked), () => `revoked API key ${revoked.id} at ${isoTime(revoked.revokedAt)}`);
+    }),
+  );
+
+  withConfigFlags(
+    keys
+      .command("rotate-signing")
+      .description("add a new JWT signing key; old keys sign until it is published and stay in the JWKS until their tokens expire")
+      .option("--immediately", "for a leaked key: sign with the new key now and drop the old ones from the JWKS now (their tokens stop verifying)"),
+  ).action(
+    action(async (options: { immediately?: boolean }, command: Command) => {
+      const rotation = await withRuntime(command, async (runtime) => {
+        await runtime.signingKeys.prune();
+        return runtime.signingKeys.rotate({ immediately: options.immediately === true });
+      });
+      print(command, { kid: rotation.kid, signs_from: rotation.signsFrom, retired: rotation.retired.map((r) => ({ kid: r.kid, retire_at: r.retireAt })) }, () =>
+        [
+          `new signing key ${rotation.kid}; it signs from ${isoTime(rotation.signsFrom)}`,
+          ...rotation.retired.map((r) => `retired ${r.kid}: in the JWKS until ${isoTime(r.retireAt)}`),
+        ].join("\n"),
+      );
+    }),
+  );
+
+  withConfigFlags(keys.command("signing").description("list the JWT signing keys (public parts only)")).action(
+    action(async (_options: unknown, command: Command) => {
+      const list = await withRuntime(command, (runtime) => runtime.signingKeys.list());
+      const now = Date.now();
+      const state = (retireAt: number | null) => (retireAt === null ? "current" : retireAt > now ? "retiring" : "retired");
+      print(command, { data: list.map((k) => ({ kid: k.kid, algorithm: k.algorithm, created_at: k.createdAt, retire_at: k.retireAt, state: state(k.retireAt) })) }, () =>
+        list.length === 0
+          ? "no signing keys yet (the first is made when the first JWT is minted)"
+          : table(["KID", "ALG", "CREATED", "LEAVES JWKS", "STATE"], list.map((k) => [k.kid, k.algorithm, isoTime(k.createdAt), isoTime(k.retireAt), state(k.retireAt)])),
+      );
     }),
   );
 }

@@ -22,7 +22,7 @@ export function registerServe(program: Command): void {
       // Printed once, straight to stderr and never through the logger, so it cannot end up in log storage.
       if (rootKey !== null)
         process.stderr.write(`\nsessiond: a root API key was generated. It is shown only this once; store it now:\n\n  ${rootKey}\n\n`);
-      const app = await buildApp({ sessions: runtime.sessions, apiKeys: runtime.apiKeys, config, logger });
+      const app = await buildApp({ sessions: runtime.sessions, apiKeys: runtime.apiKeys, config, logger, signingKeys: runtime.signingKeys });
       const address = await app.listen({ host: config.host, port: config.port }).catch(async (error: NodeJS.ErrnoException) => {
         await runtime.close();
         // A port in use or an address that is not ours is a configuration problem: name the setting.
@@ -30,7 +30,12 @@ export function registerServe(program: Command): void {
         throw new ConfigError([`${setting}: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`]);
       });
       const port = Number(new URL(address).port);
-      logger.info({ address, publicUrl: publicUrl(config, port), store: redactUrl(config.store) }, "sessiond listening");
+      runtime.setListeningPort(port);
+      const { origin, path } = runtime.keySource;
+      logger.info({ address, publicUrl: publicUrl(config, port), store: redactUrl(config.store), signingKeys: { origin, ...(path === undefined ? {} : { path }) } }, "sessiond listening");
+      if (origin === "none") logger.warn("session JWTs are off: set SESSIOND_KEY_ENCRYPTION_KEY (the same on every server) to mint them on a shared store");
+      if (config.publicUrl === undefined && !/^(sqlite|memory):/.test(config.store))
+        logger.warn("SESSIOND_PUBLIC_URL is not set: JWT issuers use this server's own address; set it so every server issues the same iss");
 
       let sweeping = false;
       const sweeper =
@@ -38,9 +43,11 @@ export function registerServe(program: Command): void {
           ? setInterval(() => {
               if (sweeping) return;
               sweeping = true;
-              runtime.sessions
-                .sweep()
-                .then((done) => done.expired + done.abandoned + done.purged > 0 && logger.info({ ...done }, "sweep"))
+              Promise.all([runtime.sessions.sweep(), runtime.signingKeys.prune()])
+                .then(([done, pruned]) => {
+                  if (done.expired + done.abandoned + done.purged > 0) logger.info({ ...done }, "sweep");
+                  if (pruned.length > 0) logger.info({ kids: pruned }, "retired signing keys dropped from the JWKS");
+                })
                 .catch((error: unknown) => logger.warn({ err: error }, "sweep failed"))
                 .finally(() => (sweeping = false));
             }, config.sweepIntervalSeconds * 1000).unref()

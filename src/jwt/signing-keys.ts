@@ -1,0 +1,221 @@
+/**
+ * The signing keys of session JWTs (SPEC §6), shared by every server on a store.
+ *
+ * Keys are Ed25519. Private keys are sealed with AES-256-GCM under a key derived from
+ * `SESSIOND_KEY_ENCRYPTION_KEY`, with the kid as associated data, so the store never
+ * holds a usable private key and a sealed key cannot be moved to another kid.
+ *
+ * Rotation keeps tokens in flight verifiable: a new key is published at once but signs
+ * only after {@link PUBLISH_LEAD_MS}, so every app's JWKS cache can learn it first; the
+ * old key signs until then and stays published until every token it signed has expired.
+ */
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, generateKeyPairSync, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
+import { compactVerify, importJWK, SignJWT } from "jose";
+import type { Clock } from "../core/clock.js";
+import { SessiondError } from "../core/errors.js";
+import { MAX_JWT_LIFETIME_SECONDS, type SessionClaims, type TokenSigner } from "../core/jwt-claims.js";
+import type { SessionStore, SigningKeyRecord } from "../core/store.js";
+
+/** How long a new key is published before it signs: longer than JWKS caches refuse to refetch. */
+export const PUBLISH_LEAD_MS = 60_000;
+/** Allowance for clocks of verifiers running a little behind. */
+export const CLOCK_SKEW_MS = 60_000;
+/** How long the key list is cached per process; a rotation reaches every server within this. */
+export const KEY_CACHE_MS = 5_000;
+const ALGORITHM = "EdDSA";
+const SEAL_VERSION = "v1";
+
+/** A public key as the JWKS publishes it. */
+export interface PublicJwk {
+  kty: string;
+  crv: string;
+  x: string;
+  kid: string;
+  alg: string;
+  use: "sig";
+}
+
+export interface SigningKeysOptions {
+  store: SessionStore;
+  /** The secret that seals private keys; null: this deployment cannot mint (shared store without a key). */
+  keyEncryptionKey: string | null;
+  clock: Clock;
+}
+
+/** What a rotation did. */
+export interface Rotation {
+  kid: string;
+  /** Keys that now sign nothing new, and when each leaves the JWKS. */
+  retired: { kid: string; retireAt: number }[];
+  /** When the new key starts signing. */
+  signsFrom: number;
+}
+
+export class SigningKeys implements TokenSigner {
+  private readonly store: SessionStore;
+  private readonly sealingKey: Buffer | null;
+  private readonly clock: Clock;
+  private cached: { at: number; keys: SigningKeyRecord[] } | null = null;
+  private readonly opened = new Map<string, KeyObject>();
+
+  constructor(options: SigningKeysOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.sealingKey = options.keyEncryptionKey === null ? null : deriveSealingKey(options.keyEncryptionKey);
+  }
+
+  /** Whether this process can sign (it holds a key-encryption key). */
+  get canSign(): boolean {
+    return this.sealingKey !== null;
+  }
+
+  /** Signs claims with the current key, creating the first key when the store has none. */
+  async sign(claims: SessionClaims): Promise<string> {
+    const sealingKey = this.requireSealingKey();
+    let key = chooseSigningKey(await this.keys(), this.clock.now());
+    if (key === null) {
+      // No key yet (a new store), or only retiring ones: start a key every server will find.
+      await this.insertNewKey(sealingKey);
+      key = chooseSigningKey(await this.keys(true), this.clock.now())!;
+    }
+    const privateKey = this.open(key, sealingKey);
+    return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: "JWT" }).sign(privateKey);
+  }
+
+  /** The claims of a JWT signed by one of the stored keys, expired or not; null for anything else. */
+  async readOwn(jwt: string): Promise<Record<string, unknown> | null> {
+    try {
+      const { payload } = await compactVerify(jwt, async (header) => {
+        const key = (await this.keys()).find((k) => k.kid === header.kid) ?? (await this.keys(true)).find((k) => k.kid === header.kid);
+        if (key === undefined || header.alg !== key.algorithm) throw new Error("not one of our keys");
+        return importJWK({ ...key.publicJwk, alg: key.algorithm }, key.algorithm);
+      });
+      const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
+      return typeof claims === "object" && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The public keys every verifier should trust now. */
+  async jwks(): Promise<{ keys: PublicJwk[] }> {
+    const now = this.clock.now();
+    const keys = (await this.keys()).filter((k) => k.retireAt === null || k.retireAt > now);
+    return { keys: keys.map(publicJwkOf) };
+  }
+
+  /**
+   * Adds a key and retires the others. Normally old keys sign until the new one is
+   * published everywhere and stay in the JWKS until their last token expires; with
+   * `immediately` (a leaked key) the new key signs at once and the old ones leave the JWKS
+   * now, so every token they signed stops verifying.
+   */
+  async rotate(options: { immediately?: boolean } = {}): Promise<Rotation> {
+    const sealingKey = this.requireSealingKey();
+    const now = this.clock.now();
+    const current = (await this.keys(true)).filter((k) => k.retireAt === null);
+    const retireAt = options.immediately === true ? now : now + PUBLISH_LEAD_MS + MAX_JWT_LIFETIME_SECONDS * 1000 + CLOCK_SKEW_MS;
+    const kid = await this.insertNewKey(sealingKey);
+    for (const key of current) await this.store.retireSigningKey(key.kid, retireAt);
+    this.cached = null;
+    return { kid, retired: current.map((k) => ({ kid: k.kid, retireAt })), signsFrom: options.immediately === true || current.length === 0 ? now : now + PUBLISH_LEAD_MS };
+  }
+
+  /** Deletes keys whose publication has ended. */
+  async prune(): Promise<string[]> {
+    const now = this.clock.now();
+    const gone = (await this.keys(true)).filter((k) => k.retireAt !== null && k.retireAt <= now);
+    for (const key of gone) {
+      await this.store.deleteSigningKey(key.kid);
+      this.opened.delete(key.kid);
+    }
+    if (gone.length > 0) this.cached = null;
+    return gone.map((k) => k.kid);
+  }
+
+  /** Every stored key, newest first, for `sessiond keys list-signing`. */
+  async list(): Promise<SigningKeyRecord[]> {
+    return [...(await this.keys(true))].sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  private requireSealingKey(): Buffer {
+    if (this.sealingKey === null)
+      throw new SessiondError("signing_key_unavailable", "session JWTs need SESSIOND_KEY_ENCRYPTION_KEY on a shared store (PostgreSQL, Redis)");
+    return this.sealingKey;
+  }
+
+  private async keys(fresh = false): Promise<SigningKeyRecord[]> {
+    const now = this.clock.now();
+    if (!fresh && this.cached !== null && now - this.cached.at < KEY_CACHE_MS && now >= this.cached.at) return this.cached.keys;
+    const keys = await this.store.listSigningKeys();
+    this.cached = { at: now, keys };
+    return keys;
+  }
+
+  private async insertNewKey(sealingKey: Buffer): Promise<string> {
+    const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+    const jwk = publicKey.export({ format: "jwk" }) as { kty: string; crv: string; x: string };
+    const kid = createHash("sha256").update(jwk.x).digest("base64url").slice(0, 16);
+    const pkcs8 = privateKey.export({ format: "der", type: "pkcs8" });
+    await this.store.insertSigningKey({
+      kid,
+      algorithm: ALGORITHM,
+      publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x },
+      encryptedPrivateKey: seal(pkcs8, sealingKey, kid),
+      createdAt: this.clock.now(),
+      retireAt: null,
+    });
+    this.opened.set(kid, privateKey);
+    return kid;
+  }
+
+  private open(key: SigningKeyRecord, sealingKey: Buffer): KeyObject {
+    let privateKey = this.opened.get(key.kid);
+    if (privateKey === undefined) {
+      privateKey = createPrivateKey({ key: unseal(key.encryptedPrivateKey, sealingKey, key.kid), format: "der", type: "pkcs8" });
+      this.opened.set(key.kid, privateKey);
+    }
+    return privateKey;
+  }
+}
+
+/**
+ * The key that signs at `now`: the newest one published for at least the lead time whose
+ * publication outlasts a maximum-lifetime token signed now; failing that (the first key,
+ * or after an immediate rotation), the newest key not retired.
+ */
+export function chooseSigningKey(keys: readonly SigningKeyRecord[], now: number): SigningKeyRecord | null {
+  const newestFirst = [...keys].sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1));
+  const maxTokenMs = MAX_JWT_LIFETIME_SECONDS * 1000 + CLOCK_SKEW_MS;
+  const settled = newestFirst.find((k) => k.createdAt <= now - PUBLISH_LEAD_MS && (k.retireAt === null || now + maxTokenMs <= k.retireAt));
+  return settled ?? newestFirst.find((k) => k.retireAt === null) ?? null;
+}
+
+function publicJwkOf(key: SigningKeyRecord): PublicJwk {
+  const jwk = key.publicJwk as { kty: string; crv: string; x: string };
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid: key.kid, alg: key.algorithm, use: "sig" };
+}
+
+/** A 256-bit AES key from the configured secret, whatever its length or alphabet. */
+function deriveSealingKey(secret: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, "sessiond", "signing-key-encryption/v1", 32));
+}
+
+function seal(plain: Buffer, key: Buffer, kid: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(kid));
+  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return [SEAL_VERSION, iv.toString("base64url"), sealed.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
+}
+
+function unseal(text: string, key: Buffer, kid: string): Buffer {
+  const [version, iv, sealed, tag] = text.split(".");
+  try {
+    if (version !== SEAL_VERSION || iv === undefined || sealed === undefined || tag === undefined) throw new Error("unknown seal format");
+    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url")).setAAD(Buffer.from(kid));
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    return Buffer.concat([decipher.update(Buffer.from(sealed, "base64url")), decipher.final()]);
+  } catch (error) {
+    throw new SessiondError("signing_key_unavailable", `signing key ${kid} cannot be opened: SESSIOND_KEY_ENCRYPTION_KEY is not the key that sealed it`, { cause: error });
+  }
+}
