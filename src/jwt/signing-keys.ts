@@ -180,15 +180,17 @@ export class SigningKeys implements TokenSigner {
 }
 
 /**
- * The key that signs at `now`: the newest one published for at least the lead time whose
- * publication outlasts a maximum-lifetime token signed now; failing that (the first key,
- * or after an immediate rotation), the newest key not retired.
+ * The key that signs at `now`, among keys whose publication outlasts a maximum-lifetime
+ * token signed now: the newest one published for at least the lead time; failing that
+ * (a new store, or right after an immediate rotation) the one published longest.
  */
 export function chooseSigningKey(keys: readonly SigningKeyRecord[], now: number): SigningKeyRecord | null {
-  const newestFirst = [...keys].sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1));
   const maxTokenMs = MAX_JWT_LIFETIME_SECONDS * 1000 + CLOCK_SKEW_MS;
-  const settled = newestFirst.find((k) => k.createdAt <= now - PUBLISH_LEAD_MS && (k.retireAt === null || now + maxTokenMs <= k.retireAt));
-  return settled ?? newestFirst.find((k) => k.retireAt === null) ?? null;
+  const usable = keys.filter((k) => k.retireAt === null || now + maxTokenMs <= k.retireAt);
+  // Same instant: a retiring key is the older one (it was rotated out by the other).
+  const oldestFirst = [...usable].sort((a, b) => a.createdAt - b.createdAt || Number(b.retireAt !== null) - Number(a.retireAt !== null) || (a.kid < b.kid ? -1 : 1));
+  const settled = oldestFirst.filter((k) => k.createdAt <= now - PUBLISH_LEAD_MS);
+  return settled.at(-1) ?? oldestFirst[0] ?? null;
 }
 
 function publicJwkOf(key: SigningKeyRecord): PublicJwk {
