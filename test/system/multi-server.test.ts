@@ -7,8 +7,10 @@ import { after, before, describe, it } from "node:test";
 import { dropSchema, freshSchema, POSTGRES_URL, postgresSkip, redisClusterUrl, redisSkip, REDIS_URL } from "../support/services.js";
 import { dropPrefix } from "../stores/redis-harness.js";
 import { type Server, startServer } from "./server.js";
+import { createRemoteJWKSet, jwtVerify } from "jose";
 
 const ROOT = "multi-server-root-key-0123456789abcdef";
+const PUBLIC_URL = "https://sessions.example";
 const schema = freshSchema();
 const redisPrefix = `${freshSchema()}:`;
 const backends: { name: string; store: () => string; absent: () => Promise<false | string>; cleanup?: () => Promise<void> }[] = [
@@ -28,7 +30,7 @@ for (const backend of backends) {
     let a: Server;
     let b: Server;
     before(async () => {
-      const env = { SESSIOND_ROOT_KEY: ROOT, SESSIOND_STORE: backend.store(), SESSIOND_MAX_SESSIONS_PER_USER: "5" };
+      const env = { SESSIOND_ROOT_KEY: ROOT, SESSIOND_STORE: backend.store(), SESSIOND_MAX_SESSIONS_PER_USER: "5", SESSIOND_KEY_ENCRYPTION_KEY: "multi-server-key-encryption-key-0123456789", SESSIOND_PUBLIC_URL: PUBLIC_URL };
       const cwd = mkdtempSync(join(tmpdir(), "sessiond-multi-"));
       [a, b] = await Promise.all([startServer(cwd, env), startServer(cwd, env)]);
     });
@@ -67,6 +69,19 @@ for (const backend of backends) {
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).request("POST", "/v1/sessions/refresh", ROOT, { token })));
       assert.equal(results.filter((r) => r.status === 200).length, 1);
       for (const r of results) if (r.status !== 200) assert.equal(r.body.errors[0].code, "refresh_conflict");
+    });
+  
+    it("signs JWTs with one shared key: a JWT from one server verifies with the other's JWKS, and a revoked session gets none", async () => {
+      const created = (await a.request("POST", "/v1/sessions", ROOT, { user_id: "jwt-user" })).body;
+      const [fromA, fromB] = await Promise.all([a, b].map((server) => server.request("POST", `/v1/sessions/${created.id}/tokens`, ROOT)));
+      assert.equal(fromA!.status, 200, JSON.stringify(fromA!.body));
+      assert.equal(fromB!.status, 200, JSON.stringify(fromB!.body));
+      const jwksOfB = createRemoteJWKSet(new URL(`${b.url}/v1/jwks`));
+      const { payload } = await jwtVerify(fromA!.body.jwt, jwksOfB, { issuer: `${PUBLIC_URL}/t/default` });
+      assert.equal(payload["sid"], created.id);
+      await jwtVerify(fromB!.body.jwt, createRemoteJWKSet(new URL(`${a.url}/.well-known/jwks.json`)), { issuer: `${PUBLIC_URL}/t/default` });
+      await a.request("POST", `/v1/sessions/${created.id}/revoke`, ROOT);
+      assert.equal((await b.request("POST", `/v1/sessions/${created.id}/tokens`, ROOT)).body.errors[0].code, "session_revoked");
     });
   });
 }

@@ -1,10 +1,12 @@
 /** `sessiond serve` as a newcomer runs it: zero config, restarts, several processes on one store. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { dropSchema, freshSchema, POSTGRES_URL, postgresSkip } from "../support/services.js";
 import { BIN, printedRootKey, startServer } from "./server.js";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "sessiond-serve-"));
@@ -21,6 +23,9 @@ describe("sessiond serve", () => {
     assert.equal(created.status, 200);
     assert.equal((await first.request("GET", "/healthz", null)).status, 200);
     assert.equal((await first.request("GET", "/readyz", null)).status, 200);
+    const firstJwt = (await first.request("POST", `/v1/sessions/${created.body.id}/tokens`, rootKey)).body.jwt as string;
+    assert.equal(statSync(join(cwd, "data", "key-encryption.key")).mode & 0o777, 0o600, "the generated key-encryption key is private");
+    await jwtVerify(firstJwt, createRemoteJWKSet(new URL(`${first.url}/.well-known/jwks.json`)), { issuer: `${first.url}/t/default` });
     await first.stop();
 
     const second = await startServer(cwd);
@@ -29,6 +34,8 @@ describe("sessiond serve", () => {
     assert.equal(read.status, 200);
     assert.equal(read.body.user_id, "ann");
     assert.equal((await second.request("POST", "/v1/sessions/verify", rootKey, { token: created.body.token })).status, 200);
+    const secondJwt = (await second.request("POST", `/v1/sessions/${created.body.id}/tokens`, rootKey)).body.jwt as string;
+    assert.equal(decodeProtectedHeader(secondJwt).kid, decodeProtectedHeader(firstJwt).kid, "the sealed signing key survives the restart");
     await second.stop();
   });
 
@@ -60,6 +67,24 @@ describe("sessiond serve", () => {
       assert.ok(Date.now() - revokedAt <= 1000, `revoked key refused after ${Date.now() - revokedAt} ms`);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it("refuses to mint on a shared store without SESSIOND_KEY_ENCRYPTION_KEY, and says so at start", async (t) => {
+    const skip = await postgresSkip();
+    if (skip !== false) return t.skip(skip);
+    const schema = freshSchema();
+    const root = "a-configured-root-key-of-enough-length";
+    const server = await startServer(scratch(), { SESSIOND_ROOT_KEY: root, SESSIOND_STORE: `${POSTGRES_URL}?schema=${schema}` });
+    try {
+      assert.match(server.stdout(), /session JWTs are off: set SESSIOND_KEY_ENCRYPTION_KEY/);
+      const created = (await server.request("POST", "/v1/sessions", root, { user_id: "ann" })).body;
+      const refused = await server.request("POST", `/v1/sessions/${created.id}/tokens`, root);
+      assert.deepEqual([refused.status, refused.body.errors[0].code], [503, "signing_key_unavailable"]);
+      assert.deepEqual((await server.request("GET", "/v1/jwks", null)).body, { keys: [] });
+    } finally {
+      await server.stop();
+      await dropSchema(schema);
     }
   });
 

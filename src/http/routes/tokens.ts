@@ -70,7 +70,8 @@ export async function tokenRoutes(app: App, deps: RouteDeps): Promise<void> {
       const minted = await sessions.refreshJwt(request.params.id, {
         ...scopeOf(request, b.tenant_id ?? request.query.tenant_id),
         refreshToken: b.refresh_token,
-        ...(b.expired_token === undefined ? {} : { expiredToken: b.expired_token }),
+        // Clerk's SDK sends "" when it has no expired JWT: that is "not given".
+        ...(b.expired_token === undefined || b.expired_token === "" ? {} : { expiredToken: b.expired_token }),
         ip: b.request_originating_ip ?? null,
         userAgent: forwardedUserAgent(b.request_headers),
       });
