@@ -49,3 +49,17 @@ export { createEnricher, describeUserAgent, GeoIp } from "./enrich/index.js";
 export { openStore } from "./stores/open.js";
 export { postgresStore, PostgresStore } from "./stores/postgres/index.js";
 export { redisStore, RedisStore } from "./stores/redis/index.js";
+export { SigningKeys, chooseSigningKey } from "./jwt/signing-keys.js";
+export type { SigningKeysOptions, PublicJwk, Rotation } from "./jwt/signing-keys.js";
+export { createJwtVerifier, jwksUrlFor } from "./jwt/verifier.js";
+export type { JwtVerifier, JwtVerifierOptions, JwtFailureReason } from "./jwt/verifier.js";
+export { issuerFor, DEFAULT_JWT_LIFETIME_SECONDS, MAX_JWT_LIFETIME_SECONDS, MIN_JWT_LIFETIME_SECONDS } from "./core/jwt-claims.js";
+export type { SessionClaims, TokenSigner } from "./core/jwt-claims.js";
+export type { JwtSettings, SessionJwt, MintRequest, JwtRefreshRequest, JwtTemplateInput } from "./core/tokens.js";
+export type { Templates } from "./core/service.js";
+// Framework adapters live at sessiond/express, sessiond/fastify and sessiond/hono, so the
+// main entry never needs a framework's types; the framework-neutral parts are here.
+export { createAuthenticator } from "./middleware/authenticate.js";
+export type { SessiondAuthOptions, AuthContext, JwtAuth, SessionAuth, AuthOutcome, AuthFailure } from "./middleware/authenticate.js";
+export { sessionCookie, clearSessionCookie, SESSION_COOKIE_NAME } from "./middleware/cookie.js";
+export type { SessionCookieOptions } from "./middleware/cookie.js";

@@ -5,6 +5,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { createSessions } from "../../src/core/service.js";
 import { isSessiondError } from "../../src/core/errors.js";
 import { memoryStore } from "../../src/stores/memory.js";
+import { createJwtVerifier, jwksUrlFor } from "../../src/jwt/verifier.js";
 import { PUBLIC_URL, codeOf, harness, type Harness } from "../http/harness.js";
 
 const ACME_ISSUER = `${PUBLIC_URL}/t/acme`;
@@ -12,9 +13,10 @@ const ACME_ISSUER = `${PUBLIC_URL}/t/acme`;
 describe("session JWTs over REST", () => {
   let h: Harness;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
+  let url: string;
   before(async () => {
     h = await harness();
-    const url = await h.app.listen({ port: 0, host: "127.0.0.1" });
+    url = await h.app.listen({ port: 0, host: "127.0.0.1" });
     jwks = createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`));
   });
   after(async () => h.close());
@@ -39,6 +41,14 @@ describe("session JWTs over REST", () => {
     );
     assert.equal(payload.exp! - payload.iat!, 60, "default lifetime 60 s");
     assert.equal(payload.nbf, payload.iat);
+  });
+
+  it("passes the library's own verifier, which returns typed claims and holds apps to their tenant", async () => {
+    const s = await create({ scopes: ["read"] });
+    const { jwt } = (await mint(s.id)).json();
+    const claims = await createJwtVerifier({ jwksUrl: jwksUrlFor(url), issuer: ACME_ISSUER }).verify(jwt);
+    assert.deepEqual([claims.sub, claims.sid, claims.tid, claims.sts, claims.scp], ["ann", s.id, "acme", "active", "read"]);
+    await assert.rejects(createJwtVerifier({ jwksUrl: jwksUrlFor(url), issuer: `${PUBLIC_URL}/t/globex` }).verify(jwt), (e) => isSessiondError(e, "token_invalid"));
   });
 
   it("refuses another tenant's issuer: one tenant's app never accepts another tenant's JWTs", async () => {
