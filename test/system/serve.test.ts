@@ -77,6 +77,7 @@ describe("sessiond serve", () => {
     const root = "a-configured-root-key-of-enough-length";
     const server = await startServer(scratch(), { SESSIOND_ROOT_KEY: root, SESSIOND_STORE: `${POSTGRES_URL}?schema=${schema}` });
     try {
+      for (let waited = 0; !server.stdout().includes("session JWTs are off") && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       assert.match(server.stdout(), /session JWTs are off: set SESSIOND_KEY_ENCRYPTION_KEY/);
       const created = (await server.request("POST", "/v1/sessions", root, { user_id: "ann" })).body;
       const refused = await server.request("POST", `/v1/sessions/${created.id}/tokens`, root);
