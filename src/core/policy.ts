@@ -257,3 +257,18 @@ export function activityDue(
   const every = s.inactivityTimeoutMs === null ? activityResolutionMs : Math.min(activityResolutionMs, s.inactivityTimeoutMs / 4);
   return nowMs - s.lastActiveAt >= every;
 }
+
+/**
+ * A tenant may tighten the deployment's limits but not widen its absolute cap, and its
+ * own lifetimes must fit under its max lifetime.
+ */
+export function checkPolicyBounds(settings: Settings, overrides: TenantPolicy): void {
+  const effective = resolvePolicy(settings, overrides);
+  const refuse = (field: string, message: string) => {
+    throw new SessiondError("policy_out_of_bounds", `${field} ${message}`, { details: { field } });
+  };
+  if (effective.maxLifetimeMs > settings.maxLifetimeMs) refuse("max_lifetime_seconds", `must not exceed the deployment's ${settings.maxLifetimeMs / 1000} s`);
+  if (effective.lifetimeMs > effective.maxLifetimeMs) refuse("lifetime_seconds", `must not exceed max_lifetime_seconds (${effective.maxLifetimeMs / 1000} s)`);
+  if (effective.inactivityTimeoutMs !== null && effective.inactivityTimeoutMs > effective.maxLifetimeMs)
+    refuse("inactivity_timeout_seconds", `must not exceed max_lifetime_seconds (${effective.maxLifetimeMs / 1000} s)`);
+}

@@ -6,7 +6,7 @@ import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
 import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js";
 import { SESSION_STATUSES } from "./model.js";
-import { DEFAULT_SETTINGS, type Policy, type Settings, type TenantPolicy, resolvePolicy, validateTenantPolicy } from "./policy.js";
+import { DEFAULT_SETTINGS, type Policy, type Settings, type TenantPolicy, checkPolicyBounds, resolvePolicy, validateTenantPolicy } from "./policy.js";
 import type { JwtTemplateRecord, SessionStats, SessionStore, SweepResult, UserSessions } from "./store.js";
 import { SESSION_ID_PATTERN, systemRandom, type RandomSource } from "./token.js";
 import * as tokens from "./tokens.js";
@@ -274,21 +274,6 @@ export class Sessions {
     if (afterKey !== undefined && offset > 0) throw new SessiondError("request_invalid", "use either offset or cursor, not both");
     return { limit: input.pageLimit(req.limit, 10, MAX_PAGE), offset, ...(afterKey === undefined ? {} : { afterKey }) };
   }
-}
-
-/**
- * A tenant may tighten the deployment's limits but not widen its absolute cap, and its
- * own lifetimes must fit under its max lifetime.
- */
-function checkPolicyBounds(settings: Settings, overrides: TenantPolicy): void {
-  const effective = resolvePolicy(settings, overrides);
-  const refuse = (field: string, message: string) => {
-    throw new SessiondError("policy_out_of_bounds", `${field} ${message}`, { details: { field } });
-  };
-  if (effective.maxLifetimeMs > settings.maxLifetimeMs) refuse("max_lifetime_seconds", `must not exceed the deployment's ${settings.maxLifetimeMs / 1000} s`);
-  if (effective.lifetimeMs > effective.maxLifetimeMs) refuse("lifetime_seconds", `must not exceed max_lifetime_seconds (${effective.maxLifetimeMs / 1000} s)`);
-  if (effective.inactivityTimeoutMs !== null && effective.inactivityTimeoutMs > effective.maxLifetimeMs)
-    refuse("inactivity_timeout_seconds", `must not exceed max_lifetime_seconds (${effective.maxLifetimeMs / 1000} s)`);
 }
 
 function checkStatus(value: unknown): SessionStatus {
