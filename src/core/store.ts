@@ -105,6 +105,18 @@ export interface JwtTemplateRecord {
   updatedAt: number;
 }
 
+/** Receives ids of changed sessions; `null` means changes may have been missed: forget every copy. */
+export type ChangeListener = (sessionId: string | null) => void;
+
+/** A running subscription to session changes (see {@link SessionStore.watchChanges}). */
+export interface ChangeWatch {
+  /** Catches up with other processes' changes now (pull-based stores); MUST be cheap when there are none. */
+  poll(): void;
+  /** False while changes may be going unseen (a lost connection): copies must not be trusted then. */
+  readonly healthy: boolean;
+  stop(): Promise<void>;
+}
+
 export interface SessionStore {
   /**
    * MUST store the new record. With `activation.maxActivePerUser` set and the record
@@ -189,6 +201,15 @@ export interface SessionStore {
    * store already migrates; `sessiond migrate` runs it explicitly.
    */
   migrate(onStep?: (step: { version: number; name: string }) => void): Promise<{ version: number; applied: number[] }>;
+
+  /**
+   * MUST deliver to `listener`, in every process on the store, the id of each session whose
+   * stored state changed through `insert` (ended by replacement or the limit), `update` or
+   * `endMany`, promptly after the change commits, this process's changes included; and `null`
+   * whenever changes may have been missed. Activity writes, the sweep and purges need not be
+   * reported: a copy judges deadlines itself. This is what keeps node-local copies honest.
+   */
+  watchChanges(listener: ChangeListener): Promise<ChangeWatch>;
 
   /** MUST answer quickly whether the backend is reachable (for `/readyz`). */
   ping(): Promise<void>;

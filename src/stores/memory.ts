@@ -7,6 +7,8 @@ import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } 
 import { deadlinePassedAt, effectiveStatus, type TenantPolicy } from "../core/policy.js";
 import type {
   ActivationOptions,
+  ChangeListener,
+  ChangeWatch,
   ApiKeyRecord,
   Ending,
   JwtTemplateRecord,
@@ -19,7 +21,7 @@ import type {
   SweepResult,
   UserSessions,
 } from "../core/store.js";
-import { matchesFilter, pageUsers, tallyStats } from "./shared.js";
+import { ChangeListeners, matchesFilter, pageUsers, tallyStats } from "./shared.js";
 
 function copy(r: SessionRecord): SessionRecord {
   const { secretHash, supersededSecrets, ...rest } = r;
@@ -39,6 +41,7 @@ export class MemoryStore implements SessionStore {
   private readonly apiKeys = new Map<string, ApiKeyRecord>();
   private readonly signingKeys = new Map<string, SigningKeyRecord>();
   private readonly templates = new Map<string, JwtTemplateRecord>();
+  private readonly changes = new ChangeListeners();
 
   async insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string): Promise<{ evicted: string[] }> {
     if (this.sessions.has(record.id)) throw new SessiondError("conflict", "session id already exists");
@@ -79,6 +82,7 @@ export class MemoryStore implements SessionStore {
     r.updatedAt = ending.atMs;
     if (ending.status === "revoked") r.revokedAt = ending.atMs;
     r.version += 1;
+    this.changes.emit([r.id]);
   }
 
   async get(id: string): Promise<SessionRecord | null> {
@@ -93,6 +97,7 @@ export class MemoryStore implements SessionStore {
     if (change.status === "active" && r.status !== "active" && activation !== undefined) this.evict(r, activation);
     Object.assign(r, copy({ ...r, ...change }));
     r.version = expectVersion + 1;
+    this.changes.emit([id]);
     return copy(r);
   }
 
@@ -237,6 +242,11 @@ export class MemoryStore implements SessionStore {
 
   async migrate(): Promise<{ version: number; applied: number[] }> {
     return { version: 1, applied: [] }; // nothing persists, so there is nothing to migrate
+  }
+
+  /** One process holds a memory store, so its own writes are all there is to hear. */
+  async watchChanges(listener: ChangeListener): Promise<ChangeWatch> {
+    return this.changes.add(listener);
   }
 
   async ping(): Promise<void> {}

@@ -7,7 +7,7 @@ import { makeRecord, serviceOn, T0 } from "./fixtures.js";
 import { type StoreHarness, withStore } from "./store.js";
 
 /** Runs `test` with two handles: a peer on the same backend where the store has one, else the same handle twice. */
-function withTwo(h: StoreHarness, test: (a: SessionStore, b: SessionStore) => Promise<void>) {
+export function withTwo(h: StoreHarness, test: (a: SessionStore, b: SessionStore) => Promise<void>) {
   return withStore(h, async (a) => {
     const b = h.openPeer === undefined ? a : await h.openPeer(a);
     try {

@@ -11,6 +11,7 @@ import { queryTests } from "./queries.js";
 import { sweepTests } from "./sweep.js";
 import { auxiliaryTests } from "./auxiliary.js";
 import { concurrencyTests } from "./concurrency.js";
+import { changeTests } from "./changes.js";
 
 /** How the suite reaches a backend. */
 export interface StoreHarness {
@@ -42,5 +43,6 @@ export function describeStore(name: string, harness: StoreHarness, skip: false |
     sweepTests(harness);
     concurrencyTests(harness);
     auxiliaryTests(harness);
+    changeTests(harness);
   });
 }

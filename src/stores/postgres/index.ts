@@ -9,10 +9,12 @@ import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type { TenantPolicy } from "../../core/policy.js";
 import type {
+  ChangeListener, ChangeWatch,
   ActivationOptions, ApiKeyRecord, Ending, JwtTemplateRecord, Page, PageRequest, SessionFilter, SessionStats, SessionStore,
   SigningKeyRecord, SweepResult, UserSessions,
 } from "../../core/store.js";
 import { EFFECTIVE_STATUS, type Row, STILL, activityColumns, nativeBoolean, toColumns, toRecord } from "../sql/rows.js";
+import { PostgresChangeFeed, notificationPayloads } from "./changes.js";
 import { createPool, named, translate } from "./connection.js";
 import { PostgresExtras } from "./extras.js";
 import { migrate } from "./migrations.js";
@@ -39,12 +41,14 @@ export class PostgresStore implements SessionStore {
   private readonly schema: string;
   private readonly extras: PostgresExtras;
   private closed = false;
+  private readonly feed: PostgresChangeFeed;
 
   constructor(options: PostgresOptions) {
     this.schema = options.schema ?? "public";
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new SessiondError("request_invalid", "the PostgreSQL schema name must match ^[a-z_][a-z0-9_]{0,62}$");
     this.pool = createPool({ url: options.url, schema: this.schema, poolSize: options.poolSize ?? 10, timeoutMs: options.timeoutMs ?? 2000 });
     this.extras = new PostgresExtras(this.query);
+    this.feed = new PostgresChangeFeed({ url: options.url, channel: `sessiond_changes_${this.schema}`, timeoutMs: options.timeoutMs ?? 2000 });
   }
 
   private readonly query: Query = async (text, params) => {
@@ -56,8 +60,12 @@ export class PostgresStore implements SessionStore {
     }
   };
 
-  /** Runs `work` in a transaction; a deadlock or serialisation failure is a lost race (`conflict`), which callers retry. */
-  private async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction; a deadlock or serialisation failure is a lost race (`conflict`),
+   * which callers retry. Sessions `work` reports as changed are announced with NOTIFY, which
+   * PostgreSQL delivers exactly when (and only if) the transaction commits.
+   */
+  private async transaction<T>(work: (query: Query, changed: (ids: string[]) => void) => Promise<T>): Promise<T> {
     if (this.closed) throw new SessiondError("store_unavailable", "the store is closed");
     let client: pg.PoolClient;
     try {
@@ -66,10 +74,13 @@ export class PostgresStore implements SessionStore {
       throw translate(error);
     }
     const query: Query = async (text, params) => (await client.query(named(text, params))).rows as Row[];
+    const changedIds: string[] = [];
     try {
       await client.query("BEGIN");
-      const result = await work(query);
+      const result = await work(query, (ids) => changedIds.push(...ids));
+      for (const payload of notificationPayloads(changedIds)) await query("SELECT pg_notify(@channel, @payload)", { channel: this.feed.channel, payload });
       await client.query("COMMIT");
+      this.feed.local(changedIds);
       return result;
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
@@ -85,7 +96,7 @@ export class PostgresStore implements SessionStore {
     return query("SELECT pg_advisory_xact_lock(hashtextextended(@key, 7420))", { key: JSON.stringify([tenantId, userId]) });
   }
 
-  private async evict(query: Query, tenantId: string, userId: string, exceptId: string, activation: ActivationOptions): Promise<string[]> {
+  private async evict(query: Query, tenantId: string, userId: string, exceptId: string, activation: ActivationOptions, changed: (ids: string[]) => void): Promise<string[]> {
     if (activation.maxActivePerUser === null) return [];
     const active = await query(
       `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = false AND ${STILL("active")}
@@ -95,15 +106,18 @@ export class PostgresStore implements SessionStore {
     const victims = active.slice(0, Math.max(0, active.length - (activation.maxActivePerUser - 1))).map((r) => r["id"] as string);
     if (victims.length > 0)
       await query(`${END} WHERE id = ANY(@ids)`, { ids: victims, status: "removed", endReason: "session_limit", atMs: activation.nowMs });
+    changed(victims);
     return victims;
   }
 
   insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string): Promise<{ evicted: string[] }> {
-    return this.transaction(async (query) => {
+    return this.transaction(async (query, changed) => {
       await this.lockUser(query, record.tenantId, record.userId);
-      if (replaceId !== undefined)
-        await query(`${END} WHERE id = @id AND ${LIVE}`, { id: replaceId, status: "replaced", endReason: "replaced", atMs: activation.nowMs, now: activation.nowMs });
-      const evicted = record.status === "active" ? await this.evict(query, record.tenantId, record.userId, record.id, activation) : [];
+      if (replaceId !== undefined) {
+        const replaced = await query(`${END} WHERE id = @id AND ${LIVE} RETURNING id`, { id: replaceId, status: "replaced", endReason: "replaced", atMs: activation.nowMs, now: activation.nowMs });
+        changed(replaced.map((r) => r["id"] as string));
+      }
+      const evicted = record.status === "active" ? await this.evict(query, record.tenantId, record.userId, record.id, activation, changed) : [];
       const row = { ...toColumns(record, nativeBoolean), ...activityColumns(record.latestActivity) };
       const names = Object.keys(row);
       await query(`INSERT INTO sessions (${names.join(", ")}) VALUES (${names.map((n) => `@${n}`).join(", ")})`, row);
@@ -119,7 +133,7 @@ export class PostgresStore implements SessionStore {
   }
 
   update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions): Promise<SessionRecord> {
-    return this.transaction(async (query) => {
+    return this.transaction(async (query, changed) => {
       const owner = (await query("SELECT tenant_id, user_id FROM sessions WHERE id = @id", { id }))[0];
       if (owner === undefined) throw new SessiondError("resource_not_found", "no such session");
       const activating = change.status === "active" && activation !== undefined;
@@ -127,9 +141,10 @@ export class PostgresStore implements SessionStore {
       if (activating) await this.lockUser(query, owner["tenant_id"] as string, owner["user_id"] as string);
       const current = (await query("SELECT version, status FROM sessions WHERE id = @id FOR UPDATE", { id }))[0]!;
       if (current["version"] !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
-      if (activating && current["status"] !== "active") await this.evict(query, owner["tenant_id"] as string, owner["user_id"] as string, id, activation);
+      if (activating && current["status"] !== "active") await this.evict(query, owner["tenant_id"] as string, owner["user_id"] as string, id, activation, changed);
       const row = toColumns(change, nativeBoolean);
       const sets = [...Object.keys(row).map((c) => `${c} = @${c}`), "version = version + 1"];
+      changed([id]);
       return toRecord((await query(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id RETURNING *`, { ...row, id }))[0]!);
     });
   }
@@ -157,7 +172,7 @@ export class PostgresStore implements SessionStore {
   }
 
   endMany(filter: { tenantId: string; userId: string; exceptId?: string; nowMs: number }, ending: Ending): Promise<string[]> {
-    return this.transaction(async (query) => {
+    return this.transaction(async (query, changed) => {
       await this.lockUser(query, filter.tenantId, filter.userId);
       const rows = await query(`${END} WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND ${LIVE} RETURNING id`, {
         ...ending,
@@ -166,6 +181,7 @@ export class PostgresStore implements SessionStore {
         exceptId: filter.exceptId ?? "",
         now: filter.nowMs,
       });
+      changed(rows.map((r) => r["id"] as string));
       return rows.map((r) => r["id"] as string);
     });
   }
@@ -229,6 +245,12 @@ export class PostgresStore implements SessionStore {
     }
   }
 
+  /** Other processes' changes arrive by LISTEN on one dedicated connection, opened on first use. */
+  watchChanges(listener: ChangeListener): Promise<ChangeWatch> {
+    if (this.closed) return Promise.reject(new SessiondError("store_unavailable", "the store is closed"));
+    return this.feed.watch(listener);
+  }
+
   async ping(): Promise<void> {
     await this.query("SELECT 1", {});
   }
@@ -236,6 +258,7 @@ export class PostgresStore implements SessionStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.feed.close();
     await this.pool.end();
   }
 }

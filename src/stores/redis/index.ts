@@ -7,11 +7,12 @@ import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type { TenantPolicy } from "../../core/policy.js";
 import type {
-  ActivationOptions, ApiKeyRecord, Ending, JwtTemplateRecord, Page, PageRequest, SessionFilter, SessionStats, SessionStore,
+  ActivationOptions, ApiKeyRecord, ChangeListener, ChangeWatch, Ending, JwtTemplateRecord, Page, PageRequest, SessionFilter, SessionStats, SessionStore,
   SigningKeyRecord, SweepResult, UserSessions,
 } from "../../core/store.js";
 import { routingTag, routingTagOfSessionId } from "../../core/token.js";
 import { decodeRecord, encodeActivity, encodeChange, encodeRecord } from "./codec.js";
+import { RedisChangeFeed } from "./changes.js";
 import { type Client, Connection } from "./connection.js";
 import { RedisContext } from "./context.js";
 import { RedisExtras } from "./extras.js";
@@ -44,6 +45,7 @@ export interface RedisStoreOptions {
 export class RedisStore implements SessionStore {
   private readonly ctx: RedisContext;
   private readonly extras: RedisExtras;
+  private readonly feed: RedisChangeFeed;
 
   constructor(options: RedisStoreOptions) {
     const timeoutMs = options.commandTimeoutMs ?? 2000;
@@ -54,6 +56,7 @@ export class RedisStore implements SessionStore {
     const conn = new Connection(options.url, timeoutMs);
     this.ctx = new RedisContext(conn, new RedisKeys(options.prefix ?? "sd:"), options.retentionMs);
     this.extras = new RedisExtras(this.ctx);
+    this.feed = new RedisChangeFeed(() => this.ctx.conn.client, `${options.prefix ?? "sd:"}changes`);
   }
 
   private get keys(): RedisKeys {
@@ -87,6 +90,7 @@ export class RedisStore implements SessionStore {
     this.ctx.owners.set(record.id, record);
     const evicted = reply[1];
     const ended = reply[2] === 1 ? [...evicted, replace!] : evicted;
+    await this.feed.announce(ended);
     await settle(this.ctx, ended.map((id) => ({ id, tenantId: record.tenantId, live: false, at: activation.nowMs })));
     return { evicted };
   }
@@ -114,6 +118,7 @@ export class RedisStore implements SessionStore {
     if (reply[0] === "not_found") throw new SessiondError("resource_not_found", "no such session");
     if (reply[0] === "conflict") throw new SessiondError("conflict", "the session changed meanwhile");
     const record = decodeRecord(pairs(reply[2]))!;
+    await this.feed.announce([id, ...reply[1]]);
     const evicted = reply[1].map((victim) => ({ id: victim, tenantId: owner.tenantId, live: false, at: activation!.nowMs }));
     const moved = ["status", "expireAt", "abandonAt", "endedAt"].some((p) => p in change);
     await settle(this.ctx, moved ? [...evicted, stateOf(record)] : evicted);
@@ -151,6 +156,7 @@ export class RedisStore implements SessionStore {
         this.ctx.retentionMs, this.keys.recordPrefix(tag), this.keys.activityPrefix(tag),
       ),
     )) as string[];
+    await this.feed.announce(ended);
     await settle(this.ctx, ended.map((id) => ({ id, tenantId: filter.tenantId, live: false, at: ending.atMs })));
     return ended;
   }
@@ -192,12 +198,18 @@ export class RedisStore implements SessionStore {
     return { version: SCHEMA_VERSION, applied: [] };
   }
 
+  /** Other processes' changes arrive by SUBSCRIBE on one dedicated connection, opened on first use. */
+  watchChanges(listener: ChangeListener): Promise<ChangeWatch> {
+    return this.feed.watch(listener);
+  }
+
   async ping(): Promise<void> {
     await this.run((c) => c.ping());
   }
 
-  close(): Promise<void> {
-    return this.ctx.conn.close();
+  async close(): Promise<void> {
+    await this.feed.stop();
+    await this.ctx.conn.close();
   }
 }
 

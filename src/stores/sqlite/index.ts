@@ -10,13 +10,19 @@ import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import { deadlinePassedAt, effectiveStatus, type TenantPolicy } from "../../core/policy.js";
 import type {
-  ActivationOptions, ApiKeyRecord, Ending, JwtTemplateRecord, Page, PageRequest, SessionFilter, SessionStats, SessionStore,
+  ActivationOptions, ApiKeyRecord, ChangeListener, ChangeWatch, Ending, JwtTemplateRecord, Page, PageRequest, SessionFilter, SessionStats, SessionStore,
   SigningKeyRecord, SweepResult, UserSessions,
 } from "../../core/store.js";
 import { SqliteExtras } from "./extras.js";
 import { migrate } from "./migrations.js";
 import { StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
 import { type Row, STILL, activityColumns, sqliteBoolean, toColumns, toRecord } from "../sql/rows.js";
+import { ChangeListeners } from "../shared.js";
+
+/** How long the change log keeps an entry; a cache that falls further behind forgets everything. */
+const CHANGE_LOG_MS = 3_600_000;
+/** More changes than this in one poll: forgetting every copy is cheaper than reading them all. */
+const CHANGE_POLL_LIMIT = 1000;
 
 export { SQLITE_SCHEMA_VERSION } from "./migrations.js";
 
@@ -42,6 +48,11 @@ export class SqliteStore implements SessionStore {
   private q!: ReturnType<SqliteStore["prepare"]>;
   private prepared = false;
   private closed = false;
+  private readonly changes = new ChangeListeners();
+  /** Ids changed by this process in the open transaction, announced once it commits. */
+  private pendingChanges: string[] = [];
+  private seenDataVersion = -1;
+  private seenChangeSeq = 0;
 
   constructor(options: SqliteOptions) {
     try {
@@ -95,6 +106,12 @@ export class SqliteStore implements SessionStore {
       purgeActivities: this.db.prepare("DELETE FROM activities WHERE session_id = ?"),
       purgeSession: this.db.prepare("DELETE FROM sessions WHERE id = ?"),
       ping: this.db.prepare("SELECT 1"),
+      logChange: this.db.prepare("INSERT INTO session_changes (session_id, changed_at) VALUES (?, ?)"),
+      dataVersion: this.db.prepare("PRAGMA data_version").pluck(),
+      changesSince: this.db.prepare<[number, number], { seq: number; session_id: string }>("SELECT seq, session_id FROM session_changes WHERE seq > ? ORDER BY seq LIMIT ?"),
+      firstChange: this.db.prepare("SELECT min(seq) FROM session_changes").pluck(),
+      lastChange: this.db.prepare("SELECT coalesce(max(seq), 0) FROM session_changes").pluck(),
+      trimChanges: this.db.prepare("DELETE FROM session_changes WHERE changed_at < ?"),
     };
   }
 
@@ -110,7 +127,18 @@ export class SqliteStore implements SessionStore {
   }
 
   private immediate<T>(work: () => T): Promise<T> {
-    return this.run(() => this.db.transaction(work).immediate());
+    this.pendingChanges = [];
+    const done = this.run(() => this.db.transaction(work).immediate());
+    const changed = this.pendingChanges;
+    this.pendingChanges = [];
+    // Announced only after the commit, and not at all when the transaction rolled back.
+    return changed.length === 0 ? done : done.then((result) => (this.changes.emit(changed), result));
+  }
+
+  /** Logs a changed session for other processes and for this one after the commit. */
+  private changed(id: string, nowMs: number): void {
+    this.q.logChange.run(id, nowMs);
+    this.pendingChanges.push(id);
   }
 
   private insertRow(record: SessionRecord): void {
@@ -128,7 +156,9 @@ export class SqliteStore implements SessionStore {
   }
 
   private endOne(id: string, ending: Ending, nowMs: number): boolean {
-    return this.q.end.run({ id, status: ending.status, endReason: ending.endReason, atMs: ending.atMs, updatedAt: ending.atMs, now: nowMs }).changes > 0;
+    const ended = this.q.end.run({ id, status: ending.status, endReason: ending.endReason, atMs: ending.atMs, updatedAt: ending.atMs, now: nowMs }).changes > 0;
+    if (ended) this.changed(id, nowMs);
+    return ended;
   }
 
   private appendActivity(activity: ActivityRecord, keep: number): void {
@@ -163,6 +193,7 @@ export class SqliteStore implements SessionStore {
       const row = toColumns(change, sqliteBoolean);
       const sets = Object.keys(row).map((c) => `${c} = @${c}`);
       this.statements.get(`UPDATE sessions SET ${[...sets, "version = version + 1"].join(", ")} WHERE id = @id`).run({ ...row, id });
+      this.changed(id, Date.now());
       return toRecord(this.q.get.get(id)!);
     });
   }
@@ -211,6 +242,7 @@ export class SqliteStore implements SessionStore {
         this.q.writeDeadline.run({ id: row["id"], status, endedAt: deadlinePassedAt(deadlines, status), now: nowMs });
         result[status] += 1;
       }
+      this.q.trimChanges.run(nowMs - CHANGE_LOG_MS);
       for (const { id } of this.q.purgeable.all({ before: purgeEndedBefore, limit })) {
         this.q.purgeActivities.run(id);
         this.q.purgeSession.run(id);
@@ -244,6 +276,38 @@ export class SqliteStore implements SessionStore {
     } catch (error) {
       throw translate(error);
     }
+  }
+
+  /**
+   * Other processes' changes are pulled: `poll` asks SQLite whether anyone else committed
+   * since the last look (`PRAGMA data_version`, no I/O) and only then reads the change log.
+   */
+  async watchChanges(listener: ChangeListener): Promise<ChangeWatch> {
+    await this.run(() => {
+      if (this.changes.size === 0) {
+        this.seenDataVersion = this.q.dataVersion.get() as number;
+        this.seenChangeSeq = this.q.lastChange.get() as number;
+      }
+    });
+    return this.changes.add(listener, { healthy: () => !this.closed, poll: () => this.pollChanges() });
+  }
+
+  private pollChanges(): void {
+    if (this.closed || !this.prepared) return;
+    const version = this.q.dataVersion.get() as number;
+    if (version === this.seenDataVersion) return;
+    this.seenDataVersion = version;
+    const first = this.q.firstChange.get() as number | null;
+    const rows = this.q.changesSince.all(this.seenChangeSeq, CHANGE_POLL_LIMIT);
+    // Entries we never saw were trimmed, or too many arrived at once: forget every copy.
+    if ((first !== null && first > this.seenChangeSeq + 1 && this.seenChangeSeq > 0) || rows.length === CHANGE_POLL_LIMIT) {
+      this.seenChangeSeq = this.q.lastChange.get() as number;
+      this.changes.emit(null);
+      return;
+    }
+    if (rows.length === 0) return;
+    this.seenChangeSeq = rows[rows.length - 1]!.seq;
+    this.changes.emit(rows.map((r) => r.session_id));
   }
 
   ping(): Promise<void> {

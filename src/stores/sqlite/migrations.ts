@@ -97,6 +97,19 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "session change log",
+    // Read by other processes' verify caches; the sweep trims it.
+    sql: `
+      CREATE TABLE session_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL,
+        changed_at INTEGER NOT NULL
+      );
+      CREATE INDEX session_changes_by_time ON session_changes (changed_at);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows. */
