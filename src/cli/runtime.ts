@@ -34,7 +34,8 @@ export async function openRuntime(config: Config, open: { migrate?: boolean } = 
   const signingKeys = new SigningKeys({ store, keyEncryptionKey: keySource.key, clock: systemClock });
   let issuerBase = publicUrl(config);
   const jwt = { signer: signingKeys, publicUrl: () => issuerBase };
-  const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt });
+  const verifyCache = config.verifyCache ? { maxEntries: config.verifyCacheSize, ttlMs: config.verifyCacheTtlSeconds * 1000 } : false;
+  const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache });
   const apiKeys = new ApiKeys(store, systemClock, systemRandom, config.rootKey ?? null);
   let closed = false;
   return {
@@ -49,7 +50,7 @@ export async function openRuntime(config: Config, open: { migrate?: boolean } = 
     close: async () => {
       if (closed) return;
       closed = true;
-      await store.close();
+      await sessions.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { DeviceAndPlace, Enricher } from "./model.js";
 import type { Settings } from "./policy.js";
 import type { SessionStore } from "./store.js";
 import type { RandomSource } from "./token.js";
+import type { VerifyCache } from "./verify-cache.js";
 
 /** What the service's parts share: the store and the injected clock, randomness and enricher. */
 export interface ServiceContext {
@@ -11,6 +12,8 @@ export interface ServiceContext {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly enricher: Enricher;
+  /** Node-local copies for verify; null in strict mode (the default). */
+  readonly cache: VerifyCache | null;
 }
 
 /** Scope of a call: with a tenant, another tenant's sessions do not exist. */

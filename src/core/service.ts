@@ -11,6 +11,7 @@ import type { JwtTemplateRecord, SessionStats, SessionStore, SweepResult, UserSe
 import { SESSION_ID_PATTERN, systemRandom, type RandomSource } from "./token.js";
 import * as tokens from "./tokens.js";
 import * as transitions from "./transitions.js";
+import { VerifyCache, type VerifyCacheOptions } from "./verify-cache.js";
 import { type VerifyRequest, type VerifyResult, refreshSession, verifySession } from "./use.js";
 import { toActivityEntry, toSession } from "./view.js";
 
@@ -26,6 +27,11 @@ export interface SessionsOptions {
   enricher?: Enricher;
   /** Signs session JWTs (e.g. `SigningKeys`); without it, minting fails with `signing_key_unavailable`. */
   jwt?: tokens.JwtSettings;
+  /**
+   * Node-local copies of sessions for verify, invalidated through the store's change feed.
+   * Off by default (strict: every verify reads the store, so a revocation is seen at once).
+   */
+  verifyCache?: VerifyCacheOptions | false;
 }
 
 /** A tenant's JWT templates (`sessions.templates`). */
@@ -71,6 +77,8 @@ const ACTIVITY_ID_PATTERN = /^sact_[0-9a-hjkmnp-tv-z]{26}$/;
 export class Sessions {
   private readonly ctx: ServiceContext;
   private readonly jwt: tokens.JwtSettings | null;
+  /** Resolves once the verify cache (if any) listens to the store's changes. */
+  readonly cacheReady: Promise<void>;
   /** JWT templates: named claim sets per tenant for {@link Sessions.mintJwt}. */
   readonly templates: Templates;
 
@@ -81,7 +89,10 @@ export class Sessions {
       clock: options.clock ?? systemClock,
       random: options.random ?? systemRandom,
       enricher: options.enricher ?? plainEnricher,
+      cache: options.verifyCache === undefined || options.verifyCache === false ? null : new VerifyCache(options.verifyCache),
     };
+    // Until the feed is listening the cache serves nothing, so verify is strict meanwhile.
+    this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(options.store);
     this.jwt = options.jwt ?? null;
     const ctx = this.ctx;
     this.templates = {
@@ -260,9 +271,11 @@ export class Sessions {
     return this.getPolicy(id);
   }
 
-  /** Closes the store. */
-  close(): Promise<void> {
-    return this.ctx.store.close();
+  /** Stops the verify cache and closes the store. */
+  async close(): Promise<void> {
+    await this.cacheReady.catch(() => undefined);
+    await this.ctx.cache?.stop();
+    await this.ctx.store.close();
   }
 
   /** Paging input; a cursor must hold a position of the listing it is used on (`keyShape`). */

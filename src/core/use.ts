@@ -43,16 +43,30 @@ interface Presented {
   record: SessionRecord;
   match: Exclude<SecretMatch, "none">;
   use: { ip: string | null; userAgent: string | null; clientHints: ClientHints | null };
+  /** The record is a node-local copy: trusted to say "valid", never to say "no". */
+  cached: boolean;
 }
 
-/** Finds the token's session; every way a token can be wrong reads the same: `token_invalid`. */
-async function present(ctx: ServiceContext, token: unknown, req: VerifyRequest): Promise<Presented | VerifyFailureCode> {
+/**
+ * Finds the token's session; every way a token can be wrong reads the same: `token_invalid`.
+ * A cached copy is used only when it accepts the secret; anything else asks the store
+ * (`fresh` always does).
+ */
+async function present(ctx: ServiceContext, token: unknown, req: VerifyRequest, fresh = false): Promise<Presented | VerifyFailureCode> {
   const use = { ip: input.ip(req.ip), userAgent: input.userAgent(req.userAgent), clientHints: req.clientHints ?? null };
   const parsed = parseToken(token);
   if (parsed === null) return "token_invalid";
   if (req.sessionId !== undefined && req.sessionId !== parsed.sessionId) return "token_invalid";
+  const now = ctx.clock.now();
+  const copy = fresh || ctx.cache === null ? undefined : ctx.cache.lookup(parsed.sessionId, now);
+  if (copy !== undefined && !copy.isDeleted && (req.tenantId === undefined || copy.tenantId === req.tenantId)) {
+    const match = matchSecret(copy, parsed.hash, now, ctx.settings.refreshGraceMs);
+    if (match === "current" || match === "superseded_in_grace") return { record: copy, match, use, cached: true };
+  }
+  const generation = ctx.cache?.readGeneration ?? 0;
   const record = await ctx.store.get(parsed.sessionId);
   if (record === null || record.isDeleted) return "token_invalid";
+  ctx.cache?.remember(record, generation, now);
   if (req.tenantId !== undefined && record.tenantId !== req.tenantId) return "token_invalid";
   const match = matchSecret(record, parsed.hash, ctx.clock.now(), ctx.settings.refreshGraceMs);
   if (match === "none") return "token_invalid";
@@ -60,7 +74,7 @@ async function present(ctx: ServiceContext, token: unknown, req: VerifyRequest):
     await revokeForReuse(ctx, record);
     return "token_reused";
   }
-  return { record, match, use };
+  return { record, match, use, cached: false };
 }
 
 /** A secret seen after its grace was stolen or replayed: the whole session goes. */
@@ -90,22 +104,34 @@ async function touch(ctx: ServiceContext, record: SessionRecord, use: Presented[
 }
 
 export async function verifySession(ctx: ServiceContext, token: unknown, req: VerifyRequest = {}): Promise<VerifyResult> {
+  let fresh = false;
   for (let attempt = 0; attempt < 8; attempt++) {
-    const presented = await present(ctx, token, req);
+    const presented = await present(ctx, token, req, fresh);
     if (typeof presented === "string") return { valid: false, code: presented };
     const { record, use } = presented;
     const now = ctx.clock.now();
     const verdict = judge(record, { ...use, ...pick(req) }, now, ctx.settings.activityResolutionMs);
-    if (!verdict.valid) return verdict;
+    if (!verdict.valid) {
+      if (!presented.cached) return verdict;
+      fresh = true; // a copy may be stale: only the store may say no
+      continue;
+    }
     if (record.sessionType === "one_time_access") {
       const consumed = await consumeOnce(ctx, record, now);
-      if (consumed === null) continue; // another verify changed it first: judge it as it is now
+      if (consumed === null) {
+        fresh = true; // another verify changed it first: judge it as it is now
+        continue;
+      }
       return { valid: true, session: toSession(consumed, now) };
     }
+    const generation = ctx.cache?.readGeneration ?? 0;
     const settled = await settle(ctx, record, verdict, use);
-    if (settled !== null) return { valid: true, session: toSession(settled, now) };
+    if (settled !== null) {
+      if (settled !== record) ctx.cache?.remember(settled, generation, now);
+      return { valid: true, session: toSession(settled, now) };
+    }
     // The activity write was refused: the session ended meanwhile, or another server recorded a newer use.
-    const again = await present(ctx, token, req);
+    const again = await present(ctx, token, req, true);
     if (typeof again === "string") return { valid: false, code: again };
     const second = judge(again.record, { ...use, ...pick(req) }, ctx.clock.now(), ctx.settings.activityResolutionMs);
     return second.valid ? { valid: true, session: toSession(again.record, ctx.clock.now()) } : second;
@@ -136,7 +162,7 @@ async function consumeOnce(ctx: ServiceContext, record: SessionRecord, now: numb
 /** Rotates the token's secret; the old one is remembered for the reuse rules of SPEC §3. */
 export async function refreshSession(ctx: ServiceContext, token: unknown, req: VerifyRequest = {}): Promise<SessionWithToken> {
   for (let attempt = 0; attempt < 8; attempt++) {
-    const presented = await present(ctx, token, req);
+    const presented = await present(ctx, token, req, true);
     if (typeof presented === "string") throw failure(presented);
     const { record, match, use } = presented;
     if (match === "superseded_in_grace")
