@@ -62,6 +62,17 @@ export function toColumns(change: SessionChange | SessionRecord | object, bool: 
   return row;
 }
 
+/**
+ * Builds rows from a statement's raw value arrays. better-sqlite3 sets a row object's
+ * columns one by one from C++, which costs a third of a 42-column primary-key read; a
+ * compiled object literal over the raw array builds the same row in a fraction of that.
+ * The names come from the database's own schema (the statement's columns), never from input.
+ */
+export function rowReader(columns: readonly string[]): (values: readonly unknown[]) => Row {
+  if (!columns.every((name) => /^[a-z_][a-z0-9_]*$/.test(name))) throw new Error("unexpected column name");
+  return new Function("v", `return { ${columns.map((name, i) => `${name}: v[${i}]`).join(", ")} };`) as (values: readonly unknown[]) => Row;
+}
+
 export function toRecord(row: Row): SessionRecord {
   const json = <T>(name: string) => (row[name] === null ? null : (JSON.parse(row[name] as string) as T));
   return {
