@@ -6,7 +6,7 @@
  *   enrich   the same with the real enricher (user-agent parse + offline geo-IP)
  * Run: npm run build && node --import tsx bench/enrichment.ts
  */
-import { createEnricher, createSessions, memoryStore } from "sessiond";
+import { createEnricher, createSessions, memoryStore } from "./lib/sessiond.js";
 
 const UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 const N = Number(process.env["BENCH_N"] ?? 20_000);
