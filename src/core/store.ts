@@ -203,6 +203,13 @@ export interface SessionStore {
   migrate(onStep?: (step: { version: number; name: string }) => void): Promise<{ version: number; applied: number[] }>;
 
   /**
+   * Rate-limit counters shared by every server: MUST add `count` to counter `key` of the
+   * fixed window that starts at `windowStart`, atomically across processes, and return the
+   * window's new total. A window's counter MAY be forgotten once `windowStart + windowMs` passed.
+   */
+  countHits(key: string, windowStart: number, windowMs: number, count: number): Promise<number>;
+
+  /**
    * MUST deliver to `listener`, in every process on the store, the id of each session whose
    * stored state changed through `insert` (ended by replacement or the limit), `update` or
    * `endMany`, promptly after the change commits, this process's changes included; and `null`

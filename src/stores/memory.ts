@@ -42,6 +42,7 @@ export class MemoryStore implements SessionStore {
   private readonly signingKeys = new Map<string, SigningKeyRecord>();
   private readonly templates = new Map<string, JwtTemplateRecord>();
   private readonly changes = new ChangeListeners();
+  private readonly hits = new Map<string, { total: number; until: number }>();
 
   async insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string): Promise<{ evicted: string[] }> {
     if (this.sessions.has(record.id)) throw new SessiondError("conflict", "session id already exists");
@@ -242,6 +243,16 @@ export class MemoryStore implements SessionStore {
 
   async migrate(): Promise<{ version: number; applied: number[] }> {
     return { version: 1, applied: [] }; // nothing persists, so there is nothing to migrate
+  }
+
+  async countHits(key: string, windowStart: number, windowMs: number, count: number): Promise<number> {
+    const slot = `${windowStart}:${key}`;
+    const until = windowStart + windowMs;
+    const entry = this.hits.get(slot) ?? { total: 0, until };
+    entry.total += count;
+    this.hits.set(slot, entry);
+    if (this.hits.size > 10_000) for (const [k, v] of this.hits) if (v.until < windowStart) this.hits.delete(k);
+    return entry.total;
   }
 
   /** One process holds a memory store, so its own writes are all there is to hear. */

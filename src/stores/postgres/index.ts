@@ -218,6 +218,7 @@ export class PostgresStore implements SessionStore {
        SELECT COUNT(*)::int AS n FROM gone`,
       { before: purgeEndedBefore, limit },
     );
+    await this.query("DELETE FROM rate_counters WHERE expires_at < @now", { now: nowMs });
     const count = (status: string) => written.filter((r) => r["status"] === status).length;
     return { expired: count("expired"), abandoned: count("abandoned"), purged: purged[0]!["n"] as number };
   }
@@ -243,6 +244,15 @@ export class PostgresStore implements SessionStore {
     } catch (error) {
       throw translate(error);
     }
+  }
+
+  async countHits(key: string, windowStart: number, windowMs: number, count: number): Promise<number> {
+    const rows = await this.query(
+      `INSERT INTO rate_counters (key, window_start, total, expires_at) VALUES (@key, @windowStart, @count, @expiresAt)
+       ON CONFLICT (key, window_start) DO UPDATE SET total = rate_counters.total + excluded.total RETURNING total`,
+      { key, windowStart, count, expiresAt: windowStart + windowMs },
+    );
+    return rows[0]!["total"] as number;
   }
 
   /** Other processes' changes arrive by LISTEN on one dedicated connection, opened on first use. */

@@ -99,6 +99,20 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "rate-limit counters",
+    sql: `
+      CREATE TABLE rate_counters (
+        key TEXT NOT NULL,
+        window_start BIGINT NOT NULL,
+        total BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (key, window_start)
+      );
+      CREATE INDEX rate_counters_by_expiry ON rate_counters (expires_at);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

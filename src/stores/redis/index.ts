@@ -198,6 +198,12 @@ export class RedisStore implements SessionStore {
     return { version: SCHEMA_VERSION, applied: [] };
   }
 
+  async countHits(key: string, windowStart: number, windowMs: number, count: number): Promise<number> {
+    const counter = this.keys.rateCounter(key, windowStart);
+    const [[, total]] = (await this.run((c) => c.multi().incrby(counter, count).pexpireat(counter, windowStart + windowMs).exec())) as [[unknown, number]];
+    return total;
+  }
+
   /** Other processes' changes arrive by SUBSCRIBE on one dedicated connection, opened on first use. */
   watchChanges(listener: ChangeListener): Promise<ChangeWatch> {
     return this.feed.watch(listener);

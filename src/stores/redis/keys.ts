@@ -139,6 +139,11 @@ export class RedisKeys {
     return `${this.prefix}{aux}:templates:${part(tenantId)}`;
   }
 
+  /** A rate-limit counter of one window; expires by itself. */
+  rateCounter(key: string, windowStart: number): string {
+    return `${this.prefix}rate:${windowStart}:${key}`;
+  }
+
   schemaVersion(): string {
     return `${this.prefix}{aux}:schema_version`;
   }

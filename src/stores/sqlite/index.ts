@@ -121,6 +121,11 @@ export class SqliteStore implements SessionStore {
       firstChange: this.db.prepare("SELECT min(seq) FROM session_changes").pluck(),
       lastChange: this.db.prepare("SELECT coalesce(max(seq), 0) FROM session_changes").pluck(),
       trimChanges: this.db.prepare("DELETE FROM session_changes WHERE changed_at < ?"),
+      countHits: this.db.prepare<[string, number, number, number], number>(
+        `INSERT INTO rate_counters (key, window_start, total, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key, window_start) DO UPDATE SET total = total + excluded.total RETURNING total`,
+      ).pluck(),
+      trimHits: this.db.prepare("DELETE FROM rate_counters WHERE expires_at < ?"),
     };
   }
 
@@ -252,6 +257,7 @@ export class SqliteStore implements SessionStore {
         result[status] += 1;
       }
       this.q.trimChanges.run(nowMs - CHANGE_LOG_MS);
+      this.q.trimHits.run(nowMs);
       for (const { id } of this.q.purgeable.all({ before: purgeEndedBefore, limit })) {
         this.q.purgeActivities.run(id);
         this.q.purgeSession.run(id);
@@ -285,6 +291,10 @@ export class SqliteStore implements SessionStore {
     } catch (error) {
       throw translate(error);
     }
+  }
+
+  countHits(key: string, windowStart: number, windowMs: number, count: number): Promise<number> {
+    return this.run(() => this.q.countHits.get(key, windowStart, count, windowStart + windowMs)!);
   }
 
   /**

@@ -110,6 +110,20 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX session_changes_by_time ON session_changes (changed_at);
     `,
   },
+  {
+    version: 3,
+    name: "rate-limit counters",
+    sql: `
+      CREATE TABLE rate_counters (
+        key TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (key, window_start)
+      );
+      CREATE INDEX rate_counters_by_expiry ON rate_counters (expires_at);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows. */
