@@ -6,6 +6,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { DEFAULT_SETTINGS, type Settings } from "./core/policy.js";
+import type { RateLimits } from "./core/rate-limit.js";
 
 const seconds = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description });
 const optionalSeconds = (description: string) => Type.Optional(Type.Integer({ minimum: 1, description }));
@@ -34,6 +35,10 @@ export const ConfigSchema = Type.Object(
     sweepIntervalSeconds: Type.Integer({ minimum: 0, default: 60, description: "how often the server sweeps (0: never; use `sessiond sweep`)" }),
     geoipDatabase: Type.String({ minLength: 1, default: "bundled", description: "geo-IP data: bundled (DB-IP Lite, in npm), off, or a path to your own MaxMind-format .mmdb" }),
     logLevel: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)), { default: "info", description: "log level" }),
+    userSessionCap: Type.Integer({ minimum: 1, maximum: 1_000_000, default: DEFAULT_SETTINGS.userSessionCap, description: "hard ceiling on a user's active sessions, whatever the policy (the least recently active beyond it are removed)" }),
+    rateLimitFailedVerifyPerIp: Type.Integer({ minimum: 0, default: 60, description: "failed verifications (token_invalid, token_reused) per end-user IP per minute before 429 (0: off)" }),
+    rateLimitFailedVerifyPerKey: Type.Integer({ minimum: 0, default: 0, description: "failed verifications per API key per minute before 429 (0: off)" }),
+    rateLimitRequestsPerKey: Type.Integer({ minimum: 0, default: 0, description: "requests per API key per minute before 429 (0: off)" }),
     verifyCache: Type.Boolean({ default: false, description: "keep node-local copies of sessions for verify, invalidated through the store's change feed (default: strict, every verify reads the store)" }),
     verifyCacheSize: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000, description: "sessions the verify cache keeps per process" }),
     verifyCacheTtlSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: "the longest a cached copy is trusted" }),
@@ -117,6 +122,16 @@ export function publicUrl(config: Config, port = config.port): string {
   return (config.publicUrl ?? `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`).replace(/\/+$/, "");
 }
 
+/** The abuse-control limits of the configuration (0: off). */
+export function rateLimitsOf(config: Config): RateLimits {
+  const on = (n: number) => (n > 0 ? n : null);
+  return {
+    failedVerifyPerIp: on(config.rateLimitFailedVerifyPerIp),
+    failedVerifyPerKey: on(config.rateLimitFailedVerifyPerKey),
+    requestsPerKey: on(config.rateLimitRequestsPerKey),
+  };
+}
+
 /** The core's settings slice of the configuration. */
 export function settingsOf(config: Config): Settings {
   return {
@@ -132,5 +147,6 @@ export function settingsOf(config: Config): Settings {
     retentionMs: config.retentionSeconds * S,
     activityHistoryLimit: config.activityHistoryLimit,
     sweepBatchSize: DEFAULT_SETTINGS.sweepBatchSize,
+    userSessionCap: config.userSessionCap,
   };
 }

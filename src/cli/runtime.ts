@@ -6,7 +6,8 @@ import { createSessions, type Sessions } from "../core/service.js";
 import type { SessionStore } from "../core/store.js";
 import { systemRandom } from "../core/token.js";
 import { existsSync } from "node:fs";
-import { type Config, ConfigError, publicUrl, settingsOf } from "../config.js";
+import { type Config, ConfigError, publicUrl, rateLimitsOf, settingsOf } from "../config.js";
+import { RateLimiter } from "../core/rate-limit.js";
 import { createEnricher } from "../enrich/index.js";
 import { openStore } from "../stores/open.js";
 import { type KeySource, resolveKeyEncryptionKey } from "../jwt/key-encryption.js";
@@ -20,6 +21,7 @@ export interface Runtime {
   enricher: ReturnType<typeof createEnricher>;
   signingKeys: SigningKeys;
   keySource: KeySource;
+  rateLimiter: RateLimiter;
   /** Sets the port JWT issuers use when no public URL is configured (known once listening). */
   setListeningPort(port: number): void;
   close(): Promise<void>;
@@ -37,6 +39,7 @@ export async function openRuntime(config: Config, open: { migrate?: boolean } = 
   const verifyCache = config.verifyCache ? { maxEntries: config.verifyCacheSize, ttlMs: config.verifyCacheTtlSeconds * 1000 } : false;
   const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache });
   const apiKeys = new ApiKeys(store, systemClock, systemRandom, config.rootKey ?? null);
+  const rateLimiter = new RateLimiter(store, systemClock, rateLimitsOf(config));
   let closed = false;
   return {
     config,
@@ -46,10 +49,12 @@ export async function openRuntime(config: Config, open: { migrate?: boolean } = 
     enricher,
     signingKeys,
     keySource,
+    rateLimiter,
     setListeningPort: (port) => (issuerBase = publicUrl(config, port)),
     close: async () => {
       if (closed) return;
       closed = true;
+      rateLimiter.close();
       await sessions.close();
     },
   };

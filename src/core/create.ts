@@ -4,7 +4,7 @@ import type { ServiceContext } from "./context.js";
 import { SessiondError, isSessiondError } from "./errors.js";
 import * as input from "./input.js";
 import type { ClientHints, Session, SessionRecord, SessionType } from "./model.js";
-import { abandonAtFor, expireAtFor, resolvePolicy, sessionLifetimes } from "./policy.js";
+import { abandonAtFor, activeSessionLimit, expireAtFor, resolvePolicy, sessionLifetimes } from "./policy.js";
 import { formatToken, newId, newSecret, newSessionId } from "./token.js";
 import { endAs, transition } from "./transitions.js";
 import { toSession } from "./view.js";
@@ -135,7 +135,7 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
   const sameUser = replaced !== null && replaced.userId === userId;
   await ctx.store.insert(
     record,
-    { maxActivePerUser: pending ? null : policy.maxSessionsPerUser, nowMs: now },
+    { maxActivePerUser: pending ? null : activeSessionLimit(policy, ctx.settings), nowMs: now },
     sameUser ? replacesId : undefined,
   );
   if (replaced !== null && !sameUser) await transition(ctx, replaced.id, { tenantId }, endAs("replaced", "replaced")).catch(ignoreTerminal);

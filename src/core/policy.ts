@@ -34,6 +34,17 @@ export interface Settings extends Policy {
   activityHistoryLimit: number;
   /** How many sessions one sweep batch touches. */
   sweepBatchSize: number;
+  /**
+   * A hard ceiling on a user's active sessions, whatever the policy says (abuse control:
+   * without it a user without a limit could pile up sessions without end). Beyond it the
+   * least recently active are removed, as with `maxSessionsPerUser`.
+   */
+  userSessionCap: number;
+}
+
+/** The per-user limit a write applies: the policy's, never above the deployment's cap. */
+export function activeSessionLimit(policy: Policy, settings: Pick<Settings, "userSessionCap">): number {
+  return Math.min(policy.maxSessionsPerUser ?? Infinity, settings.userSessionCap);
 }
 
 const SECOND = 1000;
@@ -53,6 +64,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   retentionMs: 30 * DAY,
   activityHistoryLimit: 20,
   sweepBatchSize: 1000,
+  userSessionCap: 1000,
 });
 
 const NULLABLE_POLICY_FIELDS = new Set<keyof Policy>(["inactivityTimeoutMs", "maxSessionsPerUser"]);

@@ -7,7 +7,7 @@ import type { ServiceContext, Scope } from "./context.js";
 import { SessiondError, isSessiondError } from "./errors.js";
 import * as input from "./input.js";
 import { type Session, type SessionChange, type SessionRecord, type SessionStatus, isTerminal } from "./model.js";
-import { abandonAtFor, expireAtFor, resolvePolicy } from "./policy.js";
+import { abandonAtFor, activeSessionLimit, expireAtFor, resolvePolicy } from "./policy.js";
 import type { ActivationOptions } from "./store.js";
 import { toSession } from "./view.js";
 
@@ -82,7 +82,7 @@ export function activate(ctx: ServiceContext, amr: string[]): Decide {
         abandonAt: abandonAtFor(record, now),
         amr: [...new Set([...record.amr, ...amr])],
       },
-      activation: { maxActivePerUser: policy.maxSessionsPerUser, nowMs: now },
+      activation: { maxActivePerUser: activeSessionLimit(policy, ctx.settings), nowMs: now },
     };
   };
 }

@@ -9,6 +9,7 @@ import { Ajv } from "ajv";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import secureJson from "secure-json-parse";
 import type { ApiKeys } from "../core/api-keys.js";
+import type { RateLimiter } from "../core/rate-limit.js";
 import { SessiondError } from "../core/errors.js";
 import type { Sessions } from "../core/service.js";
 import type { Config } from "../config.js";
@@ -32,6 +33,8 @@ export interface AppDeps {
   /** A pino logger (or options); omitted: silent. */
   logger?: FastifyBaseLogger;
   metrics?: Metrics;
+  /** Abuse controls (failed verifications, requests per key); omitted: none. */
+  rateLimiter?: RateLimiter;
   /** Publishes the JWKS; omitted: an empty key set. */
   signingKeys?: SigningKeys;
 }

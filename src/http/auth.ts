@@ -1,6 +1,7 @@
 /** API-key authentication and the tenant rules of SPEC §5. */
 import type { FastifyRequest } from "fastify";
 import type { ApiKeys, Principal } from "../core/api-keys.js";
+import type { RateLimiter } from "../core/rate-limit.js";
 import type { Scope } from "../core/context.js";
 import { SessiondError } from "../core/errors.js";
 
@@ -10,15 +11,24 @@ declare module "fastify" {
   }
 }
 
-/** Reads `Authorization: Bearer <key>` and sets `request.principal`, or fails with `api_key_invalid`. */
-export function authenticator(apiKeys: ApiKeys) {
+/**
+ * Reads `Authorization: Bearer <key>` and sets `request.principal`, or fails with
+ * `api_key_invalid`; then counts the request against the key's rate limit, if one is set.
+ */
+export function authenticator(deps: { apiKeys: ApiKeys; rateLimiter?: RateLimiter | undefined }) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     const match = typeof header === "string" ? /^Bearer ([\x21-\x7e]+)$/i.exec(header) : null;
-    const principal = match === null ? null : await apiKeys.authenticate(match[1]);
+    const principal = match === null ? null : await deps.apiKeys.authenticate(match[1]);
     if (principal === null) throw new SessiondError("api_key_invalid", "missing, malformed, unknown or revoked API key");
     request.principal = principal;
+    deps.rateLimiter?.request(principal.keyId);
   };
+}
+
+/** The key a request authenticated with (after the authenticator ran). */
+export function keyIdOf(request: FastifyRequest): string {
+  return principalOf(request).keyId;
 }
 
 function principalOf(request: FastifyRequest): Principal {

@@ -89,6 +89,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
     return;
   }
   if (known.code === "store_unavailable") request.log.warn({ code: known.code, cause: String((known.cause as Error | undefined)?.message ?? "") }, "store unavailable");
+  if (known.code === "rate_limited" && typeof known.details?.["retryAfterSeconds"] === "number") void reply.header("retry-after", String(known.details["retryAfterSeconds"]));
   sendError(reply, HTTP_STATUS[known.code], errorBody(known.code, known.message, request.id, known.details ?? {}));
 }
 

@@ -6,7 +6,8 @@ import { createSessions, type Sessions } from "../../src/core/service.js";
 import type { Enricher } from "../../src/core/model.js";
 import type { Settings } from "../../src/core/policy.js";
 import { systemRandom } from "../../src/core/token.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig, rateLimitsOf } from "../../src/config.js";
+import { RateLimiter } from "../../src/core/rate-limit.js";
 import { type App, buildApp } from "../../src/http/app.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { SigningKeys } from "../../src/jwt/signing-keys.js";
@@ -34,7 +35,9 @@ export async function harness(policy: Partial<Settings> = {}, env: Record<string
   const jwt = { signer: signingKeys, publicUrl: PUBLIC_URL };
   const sessions = createSessions({ store, clock, policy, jwt, ...(enricher === undefined ? {} : { enricher }) });
   const apiKeys = new ApiKeys(store, clock, systemRandom, ROOT_KEY);
-  const app = await buildApp({ sessions, apiKeys, config: loadConfig({ env }), signingKeys });
+  const config = loadConfig({ env });
+  const rateLimiter = new RateLimiter(store, clock, rateLimitsOf(config));
+  const app = await buildApp({ sessions, apiKeys, config, signingKeys, rateLimiter });
   const keys = { root: ROOT_KEY, acme: (await apiKeys.create("acme", "acme")).key, globex: (await apiKeys.create("globex", "globex")).key };
   return {
     app,
@@ -50,7 +53,10 @@ export async function harness(policy: Partial<Settings> = {}, env: Record<string
       const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
       return app.inject({ method: method as "GET", url, headers, ...(payload === undefined ? {} : { payload }) });
     },
-    close: () => app.close(),
+    close: async () => {
+      rateLimiter.close();
+      await app.close();
+    },
   };
 }
 

@@ -22,7 +22,7 @@ export function registerServe(program: Command): void {
       // Printed once, straight to stderr and never through the logger, so it cannot end up in log storage.
       if (rootKey !== null)
         process.stderr.write(`\nsessiond: a root API key was generated. It is shown only this once; store it now:\n\n  ${rootKey}\n\n`);
-      const app = await buildApp({ sessions: runtime.sessions, apiKeys: runtime.apiKeys, config, logger, signingKeys: runtime.signingKeys });
+      const app = await buildApp({ sessions: runtime.sessions, apiKeys: runtime.apiKeys, config, logger, signingKeys: runtime.signingKeys, rateLimiter: runtime.rateLimiter });
       const address = await app.listen({ host: config.host, port: config.port }).catch(async (error: NodeJS.ErrnoException) => {
         await runtime.close();
         // A port in use or an address that is not ours is a configuration problem: name the setting.

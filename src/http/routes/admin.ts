@@ -6,7 +6,7 @@ import { policyFromWire, wireApiKey, wirePolicy, wireStats } from "../wire.js";
 
 export async function adminRoutes(app: App, deps: RouteDeps): Promise<void> {
   const { sessions, apiKeys } = deps;
-  app.addHook("onRequest", authenticator(apiKeys));
+  app.addHook("onRequest", authenticator(deps));
 
   app.post("/v1/keys", { schema: { tags: ["keys"], summary: "Create a tenant API key (root only; shown once)", body: KeyCreateBody, response: { 200: ApiKeyWithSecretSchema, ...errorResponses } } }, async (request) => {
     requireRoot(request);

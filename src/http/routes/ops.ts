@@ -15,7 +15,7 @@ export async function opsRoutes(app: App, deps: RouteDeps): Promise<void> {
     return { status: "ready" };
   });
 
-  const checkKey = authenticator(deps.apiKeys);
+  const checkKey = authenticator({ apiKeys: deps.apiKeys });
   app.get("/metrics", { schema: { tags: ["ops"], summary: "Prometheus metrics", security: deps.config.metricsRequireKey ? [{ apiKey: [] }] : [] } }, async (request, reply) => {
     if (deps.config.metricsRequireKey) {
       await checkKey(request);

@@ -16,7 +16,7 @@ const optionalBody = <T extends ReturnType<typeof Type.Object>>(schema: T) => Ty
 
 export async function sessionRoutes(app: App, deps: RouteDeps): Promise<void> {
   const { sessions } = deps;
-  app.addHook("onRequest", authenticator(deps.apiKeys));
+  app.addHook("onRequest", authenticator(deps));
 
   app.post("/v1/sessions", { schema: { tags, summary: "Create a session", body: CreateSessionBody, response: { 200: SessionWithTokenSchema, ...errorResponses } } }, async (request) => {
     const b = request.body;

@@ -11,6 +11,7 @@ import {
 import { TenantQuery } from "../schemas.js";
 import { type Static, Type } from "@fastify/type-provider-typebox";
 import { SessiondError } from "../../core/errors.js";
+import { verifyGuard } from "../abuse.js";
 
 const optionalBody = <T extends ReturnType<typeof Type.Object>>(schema: T) => Type.Union([schema, Type.Null()]);
 /** Where Clerk's frontend SDK looks for the session JWT when a refresh asks for cookies. */
@@ -29,7 +30,8 @@ function forwardedUserAgent(headers: Record<string, string[]> | undefined): stri
 
 export async function tokenRoutes(app: App, deps: RouteDeps): Promise<void> {
   const { sessions } = deps;
-  app.addHook("onRequest", authenticator(deps.apiKeys));
+  const guard = verifyGuard(deps.rateLimiter);
+  app.addHook("onRequest", authenticator(deps));
   const mintSchema = { tags: ["tokens"], querystring: TenantQuery, body: optionalBody(TokenBody), response: { 200: TokenSchema, ...errorResponses } };
 
   type MintBody = Static<typeof TokenBody> | null;
@@ -67,14 +69,16 @@ export async function tokenRoutes(app: App, deps: RouteDeps): Promise<void> {
     },
     async (request) => {
       const b = request.body;
-      const minted = await sessions.refreshJwt(request.params.id, {
-        ...scopeOf(request, b.tenant_id ?? request.query.tenant_id),
-        refreshToken: b.refresh_token,
-        // Clerk's SDK sends "" when it has no expired JWT: that is "not given".
-        ...(b.expired_token === undefined || b.expired_token === "" ? {} : { expiredToken: b.expired_token }),
-        ip: b.request_originating_ip ?? null,
-        userAgent: forwardedUserAgent(b.request_headers),
-      });
+      const minted = await guard(request, b.request_originating_ip ?? null, () =>
+        sessions.refreshJwt(request.params.id, {
+          ...scopeOf(request, b.tenant_id ?? request.query.tenant_id),
+          refreshToken: b.refresh_token,
+          // Clerk's SDK sends "" when it has no expired JWT: that is "not given".
+          ...(b.expired_token === undefined || b.expired_token === "" ? {} : { expiredToken: b.expired_token }),
+          ip: b.request_originating_ip ?? null,
+          userAgent: forwardedUserAgent(b.request_headers),
+        }),
+      );
       if (b.format !== "cookie") return wireToken(minted);
       const maxAge = minted.claims.exp - minted.claims.iat;
       return { object: "cookies" as const, cookies: [`${CLERK_SESSION_COOKIE}=${minted.jwt}; Path=/; Max-Age=${maxAge}; Secure; SameSite=Lax`] };

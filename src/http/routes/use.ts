@@ -8,11 +8,12 @@ import { authenticator, scopeOf } from "../auth.js";
 import { clientIp, clientUserAgent } from "../client.js";
 import { IdParams, RefreshBody, SessionSchema, SessionWithTokenSchema, VerifyBody, errorResponses } from "../schemas.js";
 import { clientHintsFromWire, wireSession } from "../wire.js";
+import { verifyGuard } from "../abuse.js";
 
 const FAILURE_MESSAGE = "the session token was not accepted";
 
 export async function useRoutes(app: App, deps: RouteDeps): Promise<void> {
-  app.addHook("onRequest", authenticator(deps.apiKeys));
+  app.addHook("onRequest", authenticator(deps));
 
   const useRequest = (request: FastifyRequest, body: Static<typeof RefreshBody> & { aud?: string }, sessionId?: string): VerifyRequest => ({
     ...scopeOf(request, body.tenant_id),
@@ -24,11 +25,16 @@ export async function useRoutes(app: App, deps: RouteDeps): Promise<void> {
     ...(sessionId === undefined ? {} : { sessionId }),
   });
 
+  const guard = verifyGuard(deps.rateLimiter);
   const verify = async (request: FastifyRequest, body: Static<typeof VerifyBody>, sessionId?: string) => {
-    const result = await deps.sessions.verify(body.token, useRequest(request, body, sessionId));
-    deps.metrics.verifications.inc({ result: result.valid ? "valid" : result.code });
-    if (!result.valid) throw new SessiondError(result.code, FAILURE_MESSAGE);
-    return wireSession(result.session);
+    const use = useRequest(request, body, sessionId);
+    // Only an IP the app forwards is the user's: the socket's is the app server, shared by all its users.
+    return guard(request, body.ip ?? null, async () => {
+      const result = await deps.sessions.verify(body.token, use);
+      deps.metrics.verifications.inc({ result: result.valid ? "valid" : result.code });
+      if (!result.valid) throw new SessiondError(result.code, FAILURE_MESSAGE);
+      return wireSession(result.session);
+    });
   };
 
   const verifySchema = { tags: ["sessions"], body: VerifyBody, response: { 200: SessionSchema, ...errorResponses } };
@@ -43,7 +49,8 @@ export async function useRoutes(app: App, deps: RouteDeps): Promise<void> {
     "/v1/sessions/refresh",
     { schema: { tags: ["sessions"], summary: "Rotate a session token", body: RefreshBody, response: { 200: SessionWithTokenSchema, ...errorResponses } } },
     async (request) => {
-      const { session, token } = await deps.sessions.refresh(request.body.token, useRequest(request, request.body));
+      const use = useRequest(request, request.body);
+      const { session, token } = await guard(request, request.body.ip ?? null, () => deps.sessions.refresh(request.body.token, use));
       return { ...wireSession(session), token };
     },
   );

@@ -9,7 +9,7 @@ const tags = ["users"];
 
 export async function userRoutes(app: App, deps: RouteDeps): Promise<void> {
   const { sessions } = deps;
-  app.addHook("onRequest", authenticator(deps.apiKeys));
+  app.addHook("onRequest", authenticator(deps));
 
   app.get("/v1/users", { schema: { tags, summary: "Users with active sessions, most recently active first", querystring: PageQuery, response: { 200: UserListSchema, ...errorResponses } } }, async (request) => {
     const q = request.query;
