@@ -68,7 +68,6 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 });
 
 const NULLABLE_POLICY_FIELDS = new Set<keyof Policy>(["inactivityTimeoutMs", "maxSessionsPerUser"]);
-const DURATION_FIELDS = ["lifetimeMs", "maxLifetimeMs", "inactivityTimeoutMs", "pendingTimeoutMs"] as const;
 const POLICY_FIELDS: readonly (keyof Policy)[] = [
   "lifetimeMs",
   "maxLifetimeMs",

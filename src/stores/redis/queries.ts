@@ -5,7 +5,6 @@
  * Order and paging keys are the memory store's.
  */
 import type { ActivityRecord, SessionRecord } from "../../core/model.js";
-import { effectiveStatus } from "../../core/policy.js";
 import type { Page, PageRequest, SessionFilter, SessionStats, UserSessions } from "../../core/store.js";
 import { matchesFilter, pageUsers, tallyStats } from "../shared.js";
 import { SUMMARY_FIELDS, type Summary, decodeActivity, decodeRecord, decodeSummary } from "./codec.js";
