@@ -54,7 +54,15 @@ export async function privatePostgres(): Promise<PrivateServer> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start: () => asPostgres(join(bin, "pg_ctl"), ["-D", join(dir, "data"), "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, "-l", join(dir, "server.log"), "-w", "start"]),
     stop: () => asPostgres(join(bin, "pg_ctl"), ["-D", join(dir, "data"), "-m", "fast", "-w", "stop"]),
-    destroy: () => spawnSync("rm", ["-rf", dir]) && undefined,
+    destroy: () => {
+      // Stop first: a PostgreSQL running on a deleted directory lingers until its own checks notice.
+      try {
+        asPostgres(join(bin, "pg_ctl"), ["-D", join(dir, "data"), "-m", "immediate", "-w", "stop"]);
+      } catch {
+        // already stopped
+      }
+      spawnSync("rm", ["-rf", dir]);
+    },
   };
   server.start();
   return server;

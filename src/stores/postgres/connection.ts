@@ -23,6 +23,25 @@ export function createPool(options: { url: string; schema: string; poolSize: num
   return pool;
 }
 
+/**
+ * Runs `work` on a client checked out of the pool. pg-pool stops listening to a client it
+ * hands out, so without a listener a connection dropped meanwhile (a PostgreSQL restart)
+ * would be an unhandled 'error' that kills the process; here it fails the pending query
+ * instead, and the broken client is discarded rather than returned to the pool.
+ */
+export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => (lost = error);
+  client.on("error", onError);
+  try {
+    return await work(client);
+  } finally {
+    client.off("error", onError);
+    client.release(lost);
+  }
+}
+
 const statementNames = new Map<string, string>();
 
 /**

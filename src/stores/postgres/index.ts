@@ -15,7 +15,7 @@ import type {
 } from "../../core/store.js";
 import { EFFECTIVE_STATUS, type Row, STILL, activityColumns, nativeBoolean, toColumns, toRecord } from "../sql/rows.js";
 import { PostgresChangeFeed, notificationPayloads } from "./changes.js";
-import { createPool, named, translate } from "./connection.js";
+import { createPool, named, translate, withClient } from "./connection.js";
 import { PostgresExtras } from "./extras.js";
 import { migrate } from "./migrations.js";
 import { type Query, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
@@ -67,28 +67,26 @@ export class PostgresStore implements SessionStore {
    */
   private async transaction<T>(work: (query: Query, changed: (ids: string[]) => void) => Promise<T>): Promise<T> {
     if (this.closed) throw new SessiondError("store_unavailable", "the store is closed");
-    let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      return await withClient(this.pool, async (client) => {
+        const query: Query = async (text, params) => (await client.query(named(text, params))).rows as Row[];
+        const changedIds: string[] = [];
+        try {
+          await client.query("BEGIN");
+          const result = await work(query, (ids) => changedIds.push(...ids));
+          for (const payload of notificationPayloads(changedIds)) await query("SELECT pg_notify(@channel, @payload)", { channel: this.feed.channel, payload });
+          await client.query("COMMIT");
+          this.feed.local(changedIds);
+          return result;
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw error;
+        }
+      });
     } catch (error) {
-      throw translate(error);
-    }
-    const query: Query = async (text, params) => (await client.query(named(text, params))).rows as Row[];
-    const changedIds: string[] = [];
-    try {
-      await client.query("BEGIN");
-      const result = await work(query, (ids) => changedIds.push(...ids));
-      for (const payload of notificationPayloads(changedIds)) await query("SELECT pg_notify(@channel, @payload)", { channel: this.feed.channel, payload });
-      await client.query("COMMIT");
-      this.feed.local(changedIds);
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
       const code = (error as { code?: string }).code;
       if (code === "40P01" || code === "40001") throw new SessiondError("conflict", "a concurrent change won; try again", { cause: error });
       throw translate(error);
-    } finally {
-      client.release();
     }
   }
 

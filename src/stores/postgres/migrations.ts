@@ -1,5 +1,6 @@
 /** Versioned schema migrations for PostgreSQL, numbered like the SQLite ones. */
 import type { Pool } from "pg";
+import { withClient } from "./connection.js";
 
 interface Migration {
   version: number;
@@ -120,27 +121,26 @@ const MIGRATION_LOCK = 7_420_001; // an advisory lock id: one migrator at a time
 
 /** Applies missing migrations under an advisory lock, so several servers starting at once all succeed. */
 export async function migrate(pool: Pool, schema: string, onStep?: (step: { version: number; name: string }) => void): Promise<{ version: number; applied: number[] }> {
-  const client = await pool.connect();
   const applied: number[] = [];
-  try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-    const done = new Set((await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
-    for (const migration of MIGRATIONS) {
-      if (done.has(migration.version)) continue;
-      onStep?.({ version: migration.version, name: migration.name });
-      await client.query(migration.sql);
-      await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [migration.version, migration.name, Date.now()]);
-      applied.push(migration.version);
+  return withClient(pool, async (client) => {
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      const done = new Set((await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
+      for (const migration of MIGRATIONS) {
+        if (done.has(migration.version)) continue;
+        onStep?.({ version: migration.version, name: migration.name });
+        await client.query(migration.sql);
+        await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [migration.version, migration.name, Date.now()]);
+        applied.push(migration.version);
+      }
+      await client.query("COMMIT");
+      return { version: POSTGRES_SCHEMA_VERSION, applied };
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
     }
-    await client.query("COMMIT");
-    return { version: POSTGRES_SCHEMA_VERSION, applied };
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
