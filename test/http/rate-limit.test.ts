@@ -72,9 +72,13 @@ describe("rate limits across servers", () => {
 
 describe("per-user session cap", () => {
   it("removes the least recently active beyond the deployment's cap, even without a policy limit", async () => {
-    const sessions = createSessions({ store: memoryStore(), policy: { userSessionCap: 3 } });
+    const clock = new ManualClock();
+    const sessions = createSessions({ store: memoryStore(), clock, policy: { userSessionCap: 3 } });
     const first = await sessions.create({ userId: "ann" });
-    for (let i = 0; i < 3; i++) await sessions.create({ userId: "ann" });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1000); // distinct last-active times: "least recently active" is then the first
+      await sessions.create({ userId: "ann" });
+    }
     const gone = await sessions.get(first.session.id);
     assert.deepEqual([gone.status, gone.endReason], ["removed", "session_limit"]);
     assert.equal((await sessions.list({ userId: "ann", status: "active" })).totalCount, 3);
