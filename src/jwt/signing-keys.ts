@@ -12,7 +12,7 @@
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, generateKeyPairSync, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
 import { compactVerify, importJWK, SignJWT } from "jose";
 import type { Clock } from "../core/clock.js";
-import { SessiondError } from "../core/errors.js";
+import { SessiondError, isSessiondError } from "../core/errors.js";
 import { MAX_JWT_LIFETIME_SECONDS, type SessionClaims, type TokenSigner } from "../core/jwt-claims.js";
 import type { SessionStore, SigningKeyRecord } from "../core/store.js";
 
@@ -20,8 +20,8 @@ import type { SessionStore, SigningKeyRecord } from "../core/store.js";
 export const PUBLISH_LEAD_MS = 60_000;
 /** Allowance for clocks of verifiers running a little behind. */
 export const CLOCK_SKEW_MS = 60_000;
-/** How long the key list is cached per process; a rotation reaches every server within this. */
-export const KEY_CACHE_MS = 5_000;
+/** How long the key list is cached per process; a new key reaches every server's JWKS within this. */
+export const KEY_CACHE_MS = 1_000;
 const ALGORITHM = "EdDSA";
 const SEAL_VERSION = "v1";
 
@@ -74,9 +74,14 @@ export class SigningKeys implements TokenSigner {
     const sealingKey = this.requireSealingKey();
     let key = chooseSigningKey(await this.keys(), this.clock.now());
     if (key === null) {
-      // No key yet (a new store), or only retiring ones: start a key every server will find.
-      await this.insertNewKey(sealingKey);
-      key = chooseSigningKey(await this.keys(true), this.clock.now())!;
+      // No key yet (a new store), or only retiring ones. Servers starting together all try
+      // the same kid for this minute: one insert wins, the others find and use its key.
+      const now = this.clock.now();
+      await this.insertNewKey(sealingKey, `first-${Math.floor(now / 60_000).toString(36)}`).catch((error: unknown) => {
+        if (!isSessiondError(error, "conflict")) throw error;
+      });
+      key = chooseSigningKey(await this.keys(true), now);
+      if (key === null) throw new SessiondError("signing_key_unavailable", "no usable signing key; run `sessiond keys rotate-signing`");
     }
     const privateKey = this.open(key, sealingKey);
     return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: "JWT" }).sign(privateKey);
@@ -152,10 +157,10 @@ export class SigningKeys implements TokenSigner {
     return keys;
   }
 
-  private async insertNewKey(sealingKey: Buffer): Promise<string> {
+  private async insertNewKey(sealingKey: Buffer, fixedKid?: string): Promise<string> {
     const { publicKey, privateKey } = generateKeyPairSync("ed25519");
     const jwk = publicKey.export({ format: "jwk" }) as { kty: string; crv: string; x: string };
-    const kid = createHash("sha256").update(jwk.x).digest("base64url").slice(0, 16);
+    const kid = fixedKid ?? createHash("sha256").update(jwk.x).digest("base64url").slice(0, 16);
     const pkcs8 = privateKey.export({ format: "der", type: "pkcs8" });
     await this.store.insertSigningKey({
       kid,

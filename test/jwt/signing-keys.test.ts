@@ -77,6 +77,16 @@ describe("JWT signing keys", () => {
     await verifyAt(b, fromA, clock);
   });
 
+  it("lets servers that start together on a new store agree on one first key", async () => {
+    const clock = new ManualClock();
+    const store = memoryStore();
+    const servers = Array.from({ length: 4 }, () => new SigningKeys({ store, keyEncryptionKey: KEK, clock }));
+    const jwts = await Promise.all(servers.map((keys) => keys.sign(claimsAt(clock))));
+    assert.equal(new Set(jwts.map(kidOf)).size, 1, "one kid for all");
+    assert.equal((await store.listSigningKeys()).length, 1);
+    for (const keys of servers) await verifyAt(keys, jwts[0]!, clock);
+  });
+
   it("rotates with an overlap: the old key signs until the new one is published, and verifies until its tokens expired", async () => {
     const clock = new ManualClock();
     const store = memoryStore();
