@@ -1,0 +1,96 @@
+/** Command-line options of `npm run bench -- …`. */
+import { parseArgs } from "node:util";
+
+export const SCENARIOS = ["library", "enrichment", "http-sqlite", "http-stores", "scale"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface Options {
+  scenarios: ScenarioName[];
+  quick: boolean;
+  /** Seconds of each measured load run, after `warmupS` of warm-up. */
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  pipelining: number;
+  /** Distinct tokens (and users) cycled through by each load. */
+  tokens: number;
+  /** Sessions seeded for scenarios 1–3. */
+  sessions: number;
+  /** SQLite sizes of the scale scenario, then the PostgreSQL/Redis size and the expired sessions the sweeper purges. */
+  scaleSizes: number[];
+  storeScale: number;
+  sweepExpired: number;
+  /** Profile one sessiond serve run (node --cpu-prof) and print its top self-time functions. */
+  profile: boolean;
+  /** Runs of each load; the fastest counts (on a shared machine other work only slows a run down). */
+  rounds: number;
+  /** Before each run, wait up to this long for other processes to leave the CPU alone (0: do not wait). */
+  quietWaitS: number;
+  /** Keep the temp directory (databases, server logs, profiles). */
+  keep: boolean;
+  postgresUrl: string;
+  redisUrl: string;
+}
+
+export const USAGE = `npm run bench -- [--quick] [--scale] [--only ${SCENARIOS.join("|")}] [--duration s] [--warmup s]
+  [--connections n] [--pipelining n] [--tokens n] [--sessions n] [--scale-sizes 10000,1000000,10000000]
+  [--store-scale n] [--sweep-expired n] [--rounds n] [--quiet-wait s] [--profile] [--keep]
+  PostgreSQL and Redis: BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/test), BENCH_REDIS_URL (redis://127.0.0.1:6379)`;
+
+export function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      scale: { type: "boolean", default: false },
+      only: { type: "string", multiple: true },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      pipelining: { type: "string" },
+      tokens: { type: "string" },
+      sessions: { type: "string" },
+      "scale-sizes": { type: "string" },
+      "store-scale": { type: "string" },
+      "sweep-expired": { type: "string" },
+      "quiet-wait": { type: "string" },
+      rounds: { type: "string" },
+      profile: { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const int = (text: string | undefined, fallback: number) => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${text}\n${USAGE}`);
+    return n;
+  };
+  const only = (values.only ?? []).flatMap((s) => s.split(","));
+  for (const name of only) if (!SCENARIOS.includes(name as ScenarioName)) throw new Error(`unknown scenario ${name}\n${USAGE}`);
+  const scenarios = only.length > 0 ? (only as ScenarioName[]) : SCENARIOS.filter((s) => s !== "scale" || values.scale);
+  return {
+    scenarios,
+    quick,
+    durationS: int(values.duration, quick ? 2 : 10),
+    warmupS: int(values.warmup, quick ? 1 : 3),
+    connections: int(values.connections, 8),
+    pipelining: int(values.pipelining, 1),
+    tokens: int(values.tokens, quick ? 200 : 1000),
+    sessions: int(values.sessions, quick ? 5_000 : 100_000),
+    scaleSizes: (values["scale-sizes"] ?? (quick ? "1000,20000" : "10000,1000000,10000000")).split(",").map((s) => int(s, 0)),
+    storeScale: int(values["store-scale"], quick ? 10_000 : 1_000_000),
+    sweepExpired: int(values["sweep-expired"], quick ? 10_000 : 1_000_000),
+    profile: values.profile,
+    rounds: int(values.rounds, 1),
+    quietWaitS: values["quiet-wait"] === "0" ? 0 : int(values["quiet-wait"], quick ? 0 : 30),
+    keep: values.keep,
+    postgresUrl: process.env["BENCH_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
+    redisUrl: process.env["BENCH_REDIS_URL"] ?? "redis://127.0.0.1:6379",
+  };
+}

@@ -1,0 +1,55 @@
+/** The real `sessiond serve` (bin/sessiond.js) as a child server, and the REST calls the loads make. */
+import type { HttpRequest } from "./load.js";
+import { BENCH_UA } from "./population.js";
+import { type Server, startServer } from "./processes.js";
+
+export const ROOT_KEY = "bench_root_key_0123456789abcdefghijklmnopqrstuvwxyz";
+
+export interface ServeOptions {
+  name: string;
+  /** SESSIOND_STORE */
+  store: string;
+  logDir: string;
+  geoIp?: "off" | "bundled";
+  /** Default `info`, as a deployment gets it: two log lines per request. */
+  logLevel?: string;
+  /** Default 60 s; 0 turns the in-server sweeper off. */
+  sweepIntervalS?: number;
+  /** SESSIOND_VERIFY_CACHE (default off). */
+  verifyCache?: boolean;
+  /** Write a V8 CPU profile into this directory when the server stops. */
+  cpuProfileDir?: string;
+}
+
+export function startSessiond(o: ServeOptions): Promise<Server> {
+  return startServer({
+    name: o.name,
+    script: "bin/sessiond.js",
+    args: ["serve"],
+    nodeArgs: o.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfileDir}`],
+    env: {
+      SESSIOND_HOST: "127.0.0.1",
+      SESSIOND_STORE: o.store,
+      SESSIOND_ROOT_KEY: ROOT_KEY,
+      SESSIOND_GEOIP_DATABASE: o.geoIp ?? "off",
+      SESSIOND_LOG_LEVEL: o.logLevel ?? "info",
+      SESSIOND_SWEEP_INTERVAL_SECONDS: String(o.sweepIntervalS ?? 60),
+      SESSIOND_VERIFY_CACHE: String(o.verifyCache ?? false),
+    },
+    portVariable: "SESSIOND_PORT",
+    readyPath: "/healthz",
+    logDir: o.logDir,
+  });
+}
+
+const headers = { authorization: `Bearer ${ROOT_KEY}`, "content-type": "application/json", "user-agent": BENCH_UA };
+
+/** `{token}` only: the IP (the socket's) and user agent (the header's) are the same on every request. */
+export const verifyRequests = (tokens: string[]): HttpRequest[] =>
+  tokens.map((token) => ({ method: "POST", path: "/v1/sessions/verify", headers, body: JSON.stringify({ token }) }));
+
+export const listRequests = (users: string[]): HttpRequest[] =>
+  users.map((user) => ({ method: "GET", path: `/v1/sessions?user_id=${encodeURIComponent(user)}&limit=20`, headers }));
+
+export const createRequests = (users: string[]): HttpRequest[] =>
+  users.map((user) => ({ method: "POST", path: "/v1/sessions", headers, body: JSON.stringify({ user_id: user }) }));

@@ -1,0 +1,45 @@
+/**
+ * `npm run bench [-- --quick | --scale | --only <scenario> …]`: runs the scenarios and prints
+ * ONE markdown table whose targets are ratios measured in this run (against the raw limit of
+ * this machine and against peer libraries), never an absolute time.
+ */
+import { cleanupAll } from "./lib/cleanup.js";
+import { Context } from "./lib/context.js";
+import { type ScenarioName, parseOptions } from "./lib/options.js";
+import { type Row, renderTable } from "./lib/table.js";
+import { httpSqlite } from "./scenarios/http-sqlite.js";
+import { httpStores } from "./scenarios/http-stores.js";
+import { enrichment } from "./scenarios/enrichment.js";
+import { library } from "./scenarios/library.js";
+import { scale } from "./scenarios/scale.js";
+
+const RUN: Record<ScenarioName, (ctx: Context) => Promise<Row[]>> = {
+  library,
+  enrichment,
+  "http-sqlite": httpSqlite,
+  "http-stores": httpStores,
+  scale,
+};
+
+const argv = process.argv.slice(2);
+const options = parseOptions(argv);
+const ctx = new Context(options);
+const rows: Row[] = [];
+let failed = false;
+try {
+  for (const name of options.scenarios) {
+    const started = performance.now();
+    process.stderr.write(`scenario ${name}…\n`);
+    rows.push(...(await RUN[name](ctx)));
+    process.stderr.write(`scenario ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  }
+} catch (error) {
+  failed = true;
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+} finally {
+  await cleanupAll();
+}
+console.log(renderTable(rows, `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`));
+console.log(`\nLoad: autocannon in its own process, ${options.connections} connections × pipelining ${options.pipelining}, ${options.warmupS} s warm-up + ${options.durationS} s per run, ${options.tokens} distinct tokens cycled; the generator shares the machine's cores with the server.`);
+for (const note of ctx.notes) console.log(`\n${note}`);
+if (failed) process.exitCode = 1;
