@@ -3,7 +3,7 @@
  * ONE markdown table whose targets are ratios measured in this run (against the raw limit of
  * this machine and against peer libraries), never an absolute time.
  */
-import { cleanupAll } from "./lib/cleanup.js";
+import { cleanupAll, onInterrupt } from "./lib/cleanup.js";
 import { Context } from "./lib/context.js";
 import { type ScenarioName, parseOptions } from "./lib/options.js";
 import { type Row, renderTable } from "./lib/table.js";
@@ -26,6 +26,14 @@ const options = parseOptions(argv);
 const ctx = new Context(options);
 const rows: Row[] = [];
 let failed = false;
+
+function report(): void {
+  console.log(renderTable(rows, `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`));
+  console.log(`\nLoad: autocannon in its own process, ${options.connections} connections × pipelining ${options.pipelining}, ${options.warmupS} s warm-up + ${options.durationS} s per run, ${options.tokens} distinct tokens cycled; the generator shares the machine's cores with the server.`);
+  for (const note of ctx.notes) console.log(`\n${note}`);
+}
+onInterrupt(report);
+
 try {
   for (const name of options.scenarios) {
     const started = performance.now();
@@ -39,7 +47,5 @@ try {
 } finally {
   await cleanupAll();
 }
-console.log(renderTable(rows, `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`));
-console.log(`\nLoad: autocannon in its own process, ${options.connections} connections × pipelining ${options.pipelining}, ${options.warmupS} s warm-up + ${options.durationS} s per run, ${options.tokens} distinct tokens cycled; the generator shares the machine's cores with the server.`);
-for (const note of ctx.notes) console.log(`\n${note}`);
+report();
 if (failed) process.exitCode = 1;

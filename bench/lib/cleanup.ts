@@ -4,6 +4,12 @@
  * on Ctrl-C, and on a failure.
  */
 const undo: { label: string; run: () => Promise<void> | void }[] = [];
+let lastWords: () => void = () => undefined;
+
+/** What to print when the run is interrupted (the results so far), before cleaning up. */
+export function onInterrupt(say: () => void): void {
+  lastWords = say;
+}
 
 export function onCleanup(label: string, run: () => Promise<void> | void): () => Promise<void> {
   const entry = { label, run };
@@ -16,7 +22,15 @@ export function onCleanup(label: string, run: () => Promise<void> | void): () =>
   };
 }
 
-export async function cleanupAll(): Promise<void> {
+let cleaning: Promise<void> | undefined;
+
+/** Undoes everything; a second call (a signal during the normal end) waits for the first. */
+export function cleanupAll(): Promise<void> {
+  cleaning ??= drain().finally(() => (cleaning = undefined));
+  return cleaning;
+}
+
+async function drain(): Promise<void> {
   while (undo.length > 0) {
     const entry = undo.pop()!;
     try {
@@ -30,5 +44,6 @@ export async function cleanupAll(): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
     process.stderr.write(`\n${signal}: cleaning up\n`);
+    lastWords();
     void cleanupAll().finally(() => process.exit(130));
   });
