@@ -35,6 +35,7 @@ export const ConfigSchema = Type.Object(
     sweepIntervalSeconds: Type.Integer({ minimum: 0, default: 60, description: "how often the server sweeps (0: never; use `sessiond sweep`)" }),
     geoipDatabase: Type.String({ minLength: 1, default: "bundled", description: "geo-IP data: bundled (DB-IP Lite, in npm), off, or a path to your own MaxMind-format .mmdb" }),
     logLevel: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)), { default: "info", description: "log level" }),
+    logRequests: Type.Boolean({ default: false, description: "log one line per request (method, route, status, time); errors and 5xx are logged either way" }),
     userSessionCap: Type.Integer({ minimum: 1, maximum: 1_000_000, default: DEFAULT_SETTINGS.userSessionCap, description: "hard ceiling on a user's active sessions, whatever the policy (the least recently active beyond it are removed)" }),
     rateLimitFailedVerifyPerIp: Type.Integer({ minimum: 0, default: 60, description: "failed verifications (token_invalid, token_reused) per end-user IP per minute before 429 (0: off)" }),
     rateLimitFailedVerifyPerKey: Type.Integer({ minimum: 0, default: 0, description: "failed verifications per API key per minute before 429 (0: off)" }),

@@ -55,6 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => newTraceId(),
+    // Fastify's own request logging writes two lines per request; `logRequests` writes one, on demand.
+    disableRequestLogging: true,
     requestTimeout: deps.config.requestTimeoutMs,
     return503OnClosing: true,
     maxParamLength: 1024, // user ids may be 256 characters, percent-encoded up to three times longer
@@ -81,8 +83,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (typeof type === "string" && type.startsWith("application/json")) reply.header("content-type", "application/json");
     return payload;
   });
+  const logRequests = deps.config.logRequests;
   app.addHook("onResponse", async (request, reply) => {
-    metrics.requests.observe({ method: request.method, route: request.routeOptions.url ?? "unknown", status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const route = request.routeOptions.url ?? "unknown";
+    metrics.requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    // The route pattern, never the URL: nothing a caller sent (a token, a user id) reaches the log.
+    if (logRequests) request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, "request");
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);

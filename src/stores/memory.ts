@@ -23,13 +23,24 @@ import type {
 } from "../core/store.js";
 import { ChangeListeners, matchesFilter, pageUsers, tallyStats } from "./shared.js";
 
-function copy(r: SessionRecord): SessionRecord {
+/**
+ * Stored sessions are frozen snapshots that every write replaces whole, so reads hand them
+ * out without copying (a read is the hot path) and no caller can change what is stored.
+ */
+function snapshot(r: SessionRecord): SessionRecord {
   const { secretHash, supersededSecrets, ...rest } = r;
-  return {
+  return deepFreeze({
     ...structuredClone(rest),
     secretHash: Buffer.from(secretHash),
     supersededSecrets: supersededSecrets.map((s) => ({ hash: Buffer.from(s.hash), supersededAt: s.supersededAt })),
-  };
+  });
+}
+
+/** Freezes plain objects and arrays all the way down; buffers cannot be frozen and are left as they are. */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object" || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  for (const inner of Object.values(value)) deepFreeze(inner);
+  return Object.freeze(value);
 }
 
 const isLive = (r: SessionRecord) => r.status === "active" || r.status === "pending";
@@ -52,7 +63,7 @@ export class MemoryStore implements SessionStore {
         this.end(old, { status: "replaced", endReason: "replaced", atMs: activation.nowMs });
     }
     const evicted = record.status === "active" ? this.evict(record, activation) : [];
-    this.sessions.set(record.id, copy(record));
+    this.sessions.set(record.id, snapshot(record));
     if (record.latestActivity !== null) this.history.set(record.id, [structuredClone(record.latestActivity)]);
     return { evicted };
   }
@@ -76,19 +87,15 @@ export class MemoryStore implements SessionStore {
     return victims.map((v) => v.id);
   }
 
-  private end(r: SessionRecord, ending: Ending): void {
-    r.status = ending.status;
-    r.endReason = ending.endReason;
-    r.endedAt = ending.atMs;
-    r.updatedAt = ending.atMs;
-    if (ending.status === "revoked") r.revokedAt = ending.atMs;
-    r.version += 1;
+  private end(r: SessionRecord, ending: Ending, updatedAt = ending.atMs): void {
+    const revokedAt = ending.status === "revoked" ? ending.atMs : r.revokedAt;
+    const { status, endReason } = ending;
+    this.sessions.set(r.id, deepFreeze({ ...r, status, endReason, endedAt: ending.atMs, updatedAt, revokedAt, version: r.version + 1 }));
     this.changes.emit([r.id]);
   }
 
   async get(id: string): Promise<SessionRecord | null> {
-    const r = this.sessions.get(id);
-    return r === undefined ? null : copy(r);
+    return this.sessions.get(id) ?? null;
   }
 
   async update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions): Promise<SessionRecord> {
@@ -96,16 +103,16 @@ export class MemoryStore implements SessionStore {
     if (r === undefined) throw new SessiondError("resource_not_found", "no such session");
     if (r.version !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
     if (change.status === "active" && r.status !== "active" && activation !== undefined) this.evict(r, activation);
-    Object.assign(r, copy({ ...r, ...change }));
-    r.version = expectVersion + 1;
+    const next = snapshot({ ...r, ...change, version: expectVersion + 1 });
+    this.sessions.set(id, next);
     this.changes.emit([id]);
-    return copy(r);
+    return next;
   }
 
   async recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
     const r = this.sessions.get(id);
     if (r === undefined || !isLive(r) || r.isDeleted || r.lastActiveAt > change.lastActiveAt) return false;
-    Object.assign(r, structuredClone(change));
+    this.sessions.set(id, deepFreeze({ ...r, ...structuredClone(change) }));
     const list = this.history.get(id) ?? [];
     list.push(structuredClone(change.latestActivity));
     if (list.length > historyLimit) list.splice(0, list.length - historyLimit);
@@ -121,7 +128,7 @@ export class MemoryStore implements SessionStore {
     const from = (start === -1 ? matching.length : start) + (page.offset ?? 0);
     const items = matching.slice(from, from + page.limit);
     const more = from + page.limit < matching.length;
-    return { items: items.map(copy), totalCount: matching.length, nextKey: more ? items[items.length - 1]!.id : null };
+    return { items, totalCount: matching.length, nextKey: more ? items[items.length - 1]!.id : null };
   }
 
   async endMany(filter: { tenantId: string; userId: string; exceptId?: string; nowMs: number }, ending: Ending): Promise<string[]> {
@@ -159,8 +166,7 @@ export class MemoryStore implements SessionStore {
       if (!isLive(s)) continue;
       const status = effectiveStatus(s, nowMs);
       if (status !== "expired" && status !== "abandoned") continue;
-      this.end(s, { status, endReason: status, atMs: deadlinePassedAt(s, status) });
-      s.updatedAt = nowMs;
+      this.end(s, { status, endReason: status, atMs: deadlinePassedAt(s, status) }, nowMs);
       result[status] += 1;
     }
     for (const s of [...this.sessions.values()]) {

@@ -31,7 +31,7 @@ describe("secrets never leak", () => {
       const signingKeys = new SigningKeys({ store, clock, keyEncryptionKey: KEK });
       const sessions = createSessions({ store, clock, jwt: { signer: signingKeys, publicUrl: "https://sessiond.test" } });
       const apiKeys = new ApiKeys(store, clock, systemRandom, ROOT);
-      const config = loadConfig({ env: { SESSIOND_LOG_LEVEL: level } });
+      const config = loadConfig({ env: { SESSIOND_LOG_LEVEL: level, SESSIOND_LOG_REQUESTS: "true" } });
       const app = await buildApp({ sessions, apiKeys, config, signingKeys, logger: createLogger(config, sink) });
       const responses: string[] = [];
       const call = async (method: string, url: string, body?: unknown, key = ROOT) => {
@@ -62,6 +62,7 @@ describe("secrets never leak", () => {
       await app.close();
 
       assert.ok(logs.length > 0, "the logger was used");
+      assert.ok(logs.includes('"route":"/v1/sessions/:id/refresh"'), "every request was logged, by route pattern");
       // The one-time `token` and `key` fields of the answers that create them are the only places a secret may appear.
       const shown = responses.map((body) => body.replace(/"(token|key)":"[^"]+"/g, '"$1":"…"'));
       for (const secret of secrets) {
