@@ -1,4 +1,5 @@
 /** `createSessions`: the library's entry point, one method per verb of SPEC §8. */
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { systemClock, type Clock } from "./clock.js";
 import { plainEnricher, type ServiceContext, type Scope } from "./context.js";
 import { type CreateSessionInput, type SessionWithToken, createSession } from "./create.js";
@@ -14,6 +15,10 @@ import * as transitions from "./transitions.js";
 import { VerifyCache, type VerifyCacheOptions } from "./verify-cache.js";
 import { type VerifyRequest, type VerifyResult, refreshSession, verifySession } from "./use.js";
 import { toActivityEntry, toSession } from "./view.js";
+
+/** A paced sweep's first and smallest batches (see `Sessions.sweep`). */
+const PACED_FIRST_BATCH = 100;
+const PACED_MIN_BATCH = 10;
 
 /** Options of {@link createSessions}. */
 export interface SessionsOptions {
@@ -238,19 +243,31 @@ export class Sessions {
 
   /**
    * Writes passed deadlines and purges sessions ended longer than the retention ago,
-   * in batches of `sweepBatchSize` until nothing is left (or `maxBatches` ran).
+   * in batches until nothing is left (or `maxBatches` ran). Between batches, waiting I/O runs.
+   *
+   * `batchBudgetMs` paces a sweep that shares its process with verify traffic: each batch is
+   * sized to take about that long (SQLite's batches run on the event loop, so a verify waits
+   * at most about one batch), between 10 sessions and `sweepBatchSize`. Without it, every
+   * batch is `sweepBatchSize`, the fastest way through a backlog.
    */
-  async sweep(options: { maxBatches?: number; onBatch?: (total: SweepResult) => void } = {}): Promise<SweepResult> {
+  async sweep(options: { maxBatches?: number; onBatch?: (total: SweepResult) => void; batchBudgetMs?: number } = {}): Promise<SweepResult> {
     const total: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
     const { sweepBatchSize, retentionMs } = this.ctx.settings;
+    const budget = options.batchBudgetMs;
+    let limit = budget === undefined ? sweepBatchSize : Math.min(sweepBatchSize, PACED_FIRST_BATCH);
     for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {
       const now = this.ctx.clock.now();
-      const done = await this.ctx.store.sweep(now, now - retentionMs, sweepBatchSize);
+      const started = performance.now();
+      const done = await this.ctx.store.sweep(now, now - retentionMs, limit);
+      const tookMs = performance.now() - started;
       total.expired += done.expired;
       total.abandoned += done.abandoned;
       total.purged += done.purged;
       options.onBatch?.({ ...total });
-      if (done.expired + done.abandoned < sweepBatchSize && done.purged < sweepBatchSize) break;
+      if (done.expired + done.abandoned < limit && done.purged < limit) break;
+      // At most doubling or halving per batch, so one slow fsync does not swing the size.
+      if (budget !== undefined) limit = Math.round(Math.min(sweepBatchSize, Math.max(PACED_MIN_BATCH, limit * Math.min(2, Math.max(0.5, budget / Math.max(tookMs, 0.01))))));
+      await yieldToEventLoop();
     }
     return total;
   }

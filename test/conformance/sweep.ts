@@ -56,6 +56,25 @@ export function sweepTests(h: StoreHarness): void {
       assert.equal((await sessions.get(live.session.id)).status, "active");
     }));
 
+    it("a paced sweep (batchBudgetMs) sizes its batches by time, still sweeps everything, and lets waiting I/O run between batches", withStore(h, async (store) => {
+      const { sessions, clock } = serviceOn(store, { lifetimeMs: MIN, retentionMs: MIN, sweepBatchSize: 1000 });
+      for (let i = 0; i < 300; i++) await sessions.create({ userId: `u${i % 7}` });
+      const live = makeRecord({ expireAt: T0 + 999 * MIN, abandonAt: null });
+      await store.insert(live, { maxActivePerUser: null, nowMs: T0 });
+      clock.advance(10 * MIN);
+      let ranBetween = false;
+      setImmediate(() => (ranBetween = true));
+      const batches: { total: number; ranBetween: boolean }[] = [];
+      const total = await sessions.sweep({ batchBudgetMs: 1000, onBatch: (t) => batches.push({ total: t.expired + t.purged, ranBetween }) });
+      assert.deepEqual(total, { expired: 300, abandoned: 0, purged: 300 });
+      // The first paced batch is small (100 deadlines, 100 purges), however large sweepBatchSize is; a generous budget then grows it.
+      assert.equal(batches[0]!.total, 200);
+      assert.ok(batches.length >= 2 && batches.length < 4, `batches: ${JSON.stringify(batches)}`);
+      assert.equal(batches[0]!.ranBetween, false);
+      assert.equal(batches[1]!.ranBetween, true, "an immediate queued before the sweep ran before its second batch");
+      assert.equal((await store.get(live.id))?.status, "active");
+    }));
+
     it("purges sessions whose deadline passed long ago in the same run that writes it", withStore(h, async (store) => {
       const { sessions, clock } = serviceOn(store, { lifetimeMs: MIN, retentionMs: MIN });
       const { session } = await sessions.create({ userId: "u" });

@@ -6,6 +6,12 @@ import { buildApp } from "../../http/app.js";
 import { createLogger, openRuntime } from "../runtime.js";
 import { action, configFrom, withConfigFlags } from "../options.js";
 
+/**
+ * The in-server sweeper shares the event loop with verify; on SQLite a batch runs on it. Batches
+ * of about this long keep a verify that arrives mid-sweep from waiting much longer than usual.
+ */
+const SWEEP_BATCH_BUDGET_MS = 2;
+
 export function registerServe(program: Command): void {
   withConfigFlags(program.command("serve").description("run the REST API (zero config: SQLite under ./data, a root key printed on first start)")).action(
     action(async (_options: unknown, command: Command) => {
@@ -43,7 +49,7 @@ export function registerServe(program: Command): void {
           ? setInterval(() => {
               if (sweeping) return;
               sweeping = true;
-              Promise.all([runtime.sessions.sweep(), runtime.signingKeys.prune()])
+              Promise.all([runtime.sessions.sweep({ batchBudgetMs: SWEEP_BATCH_BUDGET_MS }), runtime.signingKeys.prune()])
                 .then(([done, pruned]) => {
                   if (done.expired + done.abandoned + done.purged > 0) logger.info({ ...done }, "sweep");
                   if (pruned.length > 0) logger.info({ kids: pruned }, "retired signing keys dropped from the JWKS");

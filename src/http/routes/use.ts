@@ -31,7 +31,7 @@ export async function useRoutes(app: App, deps: RouteDeps): Promise<void> {
     // Only an IP the app forwards is the user's: the socket's is the app server, shared by all its users.
     return guard(request, body.ip ?? null, async () => {
       const result = await deps.sessions.verify(body.token, use);
-      deps.metrics.verifications.inc({ result: result.valid ? "valid" : result.code });
+      deps.metrics.countVerification(result.valid ? "valid" : result.code);
       if (!result.valid) throw new SessiondError(result.code, FAILURE_MESSAGE);
       return wireSession(result.session);
     });
