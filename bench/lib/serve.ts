@@ -11,8 +11,10 @@ export interface ServeOptions {
   store: string;
   logDir: string;
   geoIp?: "off" | "bundled";
-  /** Default `info`, as a deployment gets it: two log lines per request. */
+  /** Default `info`, as a deployment gets it. */
   logLevel?: string;
+  /** SESSIOND_LOG_REQUESTS: one access line per request (default off, as a deployment gets it). */
+  logRequests?: boolean;
   /** Default 60 s; 0 turns the in-server sweeper off. */
   sweepIntervalS?: number;
   /** SESSIOND_VERIFY_CACHE (default off). */
@@ -33,6 +35,7 @@ export function startSessiond(o: ServeOptions): Promise<Server> {
       SESSIOND_ROOT_KEY: ROOT_KEY,
       SESSIOND_GEOIP_DATABASE: o.geoIp ?? "off",
       SESSIOND_LOG_LEVEL: o.logLevel ?? "info",
+      SESSIOND_LOG_REQUESTS: String(o.logRequests ?? false),
       SESSIOND_SWEEP_INTERVAL_SECONDS: String(o.sweepIntervalS ?? 60),
       SESSIOND_VERIFY_CACHE: String(o.verifyCache ?? false),
     },

@@ -10,6 +10,7 @@ import { startServer } from "../lib/processes.js";
 import { seedPostgres, seedRedis } from "../lib/seed.js";
 import { startSessiond, verifyRequests } from "../lib/serve.js";
 import { type Row, check, fmtTimes, zeroErrors } from "../lib/table.js";
+import { profileSessiond } from "./http-sqlite.js";
 
 const SCENARIO = "3 HTTP verify, shared stores";
 
@@ -26,6 +27,8 @@ export async function httpStores(ctx: Context): Promise<Row[]> {
   const raw = await ctx.measureServer(SCENARIO, "raw HTTP limit: node:http + HGETALL + SHA-256 + compare", () =>
     startServer({ name: "raw-redis", script: "bench/servers/raw-redis.mjs", env: { BENCH_REDIS_URL: redis, BENCH_REDIS_PREFIX: prefix }, readyPath: "/", logDir: tmp }), verify);
   const onRedis = ctx.remember("sessiond-redis", await sessiondOn("Redis", `${redis}?prefix=${prefix}`));
+  if (options.profile)
+    ctx.notes.push(await profileSessiond(ctx, SCENARIO, { name: "sessiond-redis-profiled", store: `${redis}?prefix=${prefix}` }, verify, "sessiond serve (Redis) under verify load, top self time"));
 
   const cluster = redisCluster();
   const clusterPrefix = redisPrefix(cluster);

@@ -6,7 +6,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import secureJson from "secure-json-parse";
 import type { ApiKeys } from "../core/api-keys.js";
 import type { RateLimiter } from "../core/rate-limit.js";
@@ -56,10 +56,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: BODY_LIMIT,
     genReqId: () => newTraceId(),
     // Fastify's own request logging writes two lines per request; `logRequests` writes one, on demand.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: deps.config.requestTimeoutMs,
     return503OnClosing: true,
-    maxParamLength: 1024, // user ids may be 256 characters, percent-encoded up to three times longer
+    routerOptions: { maxParamLength: 1024 }, // user ids may be 256 characters, percent-encoded up to three times longer
     // Router-level failures (malformed URL encoding, over-long params) go through the same error registry.
     frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();

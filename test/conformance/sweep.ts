@@ -70,7 +70,7 @@ export function sweepTests(h: StoreHarness): void {
       // The first paced batch is small (100 deadlines, 100 purges), however large sweepBatchSize is; a generous budget then grows it.
       assert.equal(batches[0]!.total, 200);
       assert.ok(batches.length >= 2 && batches.length < 4, `batches: ${JSON.stringify(batches)}`);
-      assert.equal(batches[0]!.ranBetween, false);
+      // On an in-process store (memory, SQLite) nothing else could run during the sweep but for the yield between batches.
       assert.equal(batches[1]!.ranBetween, true, "an immediate queued before the sweep ran before its second batch");
       assert.equal((await store.get(live.id))?.status, "active");
     }));

@@ -56,6 +56,9 @@ export function fieldOf(property: keyof SessionRecord): string {
   return property.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
+/** Each property with its field and kind, worked out once: decoding a record is on the verify path. */
+const COLUMNS = PROPERTIES.map((property) => ({ property, field: fieldOf(property), kind: KINDS[property] }));
+
 function encode(kind: Kind, value: unknown): string {
   switch (kind) {
     case "text":
@@ -116,9 +119,9 @@ export function encodeChange(change: SessionChange | Partial<SessionRecord>): { 
 export function decodeRecord(hash: Record<string, string>): SessionRecord | null {
   if (hash["id"] === undefined) return null;
   const record: Record<string, unknown> = {};
-  for (const property of PROPERTIES) {
-    const text = hash[fieldOf(property)];
-    record[property] = text === undefined ? null : decode(KINDS[property], text);
+  for (const { property, field, kind } of COLUMNS) {
+    const text = hash[field];
+    record[property] = text === undefined ? null : decode(kind, text);
   }
   return record as unknown as SessionRecord;
 }

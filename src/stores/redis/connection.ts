@@ -60,8 +60,11 @@ export class Connection {
   private readying: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
+  private readonly isCluster: boolean;
+
   constructor(url: string, private readonly timeoutMs: number) {
     this.client = createClient(url, timeoutMs);
+    this.isCluster = this.client instanceof Cluster;
     // Failures reach callers through their commands as store_unavailable; without a
     // listener ioredis would print every reconnect attempt's error.
     this.client.on("error", () => {});
@@ -73,8 +76,10 @@ export class Connection {
     let timer: NodeJS.Timeout | undefined;
     try {
       await this.ready();
-      // ioredis times out each command itself; this backstop also covers the cluster's
-      // own queue, which holds commands without a deadline while it re-discovers slots.
+      // ioredis times out each command itself, which is enough for one server. A cluster also
+      // holds commands in its own queue, without a deadline, while it re-discovers slots: there
+      // a backstop timer bounds the wait (it costs a timer per call, so only there).
+      if (!this.isCluster) return await work(this.client);
       const backstop = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new SessiondError("store_unavailable", `Redis did not answer within ${2 * this.timeoutMs} ms`)), 2 * this.timeoutMs);
       });
