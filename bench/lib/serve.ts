@@ -1,7 +1,12 @@
 /** The real `sessiond serve` (bin/sessiond.js) as a child server, and the REST calls the loads make. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { HttpRequest } from "./load.js";
 import { BENCH_UA } from "./population.js";
-import { type Server, startServer } from "./processes.js";
+import { ROOT_DIR, type Server, startServer } from "./processes.js";
+
+/** The Node flags on bin/sessiond.js's `#!` line: what a deployment running `sessiond serve` gets. */
+const LAUNCHER_FLAGS = /^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(ROOT_DIR, "bin", "sessiond.js"), "utf8"))?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
 
 export const ROOT_KEY = "bench_root_key_0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -28,7 +33,7 @@ export function startSessiond(o: ServeOptions): Promise<Server> {
     name: o.name,
     script: "bin/sessiond.js",
     args: ["serve"],
-    nodeArgs: o.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfileDir}`],
+    nodeArgs: [...LAUNCHER_FLAGS, ...(o.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfileDir}`])],
     env: {
       SESSIOND_HOST: "127.0.0.1",
       SESSIOND_STORE: o.store,

@@ -89,6 +89,17 @@ describe("sessiond serve", () => {
     }
   });
 
+  it("runs through its launcher with a small young generation, and logs the Node flags it runs with", async () => {
+    const server = await startServer(scratch(), {}, [], true);
+    try {
+      const listening = JSON.parse(server.stdout().split("\n").find((line) => line.includes('"sessiond listening"'))!) as { node: { version: string; flags: string[] } };
+      assert.equal(listening.node.version, process.version);
+      assert.deepEqual(listening.node.flags, ["--max-semi-space-size=4"]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("names the port when it is already taken", async () => {
     const cwd = scratch();
     const first = await startServer(cwd, { SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length" });

@@ -13,9 +13,13 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Runs `sessiond serve --port 0` in `cwd` with only `env` (plus PATH) and waits until it listens. */
-export async function startServer(cwd: string, env: Record<string, string> = {}, args: string[] = []): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], { cwd, env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Runs `sessiond serve --port 0` in `cwd` with only `env` (plus PATH) and waits until it listens;
+ * `asExecutable` runs bin/sessiond.js itself, through its `#!` line, as `npx sessiond` does.
+ */
+export async function startServer(cwd: string, env: Record<string, string> = {}, args: string[] = [], asExecutable = false): Promise<Server> {
+  const [command, argv] = asExecutable ? [BIN, ["serve", "--port", "0", ...args]] : [process.execPath, [BIN, "serve", "--port", "0", ...args]];
+  const child = spawn(command, argv, { cwd, env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stderr!.on("data", (chunk) => (err += String(chunk)));

@@ -38,7 +38,7 @@ export function registerServe(program: Command): void {
       const port = Number(new URL(address).port);
       runtime.setListeningPort(port);
       const { origin, path } = runtime.keySource;
-      logger.info({ address, publicUrl: publicUrl(config, port), store: redactUrl(config.store), signingKeys: { origin, ...(path === undefined ? {} : { path }) } }, "sessiond listening");
+      logger.info({ address, publicUrl: publicUrl(config, port), store: redactUrl(config.store), signingKeys: { origin, ...(path === undefined ? {} : { path }) }, node: { version: process.version, flags: process.execArgv } }, "sessiond listening");
       if (origin === "none") logger.warn("session JWTs are off: set SESSIOND_KEY_ENCRYPTION_KEY (the same on every server) to mint them on a shared store");
       if (config.publicUrl === undefined && !/^(sqlite|memory):/.test(config.store))
         logger.warn("SESSIOND_PUBLIC_URL is not set: JWT issuers use this server's own address; set it so every server issues the same iss");
