@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SqliteStore } from "../../src/stores/sqlite/index.js";
 import { SQLITE_SCHEMA_VERSION, sqliteStore } from "../../src/stores/sqlite/index.js";
+import Database from "better-sqlite3";
+import { listSql } from "../../src/stores/sqlite/queries.js";
 import { describeStore } from "../conformance/store.js";
 
 const paths = new WeakMap<object, string>();
@@ -36,5 +38,24 @@ describe("sqlite specifics", () => {
     const others = Array.from({ length: 4 }, () => sqliteStore({ path }));
     assert.deepEqual(await others[0]!.migrate(), { version: SQLITE_SCHEMA_VERSION, applied: [] });
     await Promise.all([fresh, ...others].map((s) => s.close()));
+  });
+
+  it("reads a user's list page and total through the user index, never by walking the tenant (O(that user's sessions))", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "sessiond-sqlite-")), "s.db");
+    await sqliteStore({ path }).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      const plan = (sql: string, params: Record<string, unknown>) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join("; ");
+      for (const page of [{ limit: 20 }, { limit: 20, afterKey: "sess_x" }]) {
+        const sql = listSql({ tenantId: "default", userId: "ann", nowMs: 0 }, page);
+        for (const [text, params] of [[sql.count, sql.params], [sql.rows, sql.rowParams]] as const) {
+          const used = plan(text, params);
+          assert.match(used, /USING (COVERING )?INDEX sessions_by_user \(tenant_id=\? AND user_id=\?/, `${text}: ${used}`);
+          assert.doesNotMatch(used, /TEMP B-TREE/, `no sort of the user's rows: ${used}`);
+        }
+      }
+    } finally {
+      db.close();
+    }
   });
 });

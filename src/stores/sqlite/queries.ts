@@ -38,13 +38,22 @@ function filterSql(filter: SessionFilter): { where: string; params: Row } {
   return { where: clauses.join(" AND "), params };
 }
 
-export function listSessions(statements: StatementCache, filter: SessionFilter, page: PageRequest): Page<SessionRecord> & { totalCount: number } {
+/** The two statements of a list page: the total, and one row more than the page (exported for the query-plan test). */
+export function listSql(filter: SessionFilter, page: PageRequest): { count: string; rows: string; params: Row; rowParams: Row } {
   const { where, params } = filterSql(filter);
-  const total = (statements.get(`SELECT COUNT(*) AS n FROM sessions WHERE ${where}`).get(params) as { n: number }).n;
   const after = page.afterKey === undefined ? "" : " AND id < @afterKey";
-  const rows = statements
-    .get(`SELECT * FROM sessions WHERE ${where}${after} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
-    .all({ ...params, ...(page.afterKey === undefined ? {} : { afterKey: page.afterKey }), limit: page.limit + 1, offset: page.offset ?? 0 }) as Row[];
+  return {
+    count: `SELECT COUNT(*) AS n FROM sessions WHERE ${where}`,
+    rows: `SELECT * FROM sessions WHERE ${where}${after} ORDER BY id DESC LIMIT @limit OFFSET @offset`,
+    params,
+    rowParams: { ...params, ...(page.afterKey === undefined ? {} : { afterKey: page.afterKey }), limit: page.limit + 1, offset: page.offset ?? 0 },
+  };
+}
+
+export function listSessions(statements: StatementCache, filter: SessionFilter, page: PageRequest): Page<SessionRecord> & { totalCount: number } {
+  const sql = listSql(filter, page);
+  const total = (statements.get(sql.count).get(sql.params) as { n: number }).n;
+  const rows = statements.get(sql.rows).all(sql.rowParams) as Row[];
   const items = rows.slice(0, page.limit).map((row) => toRecord(row));
   return { items, totalCount: total, nextKey: rows.length > page.limit ? items[items.length - 1]!.id : null };
 }
