@@ -11,6 +11,7 @@ import { httpSqlite } from "./scenarios/http-sqlite.js";
 import { httpStores } from "./scenarios/http-stores.js";
 import { enrichment } from "./scenarios/enrichment.js";
 import { library } from "./scenarios/library.js";
+import { revocation } from "./scenarios/revocation.js";
 import { scale } from "./scenarios/scale.js";
 
 const RUN: Record<ScenarioName, (ctx: Context) => Promise<Row[]>> = {
@@ -18,6 +19,7 @@ const RUN: Record<ScenarioName, (ctx: Context) => Promise<Row[]>> = {
   enrichment,
   "http-sqlite": httpSqlite,
   "http-stores": httpStores,
+  revocation,
   scale,
 };
 

@@ -1,7 +1,7 @@
 /** Command-line options of `npm run bench -- …`. */
 import { parseArgs } from "node:util";
 
-export const SCENARIOS = ["library", "enrichment", "http-sqlite", "http-stores", "scale"] as const;
+export const SCENARIOS = ["library", "enrichment", "http-sqlite", "http-stores", "revocation", "scale"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Options {
