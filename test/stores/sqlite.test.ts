@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { SqliteStore } from "../../src/stores/sqlite/index.js";
 import { SQLITE_SCHEMA_VERSION, sqliteStore } from "../../src/stores/sqlite/index.js";
 import Database from "better-sqlite3";
-import { listSql } from "../../src/stores/sqlite/queries.js";
+import { SWEEP_SQL, listSql } from "../../src/stores/sqlite/queries.js";
 import { describeStore } from "../conformance/store.js";
 
 const paths = new WeakMap<object, string>();
@@ -53,6 +53,21 @@ describe("sqlite specifics", () => {
           assert.match(used, /USING (COVERING )?INDEX sessions_by_user \(tenant_id=\? AND user_id=\?/, `${text}: ${used}`);
           assert.doesNotMatch(used, /TEMP B-TREE/, `no sort of the user's rows: ${used}`);
         }
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it("finds what the sweeper has to do by searching its partial indexes, never by walking the live sessions", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "sessiond-sqlite-")), "s.db");
+    await sqliteStore({ path }).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      const expected = { passedExpiry: "sessions_live_expire (expire_at<?)", passedInactivity: "sessions_live_abandon (abandon_at>? AND abandon_at<?)", purgeable: "sessions_ended (ended_at<?)" };
+      for (const [name, sql] of Object.entries(SWEEP_SQL)) {
+        const used = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ now: 0, before: 0, limit: 10 }) as { detail: string }[]).map((r) => r.detail).join("; ");
+        assert.equal(used, `SEARCH sessions USING INDEX ${expected[name as keyof typeof expected]}`, name);
       }
     } finally {
       db.close();

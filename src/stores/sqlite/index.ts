@@ -15,7 +15,7 @@ import type {
 } from "../../core/store.js";
 import { SqliteExtras } from "./extras.js";
 import { migrate } from "./migrations.js";
-import { StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
+import { SWEEP_SQL, StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
 import { type Row, STILL, activityColumns, rowReader, sqliteBoolean, toColumns, toRecord } from "../sql/rows.js";
 import { ChangeListeners } from "../shared.js";
 
@@ -104,14 +104,12 @@ export class SqliteStore implements SessionStore {
       userLive: this.db.prepare<Row, { id: string }>(
         `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0 AND ${STILL("live")}`,
       ),
-      passed: this.db.prepare<Row, Row>(
-        `SELECT id, status, expire_at, abandon_at FROM sessions WHERE status IN ('pending', 'active')
-         AND (expire_at <= @now OR (abandon_at IS NOT NULL AND abandon_at <= @now)) LIMIT @limit`,
-      ),
+      passedExpiry: this.db.prepare<Row, Row>(SWEEP_SQL.passedExpiry),
+      passedInactivity: this.db.prepare<Row, Row>(SWEEP_SQL.passedInactivity),
       writeDeadline: this.db.prepare(
         "UPDATE sessions SET status = @status, end_reason = @status, ended_at = @endedAt, updated_at = @now, version = version + 1 WHERE id = @id",
       ),
-      purgeable: this.db.prepare<Row, { id: string }>("SELECT id FROM sessions WHERE status NOT IN ('pending', 'active') AND ended_at < @before LIMIT @limit"),
+      purgeable: this.db.prepare<Row, { id: string }>(SWEEP_SQL.purgeable),
       purgeActivities: this.db.prepare("DELETE FROM activities WHERE session_id = ?"),
       purgeSession: this.db.prepare("DELETE FROM sessions WHERE id = ?"),
       ping: this.db.prepare("SELECT 1"),
@@ -247,10 +245,19 @@ export class SqliteStore implements SessionStore {
     return this.run(() => sessionStats(this.statements, tenantId, nowMs));
   }
 
+  /** Up to `limit` live sessions past their expiry or inactivity deadline (a session past both counts once). */
+  private passed(nowMs: number, limit: number): Row[] {
+    const byId = new Map<string, Row>();
+    for (const row of this.q.passedExpiry.all({ now: nowMs, limit })) byId.set(row["id"] as string, row);
+    if (byId.size < limit)
+      for (const row of this.q.passedInactivity.all({ now: nowMs, limit })) if (byId.size < limit) byId.set(row["id"] as string, row);
+    return [...byId.values()];
+  }
+
   sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
     return this.immediate(() => {
       const result: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
-      for (const row of this.q.passed.all({ now: nowMs, limit })) {
+      for (const row of this.passed(nowMs, limit)) {
         const deadlines = { expireAt: row["expire_at"] as number, abandonAt: row["abandon_at"] as number | null };
         const status = effectiveStatus({ status: row["status"] as "active", ...deadlines }, nowMs) as "expired" | "abandoned";
         this.q.writeDeadline.run({ id: row["id"], status, endedAt: deadlinePassedAt(deadlines, status), now: nowMs });
