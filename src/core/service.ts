@@ -1,5 +1,5 @@
 /** `createSessions`: the library's entry point, one method per verb of SPEC §8. */
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 import { systemClock, type Clock } from "./clock.js";
 import { plainEnricher, type ServiceContext, type Scope } from "./context.js";
 import { type CreateSessionInput, type SessionWithToken, createSession } from "./create.js";
@@ -247,8 +247,9 @@ export class Sessions {
    *
    * `batchBudgetMs` paces a sweep that shares its process with verify traffic: each batch is
    * sized to take about that long (SQLite's batches run on the event loop, so a verify waits
-   * at most about one batch), between 10 sessions and `sweepBatchSize`. Without it, every
-   * batch is `sweepBatchSize`, the fastest way through a backlog.
+   * at most about one batch), between 10 sessions and `sweepBatchSize`, and is followed by a
+   * rest as long as itself. Without it, every batch is `sweepBatchSize` with only a yield in
+   * between, the fastest way through a backlog.
    */
   async sweep(options: { maxBatches?: number; onBatch?: (total: SweepResult) => void; batchBudgetMs?: number } = {}): Promise<SweepResult> {
     const total: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
@@ -265,9 +266,15 @@ export class Sessions {
       total.purged += done.purged;
       options.onBatch?.({ ...total });
       if (done.expired + done.abandoned < limit && done.purged < limit) break;
+      if (budget === undefined) {
+        await yieldToEventLoop();
+        continue;
+      }
       // At most doubling or halving per batch, so one slow fsync does not swing the size.
-      if (budget !== undefined) limit = Math.round(Math.min(sweepBatchSize, Math.max(PACED_MIN_BATCH, limit * Math.min(2, Math.max(0.5, budget / Math.max(tookMs, 0.01))))));
-      await yieldToEventLoop();
+      limit = Math.round(Math.min(sweepBatchSize, Math.max(PACED_MIN_BATCH, limit * Math.min(2, Math.max(0.5, budget / Math.max(tookMs, 0.01))))));
+      // Then rest as long as the batch ran: the sweep takes at most half of the event loop, and
+      // requests that queued behind a batch are answered before the next one starts.
+      await sleep(Math.max(1, Math.round(tookMs)));
     }
     return total;
   }

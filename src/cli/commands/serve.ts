@@ -8,7 +8,8 @@ import { action, configFrom, withConfigFlags } from "../options.js";
 
 /**
  * The in-server sweeper shares the event loop with verify; on SQLite a batch runs on it. Batches
- * of about this long keep a verify that arrives mid-sweep from waiting much longer than usual.
+ * of about this long, each followed by an equal rest, keep a verify that arrives mid-sweep from
+ * waiting much longer than usual.
  */
 const SWEEP_BATCH_BUDGET_MS = 2;
 
