@@ -73,4 +73,17 @@ describe("sqlite specifics", () => {
       db.close();
     }
   });
+
+  it("commits every write with synchronous=FULL, relaxing it only inside a sweep batch", async () => {
+    const store = sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "sessiond-sqlite-")), "s.db") });
+    const db = (store as unknown as { db: InstanceType<typeof Database> }).db;
+    const synchronous = () => db.pragma("synchronous", { simple: true });
+    try {
+      assert.equal(synchronous(), 2, "FULL");
+      await store.sweep(Date.now(), 0, 10);
+      assert.equal(synchronous(), 2, "FULL again after a sweep");
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -11,7 +11,7 @@ import { action, configFrom, withConfigFlags } from "../options.js";
  * of about this long, each followed by an equal rest, keep a verify that arrives mid-sweep from
  * waiting much longer than usual.
  */
-const SWEEP_BATCH_BUDGET_MS = 2;
+const SWEEP_BATCH_BUDGET_MS = 1;
 
 export function registerServe(program: Command): void {
   withConfigFlags(program.command("serve").description("run the REST API (zero config: SQLite under ./data, a root key printed on first start)")).action(

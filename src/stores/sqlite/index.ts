@@ -255,6 +255,19 @@ export class SqliteStore implements SessionStore {
   }
 
   sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
+    // A batch lost to a power cut is redone by the next sweep, so its commit need not wait for
+    // an fsync, which would hold the event loop; every other write keeps synchronous=FULL (and
+    // the next such commit makes this one durable too).
+    const relax = this.prepared && !this.closed;
+    if (relax) this.db.pragma("synchronous = NORMAL");
+    try {
+      return this.sweepBatch(nowMs, purgeEndedBefore, limit);
+    } finally {
+      if (relax) this.db.pragma("synchronous = FULL");
+    }
+  }
+
+  private sweepBatch(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
     return this.immediate(() => {
       const result: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
       for (const row of this.passed(nowMs, limit)) {
