@@ -67,10 +67,14 @@ async function loadsAt(ctx: Context, where: string, store: string, population: P
   }
 }
 
-/** The target that latency stays flat as the store grows: p50 at this size within 1.5× of the smallest. */
-function flat(m: Measurement, base: Measurement, baseLabel: string): Row {
+/**
+ * Verify's target: p50 at this size within 1.5× of the smallest. A user's list has no latency
+ * target (its target is O(that user's sessions), which test/stores checks by query plan); its
+ * ratio is shown: the rows of one user are random pages of a file far larger than memory.
+ */
+function flat(m: Measurement, base: Measurement, baseLabel: string, target: boolean): Row {
   const ratio = m.p50Ms / base.p50Ms;
-  const checks: Check[] = [check(`p50/p50 at ${baseLabel}`, ratio, "≤", 1.5)];
+  const checks: Check[] = target ? [check(`p50/p50 at ${baseLabel}`, ratio, "≤", 1.5)] : [];
   return { ...m, ratio: `p50 ${fmtTimes(ratio)} at ${baseLabel}`, checks: [...(m.checks ?? []), ...checks] };
 }
 
@@ -87,7 +91,7 @@ async function sqliteGrowth(ctx: Context): Promise<Row[]> {
     const at = await loadsAt(ctx, "SQLite", `sqlite:${path}`, population, size, size >= 1_000_000 || size === sizes.at(-1));
     first ??= at;
     const [verify, list, ...rest] = at.rows;
-    rows.push(at === first ? verify! : flat(at.verify, first.verify, count(sizes[0]!)), at === first ? list! : flat(at.list, first.list, count(sizes[0]!)), ...rest);
+    rows.push(at === first ? verify! : flat(at.verify, first.verify, count(sizes[0]!), true), at === first ? list! : flat(at.list, first.list, count(sizes[0]!), false), ...rest);
   }
   return rows;
 }
