@@ -8,14 +8,15 @@ import { dirname } from "node:path";
 import Database, { type Database as Db, SqliteError } from "better-sqlite3";
 import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
-import { deadlinePassedAt, effectiveStatus, type TenantPolicy } from "../../core/policy.js";
+import type { TenantPolicy } from "../../core/policy.js";
 import type {
   ActivationOptions, ApiKeyRecord, ChangeListener, ChangeWatch, Ending, JwtTemplateRecord, Page, PageRequest, SessionFilter, SessionStats, SessionStore,
   SigningKeyRecord, SweepResult, UserSessions,
 } from "../../core/store.js";
 import { SqliteExtras } from "./extras.js";
+import { SqliteSweeper } from "./sweeper.js";
 import { migrate } from "./migrations.js";
-import { SWEEP_SQL, StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
+import { StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
 import { type Row, STILL, activityColumns, rowReader, sqliteBoolean, toColumns, toRecord } from "../sql/rows.js";
 import { ChangeListeners } from "../shared.js";
 
@@ -47,6 +48,7 @@ export class SqliteStore implements SessionStore {
   private readonly db: Db;
   private statements!: StatementCache;
   private extras!: SqliteExtras;
+  private sweeper!: SqliteSweeper;
   private q!: ReturnType<SqliteStore["prepare"]>;
   private prepared = false;
   private closed = false;
@@ -74,6 +76,7 @@ export class SqliteStore implements SessionStore {
     migrate(this.db);
     this.statements = new StatementCache(this.db);
     this.extras = new SqliteExtras(this.db);
+    this.sweeper = new SqliteSweeper(this.db, CHANGE_LOG_MS);
     this.q = this.prepare();
     this.prepared = true;
   }
@@ -104,26 +107,16 @@ export class SqliteStore implements SessionStore {
       userLive: this.db.prepare<Row, { id: string }>(
         `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0 AND ${STILL("live")}`,
       ),
-      passedExpiry: this.db.prepare<Row, Row>(SWEEP_SQL.passedExpiry),
-      passedInactivity: this.db.prepare<Row, Row>(SWEEP_SQL.passedInactivity),
-      writeDeadline: this.db.prepare(
-        "UPDATE sessions SET status = @status, end_reason = @status, ended_at = @endedAt, updated_at = @now, version = version + 1 WHERE id = @id",
-      ),
-      purgeable: this.db.prepare<Row, { id: string }>(SWEEP_SQL.purgeable),
-      purgeActivities: this.db.prepare("DELETE FROM activities WHERE session_id = ?"),
-      purgeSession: this.db.prepare("DELETE FROM sessions WHERE id = ?"),
       ping: this.db.prepare("SELECT 1"),
       logChange: this.db.prepare("INSERT INTO session_changes (session_id, changed_at) VALUES (?, ?)"),
       dataVersion: this.db.prepare("PRAGMA data_version").pluck(),
       changesSince: this.db.prepare<[number, number], { seq: number; session_id: string }>("SELECT seq, session_id FROM session_changes WHERE seq > ? ORDER BY seq LIMIT ?"),
       firstChange: this.db.prepare("SELECT min(seq) FROM session_changes").pluck(),
       lastChange: this.db.prepare("SELECT coalesce(max(seq), 0) FROM session_changes").pluck(),
-      trimChanges: this.db.prepare("DELETE FROM session_changes WHERE changed_at < ?"),
       countHits: this.db.prepare<[string, number, number, number], number>(
         `INSERT INTO rate_counters (key, window_start, total, expires_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key, window_start) DO UPDATE SET total = total + excluded.total RETURNING total`,
       ).pluck(),
-      trimHits: this.db.prepare("DELETE FROM rate_counters WHERE expires_at < ?"),
     };
   }
 
@@ -245,15 +238,6 @@ export class SqliteStore implements SessionStore {
     return this.run(() => sessionStats(this.statements, tenantId, nowMs));
   }
 
-  /** Up to `limit` live sessions past their expiry or inactivity deadline (a session past both counts once). */
-  private passed(nowMs: number, limit: number): Row[] {
-    const byId = new Map<string, Row>();
-    for (const row of this.q.passedExpiry.all({ now: nowMs, limit })) byId.set(row["id"] as string, row);
-    if (byId.size < limit)
-      for (const row of this.q.passedInactivity.all({ now: nowMs, limit })) if (byId.size < limit) byId.set(row["id"] as string, row);
-    return [...byId.values()];
-  }
-
   sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
     // A batch lost to a power cut is redone by the next sweep, so its commit need not wait for
     // an fsync, which would hold the event loop; every other write keeps synchronous=FULL (and
@@ -261,30 +245,10 @@ export class SqliteStore implements SessionStore {
     const relax = this.prepared && !this.closed;
     if (relax) this.db.pragma("synchronous = NORMAL");
     try {
-      return this.sweepBatch(nowMs, purgeEndedBefore, limit);
+      return this.immediate(() => this.sweeper.batch(nowMs, purgeEndedBefore, limit));
     } finally {
       if (relax) this.db.pragma("synchronous = FULL");
     }
-  }
-
-  private sweepBatch(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
-    return this.immediate(() => {
-      const result: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
-      for (const row of this.passed(nowMs, limit)) {
-        const deadlines = { expireAt: row["expire_at"] as number, abandonAt: row["abandon_at"] as number | null };
-        const status = effectiveStatus({ status: row["status"] as "active", ...deadlines }, nowMs) as "expired" | "abandoned";
-        this.q.writeDeadline.run({ id: row["id"], status, endedAt: deadlinePassedAt(deadlines, status), now: nowMs });
-        result[status] += 1;
-      }
-      this.q.trimChanges.run(nowMs - CHANGE_LOG_MS);
-      this.q.trimHits.run(nowMs);
-      for (const { id } of this.q.purgeable.all({ before: purgeEndedBefore, limit })) {
-        this.q.purgeActivities.run(id);
-        this.q.purgeSession.run(id);
-        result.purged += 1;
-      }
-      return result;
-    });
   }
 
   getPolicy(tenantId: string): Promise<TenantPolicy | null> { return this.run(() => this.extras.getPolicy(tenantId)); }
