@@ -23,6 +23,11 @@ describe("forwardedClientIp", () => {
     assert.equal(forwardedClientIp("10.0.0.1", "203.0.113.7", 3), "203.0.113.7");
   });
 
+  test("counts the peer as the nearest hop even when the runtime does not expose it (Hono off Node)", () => {
+    assert.equal(forwardedClientIp(undefined, "6.6.6.6, 203.0.113.7", 1), "203.0.113.7");
+    assert.equal(forwardedClientIp(undefined, "6.6.6.6, 203.0.113.7, 10.0.0.2", 2), "203.0.113.7");
+  });
+
   test("answers the canonical spelling", () => {
     assert.equal(forwardedClientIp("10.0.0.1", "2001:0DB8::0001", 1), "2001:db8::1");
     assert.equal(forwardedClientIp("10.0.0.1", "::ffff:203.0.113.7", 1), "203.0.113.7");

@@ -22,7 +22,8 @@ export function forwardedClientIp(peer: string | undefined, forwardedFor: string
     .split(",")
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
-  const chain = socket === undefined ? forwarded : [...forwarded, socket];
-  const candidate = chain[Math.max(0, chain.length - 1 - trustedHops)];
+  // The chain is the header's entries then the peer; the peer is the nearest of the trusted hops,
+  // so the user is `trustedHops` entries left of it, whether or not the runtime told us the peer.
+  const candidate = forwarded[Math.max(0, forwarded.length - trustedHops)];
   return (candidate === undefined ? null : canonicalIp(candidate)) ?? socket;
 }
