@@ -112,7 +112,7 @@ describe("createAuthenticator", () => {
     const { authenticate } = withSessiond(200, SESSION);
     const nothing = failureOf(await authenticate(facts({})));
     const messages = new Set([nothing?.message]);
-    for (const headers of [{ cookie: "__Host-sessiond=a b" }, { authorization: "Bearer x.y.z" }, { authorization: "Bearer nodots" }, { cookie: "__Host-sessiond=sess_x.y" }]) {
+    for (const headers of <Record<string, string>[]>[{ cookie: "__Host-sessiond=a b" }, { authorization: "Bearer x.y.z" }, { authorization: "Bearer nodots" }, { cookie: "__Host-sessiond=sess_x.y" }]) {
       const failure = failureOf(await authenticate(facts(headers)));
       assert.equal(failure?.code, "token_invalid");
       assert.ok(!messages.has(failure?.message), `${JSON.stringify(headers)} reads like another case`);
