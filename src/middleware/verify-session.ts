@@ -57,10 +57,10 @@ export function sessionVerifier(serverUrl: string, apiKey: string, fetchImpl: ty
     if (response.status === 200 && isSession(body)) return body;
     const code = (body?.["errors"] as { code?: unknown }[] | undefined)?.[0]?.code;
     if (response.status === 401 && typeof code === "string" && Object.hasOwn(VERIFY_FAILURES, code)) throw new SessiondError(code as VerifyFailureCode, `sessiond did not accept the session token (${code})`);
-    // Too many failed tokens from this user's address (or with this API key): the user's client is to wait, not the app to fail.
+    // A failing token from a blocked address (or the app's key over its request limit): the client is to wait, not the app to fail.
     if (response.status === 429) {
       const retryAfterSeconds = retryAfterOf(response.headers.get("retry-after"));
-      throw new SessiondError("rate_limited", `sessiond refused the session token: too many failed attempts; retry after ${retryAfterSeconds} s`, { details: { retryAfterSeconds } });
+      throw new SessiondError("rate_limited", `sessiond is limiting these requests; retry after ${retryAfterSeconds} s`, { details: { retryAfterSeconds } });
     }
     // 503 is sessiond's own store being down; 502/504 a proxy in front of it.
     if (response.status >= 500) throw new SessiondError("store_unavailable", `sessiond could not verify the session (HTTP ${response.status})`);
