@@ -37,7 +37,7 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)), { default: "info", description: "log level" }),
     logRequests: Type.Boolean({ default: false, description: "log one line per request (method, route, status, time); errors and 5xx are logged either way" }),
     userSessionCap: Type.Integer({ minimum: 1, maximum: 1_000_000, default: DEFAULT_SETTINGS.userSessionCap, description: "hard ceiling on a user's active sessions, whatever the policy (the least recently active beyond it are removed)" }),
-    rateLimitFailedVerifyPerIp: Type.Integer({ minimum: 0, default: 60, description: "failed verifications (token_invalid, token_reused) per end-user IP per minute before 429 (0: off)" }),
+    rateLimitFailedVerifyPerIp: Type.Integer({ minimum: 0, default: 60, description: "failed verifications (token_invalid, token_reused) per end-user address (IPv6: /64) and API key per minute; further failures answer 429 (0: off)" }),
     rateLimitFailedVerifyPerKey: Type.Integer({ minimum: 0, default: 0, description: "failed verifications per API key per minute before 429 (0: off)" }),
     rateLimitRequestsPerKey: Type.Integer({ minimum: 0, default: 0, description: "requests per API key per minute before 429 (0: off)" }),
     verifyCache: Type.Boolean({ default: false, description: "keep node-local copies of sessions for verify, invalidated through the store's change feed (default: strict, every verify reads the store)" }),

@@ -8,6 +8,7 @@
  */
 import type { Clock } from "./clock.js";
 import { SessiondError } from "./errors.js";
+import { addressGroup } from "./ip-address.js";
 import type { SessionStore } from "./store.js";
 
 export const RATE_WINDOW_MS = 60_000;
@@ -15,7 +16,10 @@ const FLUSH_MS = 250;
 
 /** Limits per minute; null or 0: off. */
 export interface RateLimits {
-  /** Failed verifications per end-user IP (the IP the app forwards, not the app server's). */
+  /**
+   * Failed verifications per end-user address (the one the app forwards, not the app server's;
+   * IPv6 by /64) and API key: one app's failures never limit an address for another app.
+   */
   failedVerifyPerIp: number | null;
   /** Failed verifications per API key. */
   failedVerifyPerKey: number | null;
@@ -34,29 +38,36 @@ export class RateLimiter {
     readonly limits: RateLimits,
   ) {}
 
-  /** @throws SessiondError `rate_limited` (with `retryAfterSeconds`) when any of `keys` is over its limit. */
-  check(...keys: (string | null)[]): void {
+  /** The `rate_limited` error (with `retryAfterSeconds`) when any of `keys` is over its limit, else null. */
+  private refusal(...keys: (string | null)[]): SessiondError | null {
     const now = this.clock.now();
     for (const key of keys) {
       if (key === null) continue;
       const until = this.blockedUntil.get(key);
       if (until === undefined) continue;
       if (until <= now) this.blockedUntil.delete(key);
-      else throw limited(until, now);
+      else return limited(until, now);
     }
+    return null;
   }
 
-  /** @throws SessiondError `rate_limited` when the user's IP or the API key failed too often this window. */
-  checkVerify(ip: string | null, keyId: string): void {
-    this.check(ip === null ? null : `verify-ip:${ip}`, `verify-key:${keyId}`);
-  }
-
-  /** A failed verification from `ip` with API key `keyId`: counted in the store. */
-  async failedVerify(ip: string | null, keyId: string): Promise<void> {
+  /**
+   * After a verification from `ip` with API key `keyId` failed: the `rate_limited` error to
+   * answer instead when the address or the key is already over its limit, else null once the
+   * failure is counted. Called only after a failure, so a token that verifies is never refused;
+   * a refused failure is not counted (it would change nothing), so it costs no store write.
+   */
+  async failedVerify(ip: string | null, keyId: string): Promise<SessiondError | null> {
+    const group = ip === null ? null : addressGroup(ip);
+    const ipKey = group === null ? null : `verify-ip:${keyId}:${group}`;
+    const keyKey = `verify-key:${keyId}`;
+    const refusal = this.refusal(ipKey, keyKey);
+    if (refusal !== null) return refusal;
     await Promise.all([
-      ip === null ? undefined : this.count(`verify-ip:${ip}`, this.limits.failedVerifyPerIp, 1),
-      this.count(`verify-key:${keyId}`, this.limits.failedVerifyPerKey, 1),
+      ipKey === null ? undefined : this.count(ipKey, this.limits.failedVerifyPerIp, 1),
+      this.count(keyKey, this.limits.failedVerifyPerKey, 1),
     ]);
+    return null;
   }
 
   /** One request with API key `keyId`. @throws SessiondError `rate_limited` */
@@ -64,7 +75,8 @@ export class RateLimiter {
     const limit = this.limits.requestsPerKey;
     if (limit === null || limit === 0) return;
     const key = `requests:${keyId}`;
-    this.check(key);
+    const refusal = this.refusal(key);
+    if (refusal !== null) throw refusal;
     this.unflushed.set(key, (this.unflushed.get(key) ?? 0) + 1);
     this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
   }

@@ -31,6 +31,18 @@ describe("tokens", () => {
     }
   });
 
+  it("refuses a token of the wrong length before hashing it, however long", () => {
+    const spy = mock.method(crypto, "createHash");
+    syncBuiltinESMExports(); // the named import in token.ts now sees the spy
+    try {
+      for (const bad of ["", "x".repeat(78), "x".repeat(80), "sess_".padEnd(10_240, "a"), "a".repeat(1 << 20)]) assert.equal(parseToken(bad), null);
+      assert.equal(spy.mock.callCount(), 0);
+    } finally {
+      spy.mock.restore();
+      syncBuiltinESMExports();
+    }
+  });
+
   it("compares digests through crypto.timingSafeEqual over fixed-length digests only", () => {
     const spy = mock.method(crypto, "timingSafeEqual");
     syncBuiltinESMExports(); // the named import in token.ts now sees the spy

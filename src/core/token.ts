@@ -81,9 +81,15 @@ export function formatToken(sessionId: string, secret: string): string {
   return `${sessionId}.${secret}`;
 }
 
-/** Splits a token into its id and secret digest, or null when it is not a well-formed token. */
+/** `sess_` + 30 id characters + `.` + 43 base64url characters of secret. */
+const TOKEN_LENGTH = 79;
+
+/**
+ * Splits a token into its id and secret digest, or null when it is not a well-formed token.
+ * The length is checked first, so a made-up token of any size costs no pattern match and no hash.
+ */
 export function parseToken(token: unknown): { sessionId: string; hash: Buffer } | null {
-  if (typeof token !== "string" || token.length !== 79) return null;
+  if (typeof token !== "string" || token.length !== TOKEN_LENGTH) return null;
   const match = TOKEN_PATTERN.exec(token);
   if (match === null) return null;
   return { sessionId: match[1]!, hash: hashSecret(match[2]!) };

@@ -11,20 +11,21 @@ import { keyIdOf } from "./auth.js";
 const GUESSES: ReadonlySet<ErrorCode> = new Set(["token_invalid", "token_reused"]);
 
 /**
- * Runs a verify-like `attempt` (it presents a session token) for the end user at `ip`:
- * refused with 429 while that IP or the API key is over its failure limit, and a guess
- * that fails counts against both.
+ * Runs a verify-like `attempt` (it presents a session token: verify, refresh, Clerk's refresh)
+ * for the end user at `ip`. The attempt always runs, so a token that verifies is never refused:
+ * a limit must not let one client lock every user behind the same address (or proxy) out. A
+ * guess that fails counts against the address (within the API key) and the key, and while
+ * either is over its limit, a failed guess answers 429 instead of its code. A blocked guess
+ * costs the attempt's one store read and no counter write.
  */
 export function verifyGuard(limiter: RateLimiter | undefined) {
   return async <T>(request: FastifyRequest, ip: string | null, attempt: () => Promise<T>): Promise<T> => {
     if (limiter === undefined) return attempt();
-    const keyId = keyIdOf(request);
-    limiter.checkVerify(ip, keyId);
     try {
       return await attempt();
     } catch (error) {
-      if (isSessiondError(error) && GUESSES.has(error.code)) await limiter.failedVerify(ip, keyId);
-      throw error;
+      if (!isSessiondError(error) || !GUESSES.has(error.code)) throw error;
+      throw (await limiter.failedVerify(ip, keyIdOf(request))) ?? error;
     }
   };
 }

@@ -144,7 +144,9 @@ export const CreateSessionBody = Type.Object(
   strict,
 );
 const useFields = {
-  token: Type.String({ maxLength: 4096, description: "the session token" }),
+  // No length bound here: a token of any size (up to the 1 MiB body limit) is a bad token, 401
+  // token_invalid like any other (an app forwards whatever cookie came), refused by length before any hashing.
+  token: Type.String({ description: "the session token" }),
   ip: Type.Optional(Nullable(Type.String({ maxLength: 45 }))),
   user_agent: Type.Optional(Nullable(Type.String({ maxLength: 16_384 }))),
   client_hints: Type.Optional(Nullable(ClientHintsSchema)),

@@ -27,7 +27,8 @@ export const TokenBody = Type.Object(
 /** Every field Clerk's SDK sends to `POST /sessions/{id}/refresh`. */
 export const JwtRefreshBody = Type.Object(
   {
-    refresh_token: Type.String({ minLength: 1, maxLength: 4096, description: "the session token" }),
+    // Unbounded but by the body limit, as `token` on verify: a malformed token is 401 token_invalid, not 400.
+    refresh_token: Type.String({ description: "the session token" }),
     expired_token: Type.Optional(Type.String({ maxLength: 8192, description: "a previous JWT of this session (expired or not)" })),
     request_origin: Type.Optional(Type.String({ maxLength: 2048 })),
     request_originating_ip: Type.Optional(Type.String({ maxLength: 45 })),

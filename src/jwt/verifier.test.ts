@@ -51,6 +51,13 @@ describe("createJwtVerifier", () => {
     }
   });
 
+  test("a pending session's JWT is refused as session_pending unless the verifier accepts pending sessions", async () => {
+    const pending = await signJwt(k1, claimsFor(acme, "acme", { sts: "pending" }));
+    await assert.rejects(verifier().verify(pending), (error) => isSessiondError(error, "session_pending"));
+    assert.equal((await verifier({ acceptPending: true }).verify(pending)).sts, "pending");
+    assert.equal((await verifier({ acceptPending: true }).verify(await signJwt(k1, claimsFor(acme, "acme")))).sts, "active");
+  });
+
   test("another tenant's JWT is refused", async () => {
     await assertRefused(verifier(), await signJwt(k1, claimsFor(tenantIssuer(server, "globex"), "globex")), "issuer");
   });

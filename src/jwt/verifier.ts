@@ -25,13 +25,16 @@ export interface JwtVerifierOptions {
   cacheMaxAgeMs?: number;
   /** The least time between two fetches triggered by an unknown `kid`; default 5 s. */
   cooldownMs?: number;
+  /** Accept JWTs of sessions still `pending` (`sts:"pending"`, e.g. MFA open); default false: only `sts:"active"`. */
+  acceptPending?: boolean;
 }
 
 /** Checks one tenant's session JWTs; build it once per app, it caches the JWKS. */
 export interface JwtVerifier {
   /**
    * The claims of a valid session JWT.
-   * @throws SessiondError `token_invalid` with `details.reason`; `store_unavailable` when the
+   * @throws SessiondError `token_invalid` with `details.reason`; `session_pending` for a valid JWT
+   * of a pending session (`sts:"pending"`) unless `acceptPending`; `store_unavailable` when the
    * JWKS cannot be fetched and no key fetched before can check this JWT.
    */
   verify(jwt: string): Promise<SessionClaims>;
@@ -73,7 +76,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         if (error instanceof SessiondError) throw error;
         throw refused(reasonOf(error), error);
       }
-      return sessionClaimsOf(payload, options.issuer);
+      const claims = sessionClaimsOf(payload, options.issuer);
+      // A pending session has not finished signing in: the cookie path refuses it too (SPEC §3).
+      if (claims.sts === "pending" && options.acceptPending !== true)
+        throw new SessiondError("session_pending", "the session JWT is for a sign-in that is still pending (a step such as MFA is open)");
+      return claims;
     },
   };
 }

@@ -3,12 +3,13 @@
  * credential, verify it, and say who the user is or what to answer instead.
  */
 import { SessiondError } from "../core/errors.js";
+import { isPrivateIp } from "../core/ip-address.js";
 import type { SessionClaims } from "../core/jwt-claims.js";
 import { TOKEN_PATTERN } from "../core/token.js";
 import { HTTP_STATUS, errorBody, newTraceId } from "../http/errors.js";
 import { type JwtVerifier, createJwtVerifier, jwksUrlFor } from "../jwt/verifier.js";
 import { SESSION_COOKIE_NAME, readCookie } from "./cookie.js";
-import { type RequestFacts, clientIp } from "./request.js";
+import { type RequestFacts, clientIp, clientUserAgent } from "./request.js";
 import { type WireSession, sessionVerifier } from "./verify-session.js";
 
 /** Options of the Express, Fastify and Hono middleware. */
@@ -25,8 +26,16 @@ export interface SessiondAuthOptions {
   cookieName?: string;
   /** Without a valid credential, go on unauthenticated (`sessiond` = null) instead of answering 401. */
   optional?: boolean;
-  /** Take the user's address from the first `X-Forwarded-For` hop; only behind a proxy that sets it. */
-  trustProxy?: boolean;
+  /**
+   * How many reverse proxies in front of the app append to `X-Forwarded-For`: the user is the
+   * entry just before them, counted from the right (entries further left are whatever the
+   * client wrote). `true` means 1 (kept for compatibility). Default: none, the socket peer is the user.
+   */
+  trustProxy?: boolean | number;
+  /** Accept sessions whose sign-in is still `pending` (e.g. MFA open), cookie and JWT alike. Default: only `active`. */
+  acceptPending?: boolean;
+  /** Where the middleware's configuration warnings go (each at most once); default `console`. */
+  logger?: { warn(message: string): void };
   /** For tests. */
   fetch?: typeof fetch;
 }
@@ -53,9 +62,10 @@ export interface SessionAuth {
 /** Who the request is from: `req.sessiond` (Express, Fastify), `c.get("sessiond")` (Hono). */
 export type AuthContext = JwtAuth | SessionAuth;
 
-/** The response to send instead of calling the route: SPEC §4 body, `Content-Type: application/json`. */
+/** The response to send instead of calling the route: SPEC §4 body, `Content-Type: application/json` (and `Retry-After` on 429). */
 export interface AuthFailure {
   status: number;
+  headers: Record<string, string>;
   body: string;
 }
 
@@ -65,31 +75,40 @@ export type AuthOutcome = { ok: true; auth: AuthContext | null } | { ok: false; 
  * Builds the per-request check the adapters call. Only a failure to authenticate becomes an
  * {@link AuthFailure}; anything else (a bug, a misconfigured API key) is thrown for the
  * framework's error handler to log.
- * @throws TypeError for missing `sessiondUrl`/`apiKey`, or both `issuer` and `verifier`.
+ * @throws TypeError for missing `sessiondUrl`/`apiKey`, both `issuer` and `verifier`, or a bad `trustProxy`.
  */
 export function createAuthenticator(options: SessiondAuthOptions): (facts: RequestFacts) => Promise<AuthOutcome> {
   if (typeof options.sessiondUrl !== "string" || options.sessiondUrl === "") throw new TypeError("sessiond middleware: sessiondUrl is required");
   if (typeof options.apiKey !== "string" || options.apiKey === "") throw new TypeError("sessiond middleware: apiKey is required");
   if (options.issuer !== undefined && options.verifier !== undefined) throw new TypeError("sessiond middleware: give issuer or verifier, not both");
-  const jwtVerifier = options.verifier ?? (options.issuer === undefined ? undefined : createJwtVerifier({ jwksUrl: jwksUrlFor(options.sessiondUrl), issuer: options.issuer }));
+  const trustedHops = trustedHopsOf(options.trustProxy);
+  const acceptPending = options.acceptPending === true;
+  const jwtVerifier =
+    options.verifier ?? (options.issuer === undefined ? undefined : createJwtVerifier({ jwksUrl: jwksUrlFor(options.sessiondUrl), issuer: options.issuer, acceptPending }));
   const checkSession = sessionVerifier(options.sessiondUrl, options.apiKey, options.fetch ?? fetch);
   const cookieName = options.cookieName ?? SESSION_COOKIE_NAME;
+  const warnIfProxy = proxyAddressWarning(options.logger ?? console, trustedHops);
 
   const check = async (credential: Credential, facts: RequestFacts): Promise<AuthContext> => {
     if (credential.kind === "jwt") {
       const claims = await credential.verifier.verify(credential.value);
+      // Checked here too: a prebuilt verifier may accept pending JWTs for other uses.
+      if (claims.sts !== "active" && !(acceptPending && claims.sts === "pending"))
+        throw new SessiondError("session_pending", "the session JWT is for a sign-in that is still pending (a step such as MFA is open)");
       return { kind: "jwt", userId: claims.sub, sessionId: claims.sid, tenantId: claims.tid, claims };
     }
     // Not the shape of a token: refused here, without a round trip to sessiond.
-    if (!TOKEN_PATTERN.test(credential.value)) throw new SessiondError("token_invalid", "the session token is malformed");
-    const session = await checkSession({ token: credential.value, ip: clientIp(facts, options.trustProxy === true), userAgent: facts.header("user-agent") });
+    if (!TOKEN_PATTERN.test(credential.value)) throw new SessiondError("token_invalid", `the session ${credential.kind === "cookie" ? "cookie" : "bearer token"} is not a session token`);
+    const ip = clientIp(facts, trustedHops);
+    warnIfProxy(ip);
+    const session = await checkSession({ token: credential.value, ip, userAgent: clientUserAgent(facts), acceptPending });
     return { kind: "session", userId: session.user_id, sessionId: session.id, tenantId: session.tenant_id, session };
   };
 
   return async (facts) => {
     const credential = credentialOf(facts, cookieName, jwtVerifier);
-    if (credential === null)
-      return options.optional === true ? { ok: true, auth: null } : { ok: false, failure: failureOf(new SessiondError("token_invalid", "no session cookie or bearer token")) };
+    if (credential.kind === "none")
+      return options.optional === true ? { ok: true, auth: null } : { ok: false, failure: failureOf(new SessiondError("token_invalid", credential.message)) };
     try {
       return { ok: true, auth: await check(credential, facts) };
     } catch (error) {
@@ -104,18 +123,63 @@ export function createAuthenticator(options: SessiondAuthOptions): (facts: Reque
 
 type Credential = { kind: "jwt"; value: string; verifier: JwtVerifier } | { kind: "bearer" | "cookie"; value: string };
 
-/** The request's credential: a bearer JWT or session token first, else the session cookie. */
-function credentialOf(facts: RequestFacts, cookieName: string, verifier: JwtVerifier | undefined): Credential | null {
+/**
+ * The request's credential: a bearer JWT or session token first, else the session cookie.
+ * Without one, the message says whether nothing was sent or what was sent and not used.
+ */
+function credentialOf(facts: RequestFacts, cookieName: string, verifier: JwtVerifier | undefined): Credential | { kind: "none"; message: string } {
   const bearer = /^Bearer +(\S+)\s*$/i.exec(facts.header("authorization") ?? "")?.[1];
   const dots = bearer?.split(".").length;
   // Without a verifier the app did not ask for JWTs: such a bearer is not ours to judge.
   if (bearer !== undefined && dots === 3 && verifier !== undefined) return { kind: "jwt", value: bearer, verifier };
   // A session token as bearer serves clients without cookies (mobile apps, CLIs).
   if (bearer !== undefined && dots === 2) return { kind: "bearer", value: bearer };
-  const cookie = readCookie(facts.header("cookie"), cookieName);
-  return cookie === undefined ? null : { kind: "cookie", value: cookie };
+  const cookieHeader = facts.header("cookie");
+  const cookie = readCookie(cookieHeader, cookieName);
+  if (cookie !== undefined) return { kind: "cookie", value: cookie };
+  if (bearer !== undefined && dots === 3) return { kind: "none", message: "a bearer JWT was sent, but this app accepts no session JWTs (the middleware has no issuer or verifier)" };
+  if (bearer !== undefined) return { kind: "none", message: "the bearer token is neither a session token nor a session JWT" };
+  if (hasCookie(cookieHeader, cookieName)) return { kind: "none", message: `the ${cookieName} cookie was sent with a malformed value` };
+  return { kind: "none", message: `no ${cookieName} cookie or bearer token was sent` };
+}
+
+function hasCookie(header: string | undefined, name: string): boolean {
+  return header !== undefined && header.split(";").some((pair) => pair.slice(0, pair.indexOf("=")).trim() === name);
+}
+
+/** `trustProxy` as a number of hops. @throws TypeError for anything but a boolean or an integer 0–32. */
+function trustedHopsOf(trustProxy: boolean | number | undefined): number {
+  if (trustProxy === undefined || trustProxy === false) return 0;
+  if (trustProxy === true) return 1;
+  if (Number.isInteger(trustProxy) && trustProxy >= 0 && trustProxy <= 32) return trustProxy;
+  throw new TypeError("sessiond middleware: trustProxy must be a boolean or the number of proxy hops (0–32)");
+}
+
+/**
+ * Warns once when the address the middleware is about to send as the end user's is private or
+ * loopback: the usual sign of an app behind a reverse proxy without `trustProxy`, where every
+ * user would share the proxy's address in activity records and per-address limits.
+ */
+function proxyAddressWarning(logger: { warn(message: string): void }, trustedHops: number): (ip: string | undefined) => void {
+  let warned = false;
+  return (ip) => {
+    if (warned || ip === undefined || !isPrivateIp(ip)) return;
+    warned = true;
+    const why =
+      trustedHops === 0
+        ? "behind a reverse proxy, set trustProxy to the number of proxies"
+        : `check that trustProxy (${trustedHops}) counts every proxy in front of the app`;
+    logger.warn(
+      `sessiond middleware: the end user's address is ${ip}, a private or loopback address; ${why}, or sessiond records and rate-limits all users as one address (this warning is shown once)`,
+    );
+  };
 }
 
 function failureOf(error: SessiondError): AuthFailure {
-  return { status: HTTP_STATUS[error.code], body: JSON.stringify(errorBody(error.code, error.message, newTraceId(), error.details ?? {})) };
+  const retryAfterSeconds = error.details?.["retryAfterSeconds"];
+  return {
+    status: HTTP_STATUS[error.code],
+    headers: { "content-type": "application/json", ...(typeof retryAfterSeconds === "number" ? { "retry-after": String(retryAfterSeconds) } : {}) },
+    body: JSON.stringify(errorBody(error.code, error.message, newTraceId(), error.details ?? {})),
+  };
 }

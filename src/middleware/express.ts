@@ -1,4 +1,4 @@
-/** Express middleware: sets `req.sessiond`, or answers 401/503 itself. */
+/** Express middleware: sets `req.sessiond`, or answers 401/429/503 itself. */
 import type { RequestHandler } from "express";
 import { type AuthContext, type SessiondAuthOptions, createAuthenticator } from "./authenticate.js";
 import { nodeRequestFacts } from "./request.js";
@@ -26,6 +26,6 @@ export function sessiondExpress(options: SessiondAuthOptions): RequestHandler {
       return next();
     }
     // Written on the raw response: res.send would add "; charset=utf-8" to the exact Content-Type.
-    res.writeHead(outcome.failure.status, { "content-type": "application/json" }).end(outcome.failure.body);
+    res.writeHead(outcome.failure.status, outcome.failure.headers).end(outcome.failure.body);
   };
 }

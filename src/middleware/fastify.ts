@@ -1,4 +1,4 @@
-/** Fastify plugin: decorates `request.sessiond`, or answers 401/503 from an onRequest hook. */
+/** Fastify plugin: decorates `request.sessiond`, or answers 401/429/503 from an onRequest hook. */
 import type { FastifyPluginAsync } from "fastify";
 import { type AuthContext, type SessiondAuthOptions, createAuthenticator } from "./authenticate.js";
 import { nodeRequestFacts } from "./request.js";
@@ -17,7 +17,7 @@ const plugin: FastifyPluginAsync<SessiondAuthOptions> = async (app, options) => 
     const outcome = await authenticate(nodeRequestFacts(request.raw));
     if (outcome.ok) request.sessiond = outcome.auth;
     // Sent pre-serialized: Fastify's JSON serializer would add "; charset=utf-8" to the exact Content-Type.
-    else return reply.code(outcome.failure.status).header("content-type", "application/json").serializer((text: string) => text).send(outcome.failure.body);
+    else return reply.code(outcome.failure.status).headers(outcome.failure.headers).serializer((text: string) => text).send(outcome.failure.body);
   });
 };
 

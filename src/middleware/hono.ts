@@ -1,4 +1,4 @@
-/** Hono middleware: sets `c.get("sessiond")`, or answers 401/503 itself. */
+/** Hono middleware: sets `c.get("sessiond")`, or answers 401/429/503 itself. */
 import type { IncomingMessage } from "node:http";
 import type { MiddlewareHandler } from "hono";
 import { type AuthContext, type SessiondAuthOptions, createAuthenticator } from "./authenticate.js";
@@ -16,7 +16,7 @@ export function sessiondHono(options: SessiondAuthOptions): MiddlewareHandler<Se
   return async (c, next) => {
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     const outcome = await authenticate({ header: (name) => c.req.header(name), remoteAddress: incoming?.socket.remoteAddress });
-    if (!outcome.ok) return new Response(outcome.failure.body, { status: outcome.failure.status, headers: { "content-type": "application/json" } });
+    if (!outcome.ok) return new Response(outcome.failure.body, { status: outcome.failure.status, headers: outcome.failure.headers });
     c.set("sessiond", outcome.auth);
     await next();
   };

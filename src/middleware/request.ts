@@ -1,6 +1,7 @@
 /** What the middleware reads from a request, whatever the framework. */
 import type { IncomingMessage } from "node:http";
-import { isIpAddress } from "../core/input.js";
+import { forwardedClientIp } from "../core/forwarded-for.js";
+import { MAX_USER_AGENT_LENGTH } from "../core/input.js";
 
 export interface RequestFacts {
   /** A request header by lower-case name; repeated headers joined with ", ". */
@@ -20,17 +21,15 @@ export function nodeRequestFacts(request: IncomingMessage): RequestFacts {
   };
 }
 
-function unmapped(ip: string): string {
-  return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
+/** The user's address: the socket peer, or behind `trustedHops` proxies the `X-Forwarded-For` entry they vouch for. */
+export function clientIp(facts: RequestFacts, trustedHops: number): string | undefined {
+  return forwardedClientIp(facts.remoteAddress, facts.header("x-forwarded-for"), trustedHops);
 }
 
 /**
- * The user's address: the socket peer, or behind a trusted proxy the first `X-Forwarded-For`
- * hop. A hop that is not an address (a made-up header) falls back to the socket.
+ * The user agent as sessiond accepts it: cut to the length sessiond keeps, and without the
+ * control characters (a tab is legal in a header) it refuses, so an odd browser header is never a failed check.
  */
-export function clientIp(facts: RequestFacts, trustProxy: boolean): string | undefined {
-  const socket = facts.remoteAddress === undefined ? undefined : unmapped(facts.remoteAddress);
-  if (!trustProxy) return socket;
-  const first = facts.header("x-forwarded-for")?.split(",")[0]?.trim();
-  return first !== undefined && isIpAddress(unmapped(first)) ? unmapped(first) : socket;
+export function clientUserAgent(facts: RequestFacts): string | undefined {
+  return facts.header("user-agent")?.slice(0, MAX_USER_AGENT_LENGTH).replace(/[\u0000-\u001f\u007f]/g, " ");
 }

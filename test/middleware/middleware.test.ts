@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
+import { createJwtVerifier, jwksUrlFor } from "../../src/jwt/verifier.js";
 import type { SessiondAuthOptions } from "../../src/middleware/authenticate.js";
 import { claimsFor, deadUrl, signJwt, tenantIssuer, testKey } from "./jwks-server.js";
 import { CLIENT_IP, FRAMEWORKS, type RunningApp, type World, getMe, world } from "./support.js";
@@ -87,14 +88,43 @@ for (const framework of FRAMEWORKS) {
       }
     });
 
-    test("sessiond records the socket's address, or behind a trusted proxy the first X-Forwarded-For hop", async () => {
-      const seenIp = async (trustProxy: boolean) => {
+    test("sessiond records the socket's address, or behind trusted proxies the X-Forwarded-For entry they vouch for, never a forged leftmost one", async () => {
+      const seenIp = async (trustProxy: boolean | number, forwardedFor: string) => {
         const { session, token } = await w.h.sessions.create({ userId: "u1", tenantId: "acme" });
-        await getMe(await start({ trustProxy }), { cookie: `__Host-sessiond=${token}`, "x-forwarded-for": "203.0.113.7, 10.0.0.1" });
+        await getMe(await start({ trustProxy }), { cookie: `__Host-sessiond=${token}`, "x-forwarded-for": forwardedFor });
         return (await w.h.sessions.get(session.id)).latestActivity?.ipAddress;
       };
-      assert.equal(await seenIp(false), CLIENT_IP);
-      assert.equal(await seenIp(true), "203.0.113.7");
+      assert.equal(await seenIp(false, "203.0.113.7"), CLIENT_IP);
+      assert.equal(await seenIp(true, "6.6.6.6, 203.0.113.7"), "203.0.113.7");
+      assert.equal(await seenIp(2, "6.6.6.6, 203.0.113.7, 10.0.0.1"), "203.0.113.7");
+    });
+
+    test("sessiond's 429 reaches the user as 429 with Retry-After, and a valid cookie from the blocked address still passes", async () => {
+      const ip = `198.51.100.${FRAMEWORKS.indexOf(framework) + 10}`;
+      const madeUp = `sess_${"0".repeat(30)}.${"A".repeat(43)}`;
+      for (let i = 0; i < 60; i++) await w.h.call("POST", "/v1/sessions/verify", { key: w.h.keys.acme, body: { token: madeUp, ip } }); // the default limit
+      const app = await start({ trustProxy: 1 });
+      const blocked = await getMe(app, { cookie: `__Host-sessiond=${madeUp}`, "x-forwarded-for": ip });
+      assert.deepEqual([blocked.status, blocked.code, blocked.contentType], [429, "rate_limited", "application/json"]);
+      assert.ok(Number(blocked.retryAfter) >= 1 && Number(blocked.retryAfter) <= 60, `Retry-After ${blocked.retryAfter}`);
+      assert.equal((await getMe(app, { cookie: await cookieFor(), "x-forwarded-for": ip })).status, 200);
+    });
+
+    test("a pending session's cookie or JWT answers 401 session_pending, unless the app accepts pending sessions", async () => {
+      const { token } = await w.h.sessions.create({ userId: "u1", tenantId: "acme", pending: true });
+      const jwt = await signJwt(w.key, claimsFor(w.issuer, "acme", { sts: "pending" }));
+      for (const credential of [{ cookie: `__Host-sessiond=${token}` }, { authorization: `Bearer ${jwt}` }])
+        assert.deepEqual(await getMe(await start(), credential).then((r) => [r.status, r.code]), [401, "session_pending"]);
+      const accepting = await start({ acceptPending: true, verifier: createJwtVerifier({ jwksUrl: jwksUrlFor(w.jwks.url), issuer: w.issuer, acceptPending: true }) });
+      for (const credential of [{ cookie: `__Host-sessiond=${token}` }, { authorization: `Bearer ${jwt}` }])
+        assert.equal((await getMe(accepting, credential)).status, 200);
+    });
+
+    test("warns once per app when it sends a loopback address as the user's (a missing trustProxy)", async () => {
+      const app = await start();
+      const before = w.warnings.length;
+      for (let i = 0; i < 3; i++) await getMe(app, { cookie: await cookieFor() });
+      assert.equal(w.warnings.length - before, 1);
     });
   });
 }

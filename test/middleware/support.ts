@@ -22,7 +22,9 @@ export interface World {
   key: TestKey;
   /** The acme tenant's issuer, which the apps accept. */
   issuer: string;
-  /** Middleware options for the acme tenant: its API key, and a verifier for its JWTs. */
+  /** Warnings the apps' middleware logged (the test client's loopback address sets one off per app). */
+  warnings: string[];
+  /** Middleware options for the acme tenant: its API key, a verifier for its JWTs, and a logger into {@link World.warnings}. */
   options(overrides?: Partial<SessiondAuthOptions>): SessiondAuthOptions;
   close(): Promise<void>;
 }
@@ -33,16 +35,19 @@ export async function world(): Promise<World> {
   const key = await testKey("k1");
   const jwks = await jwksServer([key]);
   const issuer = tenantIssuer(jwks, "acme");
+  const warnings: string[] = [];
   return {
     h,
     sessiondUrl,
     jwks,
     key,
     issuer,
+    warnings,
     options: (overrides = {}) => ({
       sessiondUrl,
       apiKey: h.keys.acme,
       verifier: createJwtVerifier({ jwksUrl: jwksUrlFor(jwks.url), issuer }),
+      logger: { warn: (message: string) => void warnings.push(message) },
       ...overrides,
     }),
     close: async () => {
@@ -120,5 +125,5 @@ export async function getMe(app: RunningApp, headers: { cookie?: string; authori
   let text = "";
   for await (const chunk of response) text += String(chunk);
   const body = JSON.parse(text) as { auth?: { kind: string; userId: string; sessionId: string; tenantId: string } | null; errors?: { code: string }[] };
-  return { status: response.statusCode, contentType: response.headers["content-type"], auth: body.auth, code: body.errors?.[0]?.code };
+  return { status: response.statusCode, contentType: response.headers["content-type"], retryAfter: response.headers["retry-after"], auth: body.auth, code: body.errors?.[0]?.code };
 }
