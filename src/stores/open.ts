@@ -1,4 +1,5 @@
 /** Store URL → store. Drivers load lazily, so a deployment only loads the one it uses. */
+import { ConfigError } from "../config.js";
 import { SessiondError } from "../core/errors.js";
 import type { SessionStore } from "../core/store.js";
 
@@ -12,9 +13,51 @@ export interface OpenOptions {
   retentionMs?: number;
 }
 
-/** A URL with its password hidden, for logs and errors. */
+/** Query parameters that carry a credential (`?password=`, `?sslpassword=`, `?auth=`, `?token=`, `?secret=`, `?…key=`). */
+const SECRET_PARAM = /pass|secret|token|auth|credential|key/i;
+
+/**
+ * A store URL fit for logs, errors and CLI output: the password of the user-info part and
+ * every credential-like query parameter become `***`; the user name, host, port and database
+ * stay, so an operator can still tell which store is meant.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (scheme === null) return url;
+  const rest = url.slice(scheme[0].length);
+  const queryAt = rest.search(/[?#]/);
+  const [head, tail] = queryAt < 0 ? [rest, ""] : [rest.slice(0, queryAt), rest.slice(queryAt)];
+  // The last "@" before the path ends the user info: an unencoded "@" in a password must not leave the rest in clear.
+  const pathAt = head.indexOf("/", head.lastIndexOf("@") + 1);
+  const authority = pathAt < 0 ? head : head.slice(0, pathAt);
+  const at = authority.lastIndexOf("@");
+  let shown = head;
+  if (at >= 0) {
+    const userInfo = authority.slice(0, at);
+    const colon = userInfo.indexOf(":");
+    shown = `${colon < 0 ? userInfo : `${userInfo.slice(0, colon)}:***`}@${head.slice(at + 1)}`;
+  }
+  const redactedTail = tail.replace(/([?&;])([^=&;#]*)=([^&;#]*)/g, (whole, sep: string, name: string) =>
+    SECRET_PARAM.test(decodeQueryName(name)) ? `${sep}${name}=***` : whole,
+  );
+  return `${scheme[0]}${shown}${redactedTail}`;
+}
+
+/** `new URL`, whose error would carry the whole URL (password included) in its `input`. */
+function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new ConfigError([`SESSIOND_STORE (--store): not a valid URL: ${redactUrl(url)}`]);
+  }
+}
+
+function decodeQueryName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, " "));
+  } catch {
+    return name;
+  }
 }
 
 /**
@@ -35,7 +78,7 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     return sqliteStore({ path, busyTimeoutMs: timeoutMs, ...(options.migrate === undefined ? {} : { migrate: options.migrate }) });
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-    const parsed = new URL(url);
+    const parsed = parseUrl(url);
     const schema = parsed.searchParams.get("schema") ?? undefined;
     parsed.searchParams.delete("schema");
     const { postgresStore } = await import("./postgres/index.js");
