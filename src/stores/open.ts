@@ -1,4 +1,6 @@
 /** Store URL → store. Drivers load lazily, so a deployment only loads the one it uses. */
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../config.js";
 import { SessiondError } from "../core/errors.js";
 import type { SessionStore } from "../core/store.js";
@@ -11,6 +13,11 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** How long terminal sessions stay readable; Redis sets key expiry from it. */
   retentionMs?: number;
+  /**
+   * Refuse to create the store: a SQLite file that does not exist is a configuration error
+   * naming the path, not a new empty database (for commands that read what is there).
+   */
+  mustExist?: boolean;
 }
 
 /** Query parameters that carry a credential (`?password=`, `?sslpassword=`, `?auth=`, `?token=`, `?secret=`, `?…key=`). */
@@ -74,6 +81,12 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
   if (url.startsWith("sqlite:")) {
     const path = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
     if (path.length === 0) throw new SessiondError("request_invalid", "sqlite: needs a path, e.g. sqlite:./data/sessiond.db");
+    if (options.mustExist === true && path !== ":memory:" && !existsSync(path))
+      throw new ConfigError([
+        `SESSIOND_STORE (--store): there is no SQLite database at ${resolve(path)}` +
+          (isAbsolute(path) ? "" : ` (${path} is relative to the current directory)`) +
+          "; point --store or SESSIOND_STORE at the server's database, e.g. --store sqlite:/srv/sessiond/data/sessiond.db",
+      ]);
     const { sqliteStore } = await import("./sqlite/index.js");
     return sqliteStore({ path, busyTimeoutMs: timeoutMs, ...(options.migrate === undefined ? {} : { migrate: options.migrate }) });
   }
