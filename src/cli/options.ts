@@ -108,7 +108,8 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<void>)
         process.stderr.write(json ? `${JSON.stringify({ error: { code: error.code, message: error.message } })}\n` : `sessiond: ${error.code}: ${error.message}\n`);
         process.exitCode = EXIT_CODES[error.code];
       } else {
-        process.stderr.write(`sessiond: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+        const message = (error as Error)?.message ?? String(error);
+        process.stderr.write(json ? `${JSON.stringify({ error: { code: "internal", message } })}\n` : `sessiond: internal error: ${message}\n`);
         process.exitCode = EXIT_CODES.internal;
       }
     }

@@ -101,7 +101,16 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     const [base, query = ""] = url.split("?", 2) as [string, string?];
     const prefix = new URLSearchParams(query).get("prefix") ?? undefined;
     const { redisStore } = await import("./redis/index.js");
-    return redisStore({ url: base, retentionMs: options.retentionMs ?? 30 * 86_400_000, commandTimeoutMs: timeoutMs, ...(prefix === undefined ? {} : { prefix }) });
+    const store = redisStore({ url: base, retentionMs: options.retentionMs ?? 30 * 86_400_000, commandTimeoutMs: timeoutMs, ...(prefix === undefined ? {} : { prefix }) });
+    // Redis connects lazily; a server that is away, refuses the password or has no such
+    // database must stop start-up (and a CLI command) here, as PostgreSQL's migration does.
+    try {
+      await store.ping();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
   }
   throw new SessiondError("request_invalid", `unsupported store URL ${JSON.stringify(redactUrl(url))}: use sqlite:<path>, postgres://…, redis://…, redis-cluster://… or memory:`);
 }

@@ -26,18 +26,23 @@ const MAIN = join(ROOT, "src/cli/main.ts");
 /**
  * `sessiond <args>` with only the given SESSIOND_* variables: the caller's own
  * environment must not leak settings into the command under test. Runs in the
- * repository unless `cwd` names another directory.
+ * repository unless `cwd` names another directory; killed (code null) after `timeoutMs`,
+ * so a command that should have stopped (e.g. `serve` on a bad store) cannot hang the run.
  */
-export function sessiond(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Run> {
+export function sessiond(args: string[], env: Record<string, string> = {}, cwd = ROOT, timeoutMs = 60_000): Promise<Run> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("SESSIOND_")));
   const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], { cwd, env: { ...clean, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill(), timeoutMs);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
