@@ -10,7 +10,7 @@ import { EXIT_CONFIG } from "../../src/cli/exit-codes.js";
 import { BIN, printedRootKey, startServer } from "./server.js";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "sessiond-root-key-"));
-const logLines = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: number; msg: string; storedRootKeys?: string[]; rootKey?: string });
+const logLines = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: number; msg: string; storedRootKeys?: string[]; rootKeySource?: string });
 const WARN = 40;
 
 describe("the generated root key", () => {
@@ -31,7 +31,7 @@ describe("the generated root key", () => {
     const rootKey = printedRootKey(first.stderr());
     assert.ok(rootKey, "the first start that listens prints the key");
     assert.equal((await first.request("GET", "/v1/keys", rootKey)).status, 200);
-    assert.equal(logLines(first.stdout()).find((l) => l.msg === "sessiond listening")?.rootKey, "generated");
+    assert.equal(logLines(first.stdout()).find((l) => l.msg === "sessiond listening")?.rootKeySource, "generated");
     await first.stop();
 
     const second = await startServer(cwd);

@@ -30,7 +30,7 @@ export async function startServer(cwd: string, env: Record<string, string> = {},
     // the two pipes are read independently, so wait for the key when the line says there is one.
     const settle = () => {
       if (listening === undefined) return;
-      if (/"rootKey":"generated"/.test(out) && printedRootKey(err) === null) return;
+      if (/"rootKeySource":"generated"/.test(out) && printedRootKey(err) === null) return;
       clearTimeout(timer);
       resolve(listening);
     };

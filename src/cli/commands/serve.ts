@@ -75,8 +75,8 @@ export function registerServe(program: Command): void {
       await logRootKeys(runtime, logger, config, rootKey !== null);
 
       const { origin, path } = runtime.keySource;
-      const rootKeyOrigin = runtime.apiKeys.hasConfiguredRootKey ? "configured" : rootKey !== null ? "generated" : "stored";
-      logger.info({ address, publicUrl: publicUrl(config, port), store: redactUrl(config.store), rootKey: rootKeyOrigin, signingKeys: { origin, ...(path === undefined ? {} : { path }) }, node: { version: process.version, flags: process.execArgv } }, "sessiond listening");
+      const rootKeySource = runtime.apiKeys.hasConfiguredRootKey ? "configured" : rootKey !== null ? "generated" : "stored";
+      logger.info({ address, publicUrl: publicUrl(config, port), store: redactUrl(config.store), rootKeySource, signingKeys: { origin, ...(path === undefined ? {} : { path }) }, node: { version: process.version, flags: process.execArgv } }, "sessiond listening");
       if (origin === "none") logger.warn("session JWTs are off: set SESSIOND_KEY_ENCRYPTION_KEY (the same on every server) to mint them on a shared store");
       if (config.publicUrl === undefined && !/^(sqlite|memory):/.test(config.store))
         logger.warn("SESSIOND_PUBLIC_URL is not set: JWT issuers use this server's own address; set it so every server issues the same iss");

@@ -34,7 +34,12 @@ export interface Target {
 
 /** The target of a connection URL, with node-postgres's defaults (localhost, 5432, the user's name as database). */
 export function targetOf(url: string): Target {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { host: "(unparsable URL)", port: "", database: "", user: "" }; // never echo an unparsable URL: it may hold a password
+  }
   const query = parsed.searchParams;
   const user = query.get("user") ?? (decodeURIComponent(parsed.username) || "postgres");
   return {
