@@ -72,7 +72,8 @@ export function registerServe(program: Command): void {
       // Printed once, straight to stderr and never through the logger, so it cannot end up in log storage.
       if (rootKey !== null)
         process.stderr.write(`\nsessiond: a root API key was generated. It is shown only this once; store it now:\n\n  ${rootKey}\n\n`);
-      await logRootKeys(runtime, logger, config, rootKey !== null);
+      // Advice only: a store hiccup here must not stop a server that is already serving.
+      await logRootKeys(runtime, logger, config, rootKey !== null).catch((error: unknown) => logger.warn({ err: error }, "could not list the stored root keys"));
 
       const { origin, path } = runtime.keySource;
       const rootKeySource = runtime.apiKeys.hasConfiguredRootKey ? "configured" : rootKey !== null ? "generated" : "stored";
