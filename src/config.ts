@@ -1,8 +1,9 @@
 /**
  * The one configuration object: a TypeBox schema, filled from command-line flags
- * and SESSIOND_* variables (flags win), validated once at start and frozen.
- * Nothing else reads process.env.
+ * and SESSIOND_* variables (flags win) and, for secrets, the files they name;
+ * validated once at start and frozen. Nothing else reads process.env.
  */
+import { readFileSync } from "node:fs";
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { DEFAULT_SETTINGS, type Settings } from "./core/policy.js";
@@ -18,10 +19,12 @@ export const ConfigSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 7420, description: "port to listen on (0: any free port)" }),
     store: Type.String({ minLength: 1, default: "sqlite:./data/sessiond.db", pattern: "^(sqlite:.+|memory:(//)?|postgres(ql)?://.+|rediss?://.+|redis-cluster://.+)$", description: "store URL: sqlite:<path>, postgres://…, redis://…, redis-cluster://h1:p1,h2:p2, memory:" }),
     rootKey: Type.Optional(Type.String({ minLength: 32, maxLength: 200, description: "use this root API key instead of generating one" })),
+    rootKeyFile: Type.Optional(Type.String({ minLength: 1, description: "read the root API key from this file (one trailing newline is dropped)" })),
     publicUrl: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$", description: "public base URL (default http://HOST:PORT)" })),
     trustProxy: Type.Optional(Type.Integer({ minimum: 1, maximum: 32, description: "number of trusted proxy hops for X-Forwarded-For" })),
     retentionSeconds: seconds(DEFAULT_SETTINGS.retentionMs / S, "how long terminal sessions stay readable before purge"),
     keyEncryptionKey: Type.Optional(Type.String({ minLength: 32, description: "key that encrypts JWT signing keys at rest" })),
+    keyEncryptionKeyFile: Type.Optional(Type.String({ minLength: 1, description: "read the key-encryption key from this file (one trailing newline is dropped)" })),
     lifetimeSeconds: seconds(DEFAULT_SETTINGS.lifetimeMs / S, "default session lifetime"),
     maxLifetimeSeconds: seconds(DEFAULT_SETTINGS.maxLifetimeMs / S, "absolute cap on a session's life"),
     inactivityTimeoutSeconds: optionalSeconds("default inactivity timeout (unset: off)"),
@@ -71,6 +74,27 @@ export function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/**
+ * Secrets that may also come from a file, so they need not sit in the environment or on the
+ * command line, where `ps` shows them to every local user.
+ */
+const SECRET_FILES = { rootKey: "rootKeyFile", keyEncryptionKey: "keyEncryptionKeyFile" } as const;
+
+/**
+ * The secrets given as values on the command line, each with a warning to show once at start:
+ * every local user can read a process's arguments.
+ */
+export function secretFlagWarnings(flags: Record<string, string | undefined>): string[] {
+  return Object.entries(SECRET_FILES)
+    .filter(([key]) => flags[key] !== undefined)
+    .map(([key, file]) => `${flagName(key)} on the command line is visible to every local user (ps); use ${envName(file)} or ${flagName(file)} instead`);
+}
+
+/** The secret in a file: its text with one trailing line ending dropped (editors add one). */
+function readSecretFile(path: string): string {
+  return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+}
+
 function convert(schema: TSchema, raw: string): unknown {
   if (schema.type === "integer") return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   if (schema.type === "boolean") return { true: true, "1": true, false: false, "0": false }[raw.trim().toLowerCase()] ?? raw;
@@ -95,6 +119,20 @@ export function loadConfig(sources: { env?: Record<string, string | undefined>; 
     if (value === undefined) continue;
     origin.set(key, fromFlag !== undefined ? flagName(key) : envName(key));
     raw[key] = convert(schema, value);
+  }
+  for (const [key, fileKey] of Object.entries(SECRET_FILES)) {
+    const path = raw[fileKey];
+    if (typeof path !== "string") continue;
+    if (raw[key] !== undefined) {
+      problems.push(`${origin.get(fileKey)}: give the secret either as ${origin.get(key)} or as a file, not both`);
+      continue;
+    }
+    try {
+      raw[key] = readSecretFile(path);
+      origin.set(key, `${origin.get(fileKey)} (${path})`);
+    } catch (error) {
+      problems.push(`${origin.get(fileKey)}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
   }
   for (const name of Object.keys(env)) {
     if (name.startsWith("SESSIOND_") && !Object.keys(properties).some((k) => envName(k) === name)) problems.push(`${name}: unknown setting`);

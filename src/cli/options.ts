@@ -2,35 +2,63 @@
 import { type Command, Option } from "commander";
 import type { TSchema } from "@sinclair/typebox";
 import { SessiondError } from "../core/errors.js";
-import { type Config, ConfigError, ConfigSchema, envName, flagName, loadConfig } from "../config.js";
+import { type Config, ConfigError, ConfigSchema, envName, flagName, loadConfig, secretFlagWarnings } from "../config.js";
 import { EXIT_CODES, EXIT_CONFIG } from "./exit-codes.js";
 import { type Runtime, openRuntime } from "./runtime.js";
 
-/** Adds every configuration setting as a flag (`--store-timeout-ms <value>`), documented with its variable. */
-export function withConfigFlags(command: Command): Command {
+/**
+ * Settings only the server uses. Other commands do not take them as flags (an unknown option
+ * there, exit 64), so no `--help` lists a flag that would be silently ignored. The variables
+ * still count where they matter: SESSIOND_ROOT_KEY keeps `keys revoke` from revoking the last root key.
+ */
+const SERVE_ONLY = new Set<string>(["host", "port", "rootKey", "rootKeyFile"]);
+
+/**
+ * Adds the configuration settings as flags (`--store-timeout-ms <value>`), documented with their
+ * variables: all of them, listed, on `serve`; elsewhere `--store` and the `show`n ones are listed
+ * and the rest accepted but hidden.
+ */
+export function withConfigFlags(command: Command, show: string[] = []): Command {
+  const serve = command.name() === "serve";
   for (const [key, schema] of Object.entries(ConfigSchema.properties as Record<string, TSchema>)) {
+    if (!serve && SERVE_ONLY.has(key)) continue;
     const option = new Option(`${flagName(key)} <value>`, `${schema.description ?? key} [${envName(key)}]`);
     if (schema.default !== undefined) option.default(undefined, String(schema.default));
-    command.addOption(option.hideHelp(!["store", "host", "port", "rootKey"].includes(key) && command.name() !== "serve"));
+    command.addOption(option.hideHelp(!serve && key !== "store" && !show.includes(key)));
   }
   return command.option("--json", "print machine-readable JSON");
 }
 
-/** The validated configuration from the command's flags and the environment. */
-export function configFrom(command: Command): Config {
+function flagsOf(command: Command): Record<string, string> {
   const opts = command.opts<Record<string, unknown>>();
   const flags: Record<string, string> = {};
   for (const key of Object.keys(ConfigSchema.properties)) if (typeof opts[key] === "string") flags[key] = opts[key] as string;
-  return loadConfig({ env: process.env, flags });
+  return flags;
+}
+
+/** The validated configuration from the command's flags and the environment. */
+export function configFrom(command: Command): Config {
+  return loadConfig({ env: process.env, flags: flagsOf(command) });
+}
+
+/** Warnings about secrets the command was given as flag values, to show once at start. */
+export function secretFlagWarningsOf(command: Command): string[] {
+  return secretFlagWarnings(flagsOf(command));
 }
 
 export function wantsJson(command: Command): boolean {
   return command.opts<{ json?: boolean }>().json === true;
 }
 
-/** Opens the runtime from the command's configuration, runs `body`, and closes the store whatever happens. */
-export async function withRuntime<T>(command: Command, body: (runtime: Runtime) => Promise<T>, open: { migrate?: boolean } = {}): Promise<T> {
-  const runtime = await openRuntime(configFrom(command), open);
+/**
+ * Opens the runtime from the command's configuration, runs `body`, and closes the store whatever
+ * happens. Commands that read or change what is already there pass `mustExist`: pointed at the
+ * wrong place, they must say so rather than create an empty store and report "0 of 0".
+ */
+export async function withRuntime<T>(command: Command, body: (runtime: Runtime) => Promise<T>, open: { migrate?: boolean; mustExist?: boolean } = {}): Promise<T> {
+  const config = configFrom(command);
+  for (const warning of secretFlagWarningsOf(command)) process.stderr.write(`sessiond: warning: ${warning}\n`);
+  const runtime = await openRuntime(config, open);
   try {
     return await body(runtime);
   } finally {
@@ -80,7 +108,8 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<void>)
         process.stderr.write(json ? `${JSON.stringify({ error: { code: error.code, message: error.message } })}\n` : `sessiond: ${error.code}: ${error.message}\n`);
         process.exitCode = EXIT_CODES[error.code];
       } else {
-        process.stderr.write(`sessiond: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+        const message = (error as Error)?.message ?? String(error);
+        process.stderr.write(json ? `${JSON.stringify({ error: { code: "internal", message } })}\n` : `sessiond: internal error: ${message}\n`);
         process.exitCode = EXIT_CODES.internal;
       }
     }

@@ -27,7 +27,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, open: { migrate?: boolean } = {}): Promise<Runtime> {
+export async function openRuntime(config: Config, open: { migrate?: boolean; mustExist?: boolean } = {}): Promise<Runtime> {
   if (!["bundled", "off"].includes(config.geoipDatabase) && !existsSync(config.geoipDatabase))
     throw new ConfigError([`SESSIOND_GEOIP_DATABASE (--geoip-database): no file at ${config.geoipDatabase}`]);
   const store = await openStore(config.store, { ...open, timeoutMs: config.storeTimeoutMs, retentionMs: config.retentionSeconds * 1000 });

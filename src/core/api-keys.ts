@@ -66,15 +66,19 @@ export class ApiKeys {
     return (await this.store.listApiKeys(tenantId === undefined ? undefined : input.tenantId(tenantId))).map(toApiKey);
   }
 
-  /** Revokes a key; repeating it is harmless. @throws SessiondError `resource_not_found` */
+  /**
+   * Revokes a key; repeating it is harmless. The last live root key cannot be revoked, but a
+   * configured root key counts as one: with it set, every stored root key may go (that is how
+   * a generated root key is retired in favour of a configured one).
+   * @throws SessiondError `resource_not_found`; `request_invalid` for the last root key
+   */
   async revoke(id: string): Promise<ApiKey> {
     if (typeof id !== "string" || !/^sdk_[0-9a-hjkmnp-tv-z]{26}$/.test(id)) throw new SessiondError("request_invalid", "id is not an API key id", { details: { field: "id" } });
     const existing = await this.store.getApiKey(id);
     if (existing === null) throw new SessiondError("resource_not_found", "no such API key");
-    if (existing.tenantId === null && existing.revokedAt === null) {
+    if (existing.tenantId === null && existing.revokedAt === null && this.configuredRootHash === null) {
       // Revoking the last root key would lock every administrator out of the deployment.
-      const liveRoots = (await this.store.listApiKeys(undefined)).filter((k) => k.tenantId === null && k.revokedAt === null);
-      if (liveRoots.length <= 1) throw new SessiondError("request_invalid", "the last root key cannot be revoked; create another root key first (sessiond keys create --root)");
+      if ((await this.storedRootKeys()).length <= 1) throw new SessiondError("request_invalid", "the last root key cannot be revoked; create another root key first (sessiond keys create --root)");
     }
     const record = (await this.store.revokeApiKey(id, this.clock.now()))!;
     this.cache.delete(id);
@@ -92,14 +96,23 @@ export class ApiKeys {
     return { keyId: record.id, tenantId: record.tenantId };
   }
 
+  /** Whether a root key was given by configuration (it is never stored, so never listed). */
+  get hasConfiguredRootKey(): boolean {
+    return this.configuredRootHash !== null;
+  }
+
+  /** The stored root keys that still work. */
+  async storedRootKeys(): Promise<ApiKey[]> {
+    return (await this.store.listApiKeys(undefined)).filter((k) => k.tenantId === null && k.revokedAt === null).map(toApiKey);
+  }
+
   /**
    * Makes sure a root key exists: with none configured and none stored, creates one and
    * returns it (the only time it is ever seen); otherwise returns null.
    */
   async ensureRootKey(): Promise<string | null> {
     if (this.configuredRootHash !== null) return null;
-    const keys = await this.store.listApiKeys(undefined);
-    if (keys.some((k) => k.tenantId === null && k.revokedAt === null)) return null;
+    if ((await this.storedRootKeys()).length > 0) return null;
     return (await this.create(null, "root")).key;
   }
 

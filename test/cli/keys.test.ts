@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { UNKNOWN_KEY_ID, jsonOf, seed, sessiond, tempStore } from "./run.js";
+import { UNKNOWN_KEY_ID, jsonOf, seed, sessiond, tempDir, tempStore } from "./run.js";
 
 interface WireKey {
   object: string;
@@ -80,6 +82,18 @@ describe("sessiond keys", () => {
       assert.match(run.stderr, stderr);
       assert.equal(run.stdout, "");
     }
+  });
+
+  it("revokes the only stored root key only when a configured root key (here from SESSIOND_ROOT_KEY_FILE) takes its place", async () => {
+    const own = { SESSIOND_STORE: tempStore() };
+    const root = jsonOf<WireKey>(await sessiond(["keys", "create", "--root", "--json"], own));
+    const refused = await sessiond(["keys", "revoke", root.id, "--json"], own);
+    assert.equal(refused.code, 64, "the last root key stays");
+    assert.equal(JSON.parse(refused.stderr).error.code, "request_invalid");
+    const file = join(tempDir(), "root-key");
+    writeFileSync(file, "a-configured-root-key-of-enough-length\n", { mode: 0o600 });
+    const revoked = jsonOf<WireKey>(await sessiond(["keys", "revoke", root.id, "--json"], { ...own, SESSIOND_ROOT_KEY_FILE: file }));
+    assert.equal(typeof revoked.revoked_at, "number");
   });
 
   it("with --json an error is JSON on stderr", async () => {

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Clock } from "../../src/core/clock.js";
 import type { Enricher } from "../../src/core/model.js";
 import { createSessions, type Sessions } from "../../src/core/service.js";
@@ -20,20 +20,29 @@ export interface Run {
   stderr: string;
 }
 
+const TSX = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
+const MAIN = join(ROOT, "src/cli/main.ts");
+
 /**
  * `sessiond <args>` with only the given SESSIOND_* variables: the caller's own
- * environment must not leak settings into the command under test.
+ * environment must not leak settings into the command under test. Runs in the
+ * repository unless `cwd` names another directory; killed (code null) after `timeoutMs`,
+ * so a command that should have stopped (e.g. `serve` on a bad store) cannot hang the run.
  */
-export function sessiond(args: string[], env: Record<string, string> = {}): Promise<Run> {
+export function sessiond(args: string[], env: Record<string, string> = {}, cwd = ROOT, timeoutMs = 60_000): Promise<Run> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("SESSIOND_")));
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, env: { ...clean, ...env } });
+  const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], { cwd, env: { ...clean, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill(), timeoutMs);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -43,11 +52,16 @@ export function jsonOf<T = Record<string, unknown>>(run: Run): T {
   return JSON.parse(run.stdout) as T;
 }
 
-/** A fresh SQLite store URL in its own temporary directory, removed when the test process exits. */
-export function tempStore(): string {
+/** A fresh temporary directory, removed when the test process exits. */
+export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "sessiond-cli-"));
   dirs.push(dir);
-  return `sqlite:${join(dir, "s.db")}`;
+  return dir;
+}
+
+/** A fresh SQLite store URL in its own temporary directory, removed when the test process exits. */
+export function tempStore(): string {
+  return `sqlite:${join(tempDir(), "s.db")}`;
 }
 
 /** Every seeded session comes from Berlin, so place columns have something to show. */

@@ -17,6 +17,7 @@ describe("sessiond keys rotate-signing / signing", () => {
   it("seals keys with a generated 0600 key file beside the SQLite database, and rotates with an overlap", async () => {
     const store = tempStore();
     const env = { SESSIOND_STORE: store };
+    assert.equal((await sessiond(["migrate"], env)).code, 0, "keys signing only reads: the store must exist");
     assert.match((await sessiond(["keys", "signing"], env)).stdout, /no signing keys yet/);
 
     const first = jsonOf<Rotation>(await sessiond(["keys", "rotate-signing", "--json"], env));

@@ -102,12 +102,17 @@ describe("sessions over HTTP", () => {
       assert.equal(codeOf(await h.call("PUT", "/v1/tenants/bounded/policy", { body })), "policy_out_of_bounds", JSON.stringify(body));
   });
 
-  it("never lets the last root key be revoked", async () => {
+  it("lets the only stored root key be revoked beside the configured one, which is never listed", async () => {
+    // The harness configures a root key (SESSIOND_ROOT_KEY), which counts as a root key for the
+    // last-root-key guard; src/core/api-keys.test.ts covers the guard without one.
     const own = await harness();
-    const root = await own.apiKeys.create(null, "only root");
-    assert.equal(codeOf(await own.call("DELETE", `/v1/keys/${root.id}`, { key: root.key })), "request_invalid");
-    const second = await own.apiKeys.create(null, "second root");
-    assert.equal((await own.call("DELETE", `/v1/keys/${root.id}`, { key: second.key })).statusCode, 200);
+    const root = await own.apiKeys.create(null, "generated before SESSIOND_ROOT_KEY was set");
+    const listed = (await own.call("GET", "/v1/keys")).json().data as { id: string; tenant_id: string | null }[];
+    assert.deepEqual(listed.filter((k) => k.tenant_id === null).map((k) => k.id), [root.id], "only the stored root key, with tenant_id null");
+    const revoked = await own.call("DELETE", `/v1/keys/${root.id}`);
+    assert.equal(revoked.statusCode, 200);
+    assert.deepEqual(Object.keys(revoked.json()).sort(), ["created_at", "id", "name", "object", "revoked_at", "tenant_id"]);
+    assert.equal(codeOf(await own.call("GET", "/v1/keys", { key: root.key })), "api_key_invalid");
     await own.close();
   });
 

@@ -25,13 +25,20 @@ export async function startServer(cwd: string, env: Record<string, string> = {},
   child.stderr!.on("data", (chunk) => (err += String(chunk)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
+    let listening: string | undefined;
+    // A generated root key is printed to stderr just before the listening line goes to stdout;
+    // the two pipes are read independently, so wait for the key when the line says there is one.
+    const settle = () => {
+      if (listening === undefined) return;
+      if (/"rootKeySource":"generated"/.test(out) && printedRootKey(err) === null) return;
+      clearTimeout(timer);
+      resolve(listening);
+    };
+    child.stderr!.on("data", settle);
     child.stdout!.on("data", (chunk) => {
       out += String(chunk);
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
+      listening ??= /"address":"(http:\/\/[^"]+)"/.exec(out)?.[1];
+      settle();
     });
     child.once("exit", (code) => {
       clearTimeout(timer);

@@ -26,7 +26,7 @@ export function registerKeys(program: Command): void {
 
   withConfigFlags(keys.command("list").description("list API keys, root keys included").option("--tenant <id>", "only this tenant's keys")).action(
     action(async (options: { tenant?: string }, command: Command) => {
-      const list = await withRuntime(command, (runtime) => runtime.apiKeys.list(options.tenant));
+      const list = await withRuntime(command, (runtime) => runtime.apiKeys.list(options.tenant), { mustExist: true });
       print(command, { data: list.map(wireApiKey) }, () =>
         list.length === 0
           ? "no API keys"
@@ -40,7 +40,7 @@ export function registerKeys(program: Command): void {
 
   withConfigFlags(keys.command("revoke").description("revoke an API key; it stops working within a second").argument("<key_id>", "the key's id (sdk_…)")).action(
     action(async (id: string, _options: unknown, command: Command) => {
-      const revoked = await withRuntime(command, (runtime) => runtime.apiKeys.revoke(id));
+      const revoked = await withRuntime(command, (runtime) => runtime.apiKeys.revoke(id), { mustExist: true });
       print(command, wireApiKey(revoked), () => `revoked API key ${revoked.id} at ${isoTime(revoked.revokedAt)}`);
     }),
   );
@@ -50,6 +50,7 @@ export function registerKeys(program: Command): void {
       .command("rotate-signing")
       .description("add a new JWT signing key; old keys sign until it is published and stay in the JWKS until their tokens expire")
       .option("--immediately", "for a leaked key: sign with the new key now and drop the old ones from the JWKS now (their tokens stop verifying)"),
+    ["keyEncryptionKeyFile", "keyEncryptionKey"],
   ).action(
     action(async (options: { immediately?: boolean }, command: Command) => {
       const rotation = await withRuntime(command, async (runtime) => {
@@ -67,7 +68,7 @@ export function registerKeys(program: Command): void {
 
   withConfigFlags(keys.command("signing").description("list the JWT signing keys (public parts only)")).action(
     action(async (_options: unknown, command: Command) => {
-      const list = await withRuntime(command, (runtime) => runtime.signingKeys.list());
+      const list = await withRuntime(command, (runtime) => runtime.signingKeys.list(), { mustExist: true });
       const now = Date.now();
       const state = (retireAt: number | null) => (retireAt === null ? "current" : retireAt > now ? "retiring" : "retired");
       print(command, { data: list.map((k) => ({ kid: k.kid, algorithm: k.algorithm, created_at: k.createdAt, retire_at: k.retireAt, state: state(k.retireAt) })) }, () =>

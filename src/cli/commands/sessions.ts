@@ -34,7 +34,7 @@ export function registerSessions(program: Command): void {
   ).action(
     action(async (options: ListOptions, command: Command) => {
       const request = listRequest(options);
-      const page = await withRuntime(command, (runtime) => runtime.sessions.list(request));
+      const page = await withRuntime(command, (runtime) => runtime.sessions.list(request), { mustExist: true });
       print(command, { data: page.data.map(wireSession), total_count: page.totalCount, next_cursor: page.nextCursor }, () => {
         const summary = `${page.data.length} of ${page.totalCount} session(s)`;
         const next = page.nextCursor === null ? "" : `\nmore: --cursor ${page.nextCursor}`;
@@ -45,7 +45,7 @@ export function registerSessions(program: Command): void {
 
   withConfigFlags(sessions.command("show").description("show one session, deleted and ended ones too").argument("<session_id>", "the session's id (sess_…)")).action(
     action(async (id: string, _options: unknown, command: Command) => {
-      const session = await withRuntime(command, (runtime) => runtime.sessions.get(id));
+      const session = await withRuntime(command, (runtime) => runtime.sessions.get(id), { mustExist: true });
       print(command, wireSession(session), () => describe(session));
     }),
   );
@@ -54,7 +54,7 @@ export function registerSessions(program: Command): void {
     sessions.command("revoke").description("revoke one session: its tokens stop working").argument("<session_id>", "the session's id (sess_…)").option("--reason <reason>", "why, kept as end_reason (default: revoked)"),
   ).action(
     action(async (id: string, options: { reason?: string }, command: Command) => {
-      const session = await withRuntime(command, (runtime) => runtime.sessions.revoke(id, options.reason === undefined ? {} : { reason: options.reason }));
+      const session = await withRuntime(command, (runtime) => runtime.sessions.revoke(id, options.reason === undefined ? {} : { reason: options.reason }), { mustExist: true });
       print(command, wireSession(session), () => `revoked ${session.id} of user ${session.userId} (reason: ${session.endReason ?? "-"})`);
     }),
   );
@@ -75,6 +75,7 @@ export function registerSessions(program: Command): void {
           ...(options.except === undefined ? {} : { exceptSessionId: options.except }),
           ...(options.reason === undefined ? {} : { reason: options.reason }),
         }),
+        { mustExist: true },
       );
       print(command, { revoked_count: revokedCount }, () => `revoked ${revokedCount} session(s) of user ${userId}`);
     }),

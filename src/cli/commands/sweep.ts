@@ -23,6 +23,7 @@ export function registerSweep(program: Command): void {
           // Running totals on stderr: a long sweep shows it is moving, and stdout keeps only the result.
           onBatch: (sofar) => process.stderr.write(`swept: ${describe(sofar)}…\n`),
         }),
+        { mustExist: true },
       );
       print(command, { expired: total.expired, abandoned: total.abandoned, purged: total.purged }, () => `sweep done: ${describe(total)}`);
     }),

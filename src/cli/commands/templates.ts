@@ -23,7 +23,7 @@ export function registerTemplates(program: Command): void {
 
   withConfigFlags(tenantOption(templates.command("list").description("list a tenant's JWT templates"))).action(
     action(async (options: { tenant: string }, command: Command) => {
-      const list = await withRuntime(command, (runtime) => runtime.sessions.templates.list(options.tenant));
+      const list = await withRuntime(command, (runtime) => runtime.sessions.templates.list(options.tenant), { mustExist: true });
       print(command, { data: list.map(wireTemplate) }, () =>
         list.length === 0 ? "no JWT templates" : table(["NAME", "SESSION FIELDS", "LIFETIME", "UPDATED"], list.map((t) => [t.name, t.sessionFields.join(",") || "-", t.lifetimeSeconds === null ? "default" : `${t.lifetimeSeconds}s`, isoTime(t.updatedAt)])),
       );
@@ -32,7 +32,7 @@ export function registerTemplates(program: Command): void {
 
   withConfigFlags(tenantOption(templates.command("show").description("show one JWT template").argument("<name>"))).action(
     action(async (name: string, options: { tenant: string }, command: Command) => {
-      const template = await withRuntime(command, (runtime) => runtime.sessions.templates.get(options.tenant, name));
+      const template = await withRuntime(command, (runtime) => runtime.sessions.templates.get(options.tenant, name), { mustExist: true });
       print(command, wireTemplate(template), () => describe(template));
     }),
   );
@@ -64,7 +64,7 @@ export function registerTemplates(program: Command): void {
 
   withConfigFlags(tenantOption(templates.command("delete").description("delete a JWT template").argument("<name>"))).action(
     action(async (name: string, options: { tenant: string }, command: Command) => {
-      const template = await withRuntime(command, (runtime) => runtime.sessions.templates.delete(options.tenant, name));
+      const template = await withRuntime(command, (runtime) => runtime.sessions.templates.delete(options.tenant, name), { mustExist: true });
       print(command, wireTemplate(template), () => `deleted template ${template.name} of tenant ${template.tenantId}`);
     }),
   );

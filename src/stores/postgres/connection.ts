@@ -20,7 +20,78 @@ export function createPool(options: { url: string; schema: string; poolSize: num
     types,
   });
   pool.on("error", () => undefined); // an idle client lost its server; the next query reconnects or reports store_unavailable
+  describeConnectFailures(pool, targetOf(options.url), options.timeoutMs);
   return pool;
+}
+
+/** Where a pool connects, as people name it: host, port, database and user, never the password. */
+export interface Target {
+  host: string;
+  port: string;
+  database: string;
+  user: string;
+}
+
+/** The target of a connection URL, with node-postgres's defaults (localhost, 5432, the user's name as database). */
+export function targetOf(url: string): Target {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { host: "(unparsable URL)", port: "", database: "", user: "" }; // never echo an unparsable URL: it may hold a password
+  }
+  const query = parsed.searchParams;
+  const user = query.get("user") ?? (decodeURIComponent(parsed.username) || "postgres");
+  return {
+    host: query.get("host") ?? (decodeURIComponent(parsed.hostname) || "localhost"),
+    port: query.get("port") ?? (parsed.port || "5432"),
+    database: query.get("database") ?? query.get("dbname") ?? (decodeURIComponent(parsed.pathname.slice(1)) || user),
+    user,
+  };
+}
+
+/**
+ * Failing to connect is the one error an operator meets first (a wrong port, database or user),
+ * so it says which server, database and user and what went wrong, as `store_unavailable`
+ * (never a bug, `internal`). Every checkout goes through `pool.connect`, `pool.query` too, so
+ * wrapping it here covers queries, transactions and migrations alike.
+ */
+function describeConnectFailures(pool: pg.Pool, target: Target, timeoutMs: number): void {
+  const connect = pool.connect.bind(pool) as (callback?: (error: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void) => Promise<pg.PoolClient>;
+  pool.connect = ((callback?: (error: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void) => {
+    const startedAt = Date.now();
+    // node-postgres reports its own connect timeout in several words ("timeout expired",
+    // "Connection terminated unexpectedly", …); the time it took is the reliable sign.
+    const describe = (error: Error) => new SessiondError("store_unavailable", connectFailure(error, target, timeoutMs, Date.now() - startedAt >= timeoutMs), { cause: error });
+    return callback === undefined
+      ? connect().catch((error: Error) => Promise.reject(describe(error)))
+      : connect((error, client, done) => callback(error === undefined || error === null ? error : describe(error), client, done));
+  }) as typeof pool.connect;
+}
+
+/** One sentence naming the target and the reason a connection failed (the server's own words for refusals, which never hold a password). */
+export function connectFailure(error: Error, target: Target, timeoutMs: number, timedOut = false): string {
+  const where = `PostgreSQL at ${target.host}:${target.port}, database "${target.database}"`;
+  const code = (error as { code?: string }).code;
+  if (timedOut && !/^[0-9A-Z]{5}$/.test(code ?? "")) return `${where}: no answer within ${timeoutMs} ms`;
+  switch (code) {
+    case "3D000":
+      return `${where}: the database does not exist (${error.message})`;
+    case "28000":
+    case "28P01":
+      return `${where}: user "${target.user}" was refused (${error.message})`;
+    case "ECONNREFUSED":
+      return `${where}: connection refused (is PostgreSQL running, and on this port?)`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `${where}: host ${target.host} not found`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return `${where}: host unreachable`;
+    default:
+      if (/timeout/i.test(error.message)) return `${where}: no answer within ${timeoutMs} ms`;
+      return `${where}: cannot connect (${code ?? error.message})`;
+  }
 }
 
 /**

@@ -55,19 +55,70 @@ export function createClient(url: string, timeoutMs: number): Client {
   throw new SessiondError("request_invalid", "a Redis store URL starts with redis://, rediss:// or redis-cluster://");
 }
 
+/** Which server a URL names, for messages: host, port and database (or the cluster's nodes), never a password. */
+export function describeTarget(url: string): string {
+  if (url.startsWith("redis-cluster://")) {
+    const rest = url.slice("redis-cluster://".length).replace(/\/+$/, "");
+    return `Redis Cluster at ${rest.slice(rest.lastIndexOf("@") + 1)}`;
+  }
+  try {
+    const parsed = new URL(url);
+    const db = parsed.pathname.replace(/^\/+/, "") || "0";
+    return `Redis at ${parsed.hostname || "localhost"}:${parsed.port || "6379"} (database ${db})`;
+  } catch {
+    return "Redis";
+  }
+}
+
+/** What a failed connection set-up step was, from Redis's reply. */
+function setupStep(error: Error): string {
+  if (/^(NOAUTH|WRONGPASS|NOPERM)|password/i.test(error.message)) return "authentication failed";
+  if (/DB index|invalid DB/i.test(error.message)) return "selecting the database failed";
+  return "setting up the connection failed";
+}
+
 export class Connection {
   readonly client: Client;
   private readying: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-
   private readonly isCluster: boolean;
+  private readonly target: string;
+  /**
+   * The last failed set-up step (AUTH, SELECT, the ready check), while no connection attempt
+   * has succeeded since. ioredis reports a failed SELECT only as an 'error' event and then goes
+   * on to 'ready' on database 0: every command would silently run in another database. So a
+   * set-up error stops all commands, with a message saying what failed, until an attempt
+   * completes cleanly.
+   */
+  private setupError: SessiondError | undefined;
+  private attemptFailed = false;
+  private failWaiting: ((error: SessiondError) => void) | undefined;
 
   constructor(url: string, private readonly timeoutMs: number) {
     this.client = createClient(url, timeoutMs);
     this.isCluster = this.client instanceof Cluster;
-    // Failures reach callers through their commands as store_unavailable; without a
-    // listener ioredis would print every reconnect attempt's error.
-    this.client.on("error", () => {});
+    this.target = describeTarget(url);
+    // Failures reach callers through their commands as store_unavailable; without a listener
+    // ioredis would print every reconnect attempt's error. A reply error here (not a command's:
+    // those reach the command) is a set-up step the server refused.
+    const onError = (error: Error) => {
+      if (error.name !== "ReplyError") return;
+      this.attemptFailed = true;
+      this.setupError = new SessiondError("store_unavailable", `${this.target}: ${setupStep(error)}: ${error.message}`, { cause: error });
+      this.failWaiting?.(this.setupError);
+    };
+    this.client.on("error", onError);
+    if (this.isCluster) this.client.on("node error", onError);
+    // Registered before any waiter in ready(), so a poisoned 'ready' is caught before anyone runs.
+    this.client.on("connect", () => (this.attemptFailed = false));
+    this.client.on("ready", () => {
+      if (this.isCluster || !this.attemptFailed) {
+        this.setupError = undefined;
+        return;
+      }
+      // 'ready' after a refused SELECT: never use this connection (it is on the wrong database).
+      this.client.disconnect();
+    });
   }
 
   /** Runs one round trip (or one batch sent at once) against Redis, bounded by the timeout. */
@@ -91,20 +142,30 @@ export class Connection {
     }
   }
 
-  /** Waits for the connection for at most the timeout; commands are never queued for a server that is away. */
+  /**
+   * Waits for the connection for at most the timeout; commands are never queued for a server
+   * that is away, nor sent on a connection whose set-up failed.
+   */
   private ready(): Promise<void> {
+    if (this.setupError !== undefined) return Promise.reject(this.setupError);
     if (this.client.status === "ready") return Promise.resolve();
     this.readying ??= new Promise<void>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
         this.client.off("ready", onReady);
+        this.failWaiting = undefined;
         this.readying = undefined;
       };
-      const onReady = () => (done(), resolve());
+      const onReady = () => {
+        done();
+        if (this.setupError === undefined) resolve();
+        else reject(this.setupError);
+      };
       const timer = setTimeout(() => {
         done();
-        reject(new SessiondError("store_unavailable", `Redis is not reachable (${this.client.status}) within ${this.timeoutMs} ms`));
+        reject(new SessiondError("store_unavailable", `${this.target} is not reachable (${this.client.status}) within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
+      this.failWaiting = (error) => (done(), reject(error));
       this.client.on("ready", onReady);
     });
     return this.readying;
