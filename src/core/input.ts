@@ -29,6 +29,22 @@ export function text(field: string, value: unknown, max: number): string {
   return value;
 }
 
+/**
+ * The end reasons sessiond itself writes (SPEC §2). An app may not give one on revoke, so
+ * `end_reason` always tells a system end from an app's. Plain `revoke` writes `revoked`.
+ */
+export const SYSTEM_END_REASONS = [
+  "signed_out", "revoked", "user_revoked", "token_reused", "expired", "abandoned", "session_limit", "user_removed", "replaced", "deleted", "one_time_used", "dbsc_proof_failed",
+] as const;
+
+/** An app's revoke reason: text, and not a system reason in any case or padding (a look-alike would mislead readers of `end_reason`). */
+export function revokeReason(value: unknown): string {
+  const reason = text("reason", value, 128);
+  if ((SYSTEM_END_REASONS as readonly string[]).includes(reason.trim().toLowerCase()))
+    throw invalid("reason", `must not be a reason sessiond gives itself (${SYSTEM_END_REASONS.join(", ")}); omit it to record "revoked"`);
+  return reason;
+}
+
 /** Like {@link text}, but null and undefined pass as null. */
 export function optionalText(field: string, value: unknown, max: number): string | null {
   return value === undefined || value === null ? null : text(field, value, max);
