@@ -3,7 +3,7 @@
  * library refuses what the REST schemas refuse, with the same codes.
  */
 import { SessiondError } from "./errors.js";
-import { SESSION_TYPES, type SessionType } from "./model.js";
+import { type ClientHints, SESSION_TYPES, type SessionType } from "./model.js";
 import { SESSION_ID_PATTERN } from "./token.js";
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -125,6 +125,32 @@ export function userAgent(value: unknown): string | null {
   const cut = value.length > MAX_USER_AGENT_LENGTH ? value.slice(0, MAX_USER_AGENT_LENGTH) : value;
   if (UNSAFE_TEXT.test(cut)) throw invalid("user_agent", "must not contain control characters");
   return cut;
+}
+
+const CLIENT_HINT_FIELDS = [
+  ["secChUa", "sec_ch_ua", 1024],
+  ["secChUaMobile", "sec_ch_ua_mobile", 16],
+  ["secChUaPlatform", "sec_ch_ua_platform", 128],
+] as const;
+
+/** Forwarded client hints: the text rules of other fields (they feed browser and OS names that stores keep). */
+export function clientHints(value: unknown): ClientHints | null {
+  if (value === undefined || value === null) return null;
+  const hints = plainObject("client_hints", value);
+  const known = new Set<string>(CLIENT_HINT_FIELDS.map(([name]) => name));
+  const unknown = Object.keys(hints).find((name) => !known.has(name));
+  if (unknown !== undefined) throw invalid(`client_hints.${unknown}`, "is not a known field");
+  const out: ClientHints = {};
+  for (const [name, wire, max] of CLIENT_HINT_FIELDS) {
+    const hint = hints[name];
+    if (hint === undefined) continue;
+    const field = `client_hints.${wire}`;
+    if (typeof hint !== "string") throw invalid(field, "must be a string");
+    if (hint.length > max) throw invalid(field, `must be at most ${max} characters`);
+    if (UNSAFE_TEXT.test(hint)) throw invalid(field, "must not contain control characters or unpaired surrogates");
+    out[name] = hint;
+  }
+  return out;
 }
 
 function plainObject(field: string, value: unknown): Record<string, unknown> {

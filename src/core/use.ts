@@ -53,7 +53,7 @@ interface Presented {
  * (`fresh` always does).
  */
 async function present(ctx: ServiceContext, token: unknown, req: VerifyRequest, fresh = false): Promise<Presented | VerifyFailureCode> {
-  const use = { ip: input.ip(req.ip), userAgent: input.userAgent(req.userAgent), clientHints: req.clientHints ?? null };
+  const use = { ip: input.ip(req.ip), userAgent: input.userAgent(req.userAgent), clientHints: input.clientHints(req.clientHints) };
   const parsed = parseToken(token);
   if (parsed === null) return "token_invalid";
   if (req.sessionId !== undefined && req.sessionId !== parsed.sessionId) return "token_invalid";
