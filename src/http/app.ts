@@ -6,7 +6,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import secureJson from "secure-json-parse";
 import type { ApiKeys } from "../core/api-keys.js";
 import type { RateLimiter } from "../core/rate-limit.js";
@@ -24,6 +24,27 @@ import { useRoutes } from "./routes/use.js";
 import { userRoutes } from "./routes/users.js";
 
 export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * How long a verifier or a CDN may keep the public JWKS. A new signing key is published
+ * PUBLISH_LEAD_MS (60 s) before it signs; it reaches every server's JWKS within 1 s, a cache
+ * in front serves it at most this late, and a verifier that refetched just before then may wait
+ * out its own refetch cooldown (jose's default: 30 s): 1 + 20 + 30 < 60, with room for delays.
+ */
+export const JWKS_MAX_AGE_SECONDS = 20;
+const PUBLIC_JWKS_CACHE = `public, max-age=${JWKS_MAX_AGE_SECONDS}`;
+
+/**
+ * Responses under /v1 carry tokens, keys, secrets and users' data: no cache may keep them.
+ * The public JWKS is the exception verifiers should cache; with an Authorization header it
+ * is an authenticated answer like the rest (shared caches must not serve it to others).
+ */
+function cacheControlFor(request: FastifyRequest, statusCode: number): string | null {
+  const path = request.url.split("?", 1)[0]!;
+  const publicJwks = path === "/.well-known/jwks.json" || (path === "/v1/jwks" && request.headers.authorization === undefined);
+  if (publicJwks && statusCode === 200) return PUBLIC_JWKS_CACHE;
+  return path === "/v1" || path.startsWith("/v1/") || statusCode >= 400 ? "no-store" : null;
+}
 
 /** What the app is handed: services, never a concrete store. */
 export interface AppDeps {
@@ -79,9 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   });
   // Callback-style hooks: on the hot path, an async hook's promise per request shows in the profile.
-  app.addHook("onSend", (_request, reply, payload, done) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     const type = reply.getHeader("content-type");
     if (typeof type === "string" && type.startsWith("application/json")) reply.header("content-type", "application/json");
+    const cacheControl = cacheControlFor(request, reply.statusCode);
+    if (cacheControl !== null) reply.header("cache-control", cacheControl);
     done(null, payload);
   });
   const logRequests = deps.config.logRequests;

@@ -75,9 +75,9 @@ export function newTraceId(): string {
   return randomUUID().replace(/-/g, "");
 }
 
-// Serialized here, with the exact Content-Type: router-level errors skip the hooks that would fix it later.
+// Serialized here, with the exact Content-Type and no-store: router-level errors skip the hooks that would set them later.
 function sendError(reply: FastifyReply, status: number, body: ReturnType<typeof errorBody>): void {
-  void reply.status(status).header("content-type", "application/json").serializer((text) => text).send(JSON.stringify(body));
+  void reply.status(status).header("content-type", "application/json").header("cache-control", "no-store").serializer((text) => text).send(JSON.stringify(body));
 }
 
 /** The single error handler: known codes answer with their status; anything else is a logged 500 that leaks nothing. */
