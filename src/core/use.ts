@@ -149,7 +149,7 @@ async function settle(ctx: ServiceContext, record: SessionRecord, verdict: Verdi
 }
 
 /** A one-time session is used up by its first successful verify; of racing verifies exactly one wins. */
-async function consumeOnce(ctx: ServiceContext, record: SessionRecord, now: number): Promise<SessionRecord | null> {
+export async function consumeOnce(ctx: ServiceContext, record: SessionRecord, now: number): Promise<SessionRecord | null> {
   try {
     const change = { status: "ended" as const, endReason: "one_time_used", endedAt: now, updatedAt: now, lastActiveAt: now };
     return await ctx.store.update(record.id, change, record.version);
