@@ -14,7 +14,7 @@ import { SessiondError } from "../core/errors.js";
 import type { Sessions } from "../core/service.js";
 import type { Config } from "../config.js";
 import type { SigningKeys } from "../jwt/signing-keys.js";
-import { handleError, handleNotFound, newTraceId } from "./errors.js";
+import { UNSUPPORTED_MEDIA_TYPE_MESSAGE, handleError, handleNotFound, newTraceId } from "./errors.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { adminRoutes } from "./routes/admin.js";
 import { opsRoutes } from "./routes/ops.js";
@@ -89,7 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema));
   app.decorateRequest("principal", null);
-  app.removeContentTypeParser("application/json");
+  // JSON only: Fastify's own parsers (text/plain among them) would turn an empty body into "".
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_request, body, done) => {
     const text = (body as string).trim();
     if (text === "") return done(null, undefined); // Clerk's SDK posts empty JSON bodies
@@ -98,6 +99,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     } catch {
       done(new SessiondError("request_invalid", "the body is not valid JSON (or uses __proto__/constructor keys)"), undefined);
     }
+  });
+  // Any other media type: a body that is there must be JSON (415), but a request without one
+  // needs no Content-Type at all, whatever header it carries (SPEC §5).
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, undefined);
+    done(new SessiondError("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE_MESSAGE), undefined);
   });
   // Callback-style hooks: on the hot path, an async hook's promise per request shows in the profile.
   app.addHook("onSend", (request, reply, payload, done) => {

@@ -27,6 +27,7 @@ export const HTTP_STATUS = {
   refresh_not_allowed: 409,
   conflict: 409,
   body_too_large: 413,
+  unsupported_media_type: 415,
   request_invalid: 400,
   policy_out_of_bounds: 422,
   metadata_too_large: 422,
@@ -46,6 +47,8 @@ export function errorBody(code: ErrorCode, message: string, traceId: string, met
   };
 }
 
+export const UNSUPPORTED_MEDIA_TYPE_MESSAGE = "a request body must be JSON, sent with Content-Type: application/json (a request without a body needs no Content-Type)";
+
 /** Fastify's own errors (parsing, validation, limits) mapped onto our codes. */
 function fromFastify(error: FastifyError): SessiondError | null {
   if (error.validation !== undefined) {
@@ -60,6 +63,7 @@ function fromFastify(error: FastifyError): SessiondError | null {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new SessiondError("body_too_large", "the request body is larger than 1 MiB");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new SessiondError("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE_MESSAGE);
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
     case "FST_ERR_CTP_INVALID_JSON_BODY":
