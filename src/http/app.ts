@@ -35,6 +35,26 @@ export const JWKS_MAX_AGE_SECONDS = 20;
 const PUBLIC_JWKS_CACHE = `public, max-age=${JWKS_MAX_AGE_SECONDS}`;
 
 /**
+ * The docs page's Content-Security-Policy: everything from this origin only, nothing inline.
+ * Not swagger-ui's own (`staticCSP: true`), whose `upgrade-insecure-requests` sends every
+ * script and stylesheet to https: over plain http on any host but localhost the page stays blank.
+ */
+const DOCS_CSP = [
+  "default-src 'none'",
+  "base-uri 'none'",
+  "connect-src 'self'",
+  "font-src 'self' data:",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "img-src 'self' data:",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "script-src 'self'",
+  "script-src-attr 'none'",
+  "style-src 'self'",
+].join("; ");
+
+/**
  * Responses under /v1 carry tokens, keys, secrets and users' data: no cache may keep them.
  * The public JWKS is the exception verifiers should cache; with an Authorization header it
  * is an authenticated answer like the rest (shared caches must not serve it to others).
@@ -133,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" }, staticCSP: true });
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", layout: "BaseLayout" }, staticCSP: DOCS_CSP });
 
   await app.register(opsRoutes, routeDeps);
   await app.register(useRoutes, routeDeps);
