@@ -117,7 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     try {
       done(null, secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }));
     } catch {
-      done(new SessiondError("request_invalid", "the body is not valid JSON (or uses __proto__/constructor keys)"), undefined);
+      done(new SessiondError("request_invalid", "the body is not valid JSON (or has a __proto__ or constructor.prototype key)"), undefined);
     }
   });
   // Any other media type: a body that is there must be JSON (415), but a request without one
