@@ -26,6 +26,7 @@ export const EXIT_CODES = {
   refresh_not_allowed: 65,
   conflict: 75,
   body_too_large: 65,
+  unsupported_media_type: 65,
   request_invalid: 64,
   policy_out_of_bounds: 65,
   metadata_too_large: 65,

@@ -56,6 +56,7 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
   if ((type === "impersonation") !== (actor !== null))
     throw new SessiondError("actor_invalid", "an impersonation session needs an actor, and only an impersonation session may have one");
   const userAgent = input.userAgent(req.userAgent);
+  const clientHints = input.clientHints(req.clientHints);
   const overrides = {
     lifetimeMs: input.durationMs("lifetime_seconds", req.lifetimeMs, false) ?? undefined,
     inactivityTimeoutMs: input.durationMs("inactivity_timeout_seconds", req.inactivityTimeoutMs, true),
@@ -92,7 +93,7 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
   const { secret, hash } = newSecret(ctx.random);
   const hasUse = fields.ip !== null || userAgent !== null;
   const latestActivity = hasUse
-    ? buildActivity(ctx, id, { ip: fields.ip, userAgent, clientHints: req.clientHints ?? null }, null, now)
+    ? buildActivity(ctx, id, { ip: fields.ip, userAgent, clientHints }, null, now)
     : null;
   const timing = {
     startedAt: now,

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   "refresh_not_allowed",
   "conflict",
   "body_too_large",
+  "unsupported_media_type",
   "request_invalid",
   "policy_out_of_bounds",
   "metadata_too_large",

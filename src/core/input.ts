@@ -3,7 +3,7 @@
  * library refuses what the REST schemas refuse, with the same codes.
  */
 import { SessiondError } from "./errors.js";
-import { SESSION_TYPES, type SessionType } from "./model.js";
+import { type ClientHints, SESSION_TYPES, type SessionType } from "./model.js";
 import { SESSION_ID_PATTERN } from "./token.js";
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -27,6 +27,22 @@ export function text(field: string, value: unknown, max: number): string {
   if (value.length === 0 || value.length > max) throw invalid(field, `must be 1 to ${max} characters`);
   if (UNSAFE_TEXT.test(value)) throw invalid(field, "must not contain control characters or unpaired surrogates");
   return value;
+}
+
+/**
+ * The end reasons sessiond itself writes (SPEC §2). An app may not give one on revoke, so
+ * `end_reason` always tells a system end from an app's. Plain `revoke` writes `revoked`.
+ */
+export const SYSTEM_END_REASONS = [
+  "signed_out", "revoked", "user_revoked", "token_reused", "expired", "abandoned", "session_limit", "user_removed", "replaced", "deleted", "one_time_used", "dbsc_proof_failed",
+] as const;
+
+/** An app's revoke reason: text, and not a system reason in any case or padding (a look-alike would mislead readers of `end_reason`). */
+export function revokeReason(value: unknown): string {
+  const reason = text("reason", value, 128);
+  if ((SYSTEM_END_REASONS as readonly string[]).includes(reason.trim().toLowerCase()))
+    throw invalid("reason", `must not be a reason sessiond gives itself (${SYSTEM_END_REASONS.join(", ")}); omit it to record "revoked"`);
+  return reason;
 }
 
 /** Like {@link text}, but null and undefined pass as null. */
@@ -109,6 +125,32 @@ export function userAgent(value: unknown): string | null {
   const cut = value.length > MAX_USER_AGENT_LENGTH ? value.slice(0, MAX_USER_AGENT_LENGTH) : value;
   if (UNSAFE_TEXT.test(cut)) throw invalid("user_agent", "must not contain control characters");
   return cut;
+}
+
+const CLIENT_HINT_FIELDS = [
+  ["secChUa", "sec_ch_ua", 1024],
+  ["secChUaMobile", "sec_ch_ua_mobile", 16],
+  ["secChUaPlatform", "sec_ch_ua_platform", 128],
+] as const;
+
+/** Forwarded client hints: the text rules of other fields (they feed browser and OS names that stores keep). */
+export function clientHints(value: unknown): ClientHints | null {
+  if (value === undefined || value === null) return null;
+  const hints = plainObject("client_hints", value);
+  const known = new Set<string>(CLIENT_HINT_FIELDS.map(([name]) => name));
+  const unknown = Object.keys(hints).find((name) => !known.has(name));
+  if (unknown !== undefined) throw invalid(`client_hints.${unknown}`, "is not a known field");
+  const out: ClientHints = {};
+  for (const [name, wire, max] of CLIENT_HINT_FIELDS) {
+    const hint = hints[name];
+    if (hint === undefined) continue;
+    const field = `client_hints.${wire}`;
+    if (typeof hint !== "string") throw invalid(field, "must be a string");
+    if (hint.length > max) throw invalid(field, `must be at most ${max} characters`);
+    if (UNSAFE_TEXT.test(hint)) throw invalid(field, "must not contain control characters or unpaired surrogates");
+    out[name] = hint;
+  }
+  return out;
 }
 
 function plainObject(field: string, value: unknown): Record<string, unknown> {

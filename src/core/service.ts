@@ -193,9 +193,12 @@ export class Sessions {
     return transitions.transition(this.ctx, id, scope, transitions.endAs("ended", "signed_out"));
   }
 
-  /** The app or an admin ended it → `revoked`; `reason` becomes `endReason`. */
+  /**
+   * The app or an admin ended it → `revoked`; `reason` becomes `endReason` (default `revoked`).
+   * @throws SessiondError `request_invalid` when `reason` is one of {@link input.SYSTEM_END_REASONS}
+   */
   async revoke(id: string, options: { reason?: string } & Scope = {}): Promise<Session> {
-    const reason = options.reason === undefined ? "revoked" : input.text("reason", options.reason, 128);
+    const reason = options.reason === undefined ? "revoked" : input.revokeReason(options.reason);
     return transitions.transition(this.ctx, id, options, transitions.endAs("revoked", reason));
   }
 
@@ -204,10 +207,10 @@ export class Sessions {
     return transitions.transition(this.ctx, id, scope, transitions.softDelete);
   }
 
-  /** Revokes every live session of a user, except `exceptSessionId`. */
+  /** Revokes every live session of a user, except `exceptSessionId`; `reason` as in {@link Sessions.revoke}. */
   async revokeUser(userId: string, options: { exceptSessionId?: string; reason?: string } & Scope = {}): Promise<{ revokedCount: number }> {
     const tenantId = input.tenantId(options.tenantId ?? "default");
-    const reason = options.reason === undefined ? "revoked" : input.text("reason", options.reason, 128);
+    const reason = options.reason === undefined ? "revoked" : input.revokeReason(options.reason);
     const except = options.exceptSessionId === undefined ? undefined : input.sessionId(options.exceptSessionId, "except_session_id");
     const revokedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId, 256), { status: "revoked", endReason: reason }, except);
     return { revokedCount };

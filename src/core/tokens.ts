@@ -12,7 +12,7 @@ import type { Session } from "./model.js";
 import { judge } from "./policy.js";
 import type { JwtTemplateRecord } from "./store.js";
 import { loadScoped } from "./transitions.js";
-import { failure, verifySession } from "./use.js";
+import { consumeOnce, failure, verifySession } from "./use.js";
 import { toSession } from "./view.js";
 
 /** How the service mints JWTs: who signs, and the public URL issuers are built from. */
@@ -80,17 +80,32 @@ async function sign(ctx: ServiceContext, jwt: JwtSettings, session: Session, req
   return { object: "token", jwt: await jwt.signer.sign(claims), claims };
 }
 
-/** A JWT for session `id`, which must be valid now (pending only with `acceptPending`). */
+/** Tries before giving up when a one-time session keeps changing under a mint. */
+const MINT_ATTEMPTS = 8;
+
+/**
+ * A JWT for session `id`, which must be valid now (pending only with `acceptPending`).
+ * Minting is a use: a `one_time_access` session is consumed by it (`one_time_used`) exactly
+ * as by its first verify, and of racing mints and verifies exactly one succeeds.
+ */
 export async function mintJwt(ctx: ServiceContext, jwt: JwtSettings | null, id: string, req: MintRequest = {}): Promise<SessionJwt> {
   const settings = settingsOf(jwt);
-  const record = await loadScoped(ctx, id, req);
-  if (record.isDeleted) throw failure("token_invalid");
-  const now = ctx.clock.now();
-  // An API-key call by id: the bound user agent is checked only when the caller names one.
-  const userAgent = req.userAgent === undefined || req.userAgent === null ? record.boundUserAgent : input.userAgent(req.userAgent);
-  const verdict = judge(record, { userAgent, ...(req.aud === undefined ? {} : { aud: req.aud }), ...(req.acceptPending === true ? { acceptPending: true } : {}) }, now, Infinity);
-  if (!verdict.valid) throw failure(verdict.code);
-  return sign(ctx, settings, toSession(record, now), req);
+  for (let attempt = 0; attempt < MINT_ATTEMPTS; attempt++) {
+    const record = await loadScoped(ctx, id, req);
+    if (record.isDeleted) throw failure("token_invalid");
+    const now = ctx.clock.now();
+    // An API-key call by id: the bound user agent is checked only when the caller names one.
+    const userAgent = req.userAgent === undefined || req.userAgent === null ? record.boundUserAgent : input.userAgent(req.userAgent);
+    const verdict = judge(record, { userAgent, ...(req.aud === undefined ? {} : { aud: req.aud }), ...(req.acceptPending === true ? { acceptPending: true } : {}) }, now, Infinity);
+    if (!verdict.valid) throw failure(verdict.code);
+    // Signed before the one-time session is consumed, so a bad template or lifetime, or no
+    // signing key, leaves it unused; the JWT is handed out only if this mint won the consume.
+    const minted = await sign(ctx, settings, toSession(record, now), req);
+    if (record.sessionType !== "one_time_access") return minted;
+    if ((await consumeOnce(ctx, record, now)) !== null) return minted;
+    // Another mint or verify changed it first: judge it again as it is now.
+  }
+  throw new SessiondError("conflict", "the session kept changing; try again");
 }
 
 /**

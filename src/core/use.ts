@@ -53,7 +53,7 @@ interface Presented {
  * (`fresh` always does).
  */
 async function present(ctx: ServiceContext, token: unknown, req: VerifyRequest, fresh = false): Promise<Presented | VerifyFailureCode> {
-  const use = { ip: input.ip(req.ip), userAgent: input.userAgent(req.userAgent), clientHints: req.clientHints ?? null };
+  const use = { ip: input.ip(req.ip), userAgent: input.userAgent(req.userAgent), clientHints: input.clientHints(req.clientHints) };
   const parsed = parseToken(token);
   if (parsed === null) return "token_invalid";
   if (req.sessionId !== undefined && req.sessionId !== parsed.sessionId) return "token_invalid";
@@ -149,7 +149,7 @@ async function settle(ctx: ServiceContext, record: SessionRecord, verdict: Verdi
 }
 
 /** A one-time session is used up by its first successful verify; of racing verifies exactly one wins. */
-async function consumeOnce(ctx: ServiceContext, record: SessionRecord, now: number): Promise<SessionRecord | null> {
+export async function consumeOnce(ctx: ServiceContext, record: SessionRecord, now: number): Promise<SessionRecord | null> {
   try {
     const change = { status: "ended" as const, endReason: "one_time_used", endedAt: now, updatedAt: now, lastActiveAt: now };
     return await ctx.store.update(record.id, change, record.version);

@@ -6,7 +6,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import secureJson from "secure-json-parse";
 import type { ApiKeys } from "../core/api-keys.js";
 import type { RateLimiter } from "../core/rate-limit.js";
@@ -14,7 +14,7 @@ import { SessiondError } from "../core/errors.js";
 import type { Sessions } from "../core/service.js";
 import type { Config } from "../config.js";
 import type { SigningKeys } from "../jwt/signing-keys.js";
-import { handleError, handleNotFound, newTraceId } from "./errors.js";
+import { UNSUPPORTED_MEDIA_TYPE_MESSAGE, handleError, handleNotFound, newTraceId } from "./errors.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { adminRoutes } from "./routes/admin.js";
 import { opsRoutes } from "./routes/ops.js";
@@ -24,6 +24,47 @@ import { useRoutes } from "./routes/use.js";
 import { userRoutes } from "./routes/users.js";
 
 export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * How long a verifier or a CDN may keep the public JWKS. A new signing key is published
+ * PUBLISH_LEAD_MS (60 s) before it signs; it reaches every server's JWKS within 1 s, a cache
+ * in front serves it at most this late, and a verifier that refetched just before then may wait
+ * out its own refetch cooldown (jose's default: 30 s): 1 + 20 + 30 < 60, with room for delays.
+ */
+export const JWKS_MAX_AGE_SECONDS = 20;
+const PUBLIC_JWKS_CACHE = `public, max-age=${JWKS_MAX_AGE_SECONDS}`;
+
+/**
+ * The docs page's Content-Security-Policy: everything from this origin only, nothing inline.
+ * Not swagger-ui's own (`staticCSP: true`), whose `upgrade-insecure-requests` sends every
+ * script and stylesheet to https: over plain http on any host but localhost the page stays blank.
+ */
+const DOCS_CSP = [
+  "default-src 'none'",
+  "base-uri 'none'",
+  "connect-src 'self'",
+  "font-src 'self' data:",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "img-src 'self' data:",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "script-src 'self'",
+  "script-src-attr 'none'",
+  "style-src 'self'",
+].join("; ");
+
+/**
+ * Responses under /v1 carry tokens, keys, secrets and users' data: no cache may keep them.
+ * The public JWKS is the exception verifiers should cache; with an Authorization header it
+ * is an authenticated answer like the rest (shared caches must not serve it to others).
+ */
+function cacheControlFor(request: FastifyRequest, statusCode: number): string | null {
+  const path = request.url.split("?", 1)[0]!;
+  const publicJwks = path === "/.well-known/jwks.json" || (path === "/v1/jwks" && request.headers.authorization === undefined);
+  if (publicJwks && statusCode === 200) return PUBLIC_JWKS_CACHE;
+  return path === "/v1" || path.startsWith("/v1/") || statusCode >= 400 ? "no-store" : null;
+}
 
 /** What the app is handed: services, never a concrete store. */
 export interface AppDeps {
@@ -68,20 +109,29 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema));
   app.decorateRequest("principal", null);
-  app.removeContentTypeParser("application/json");
+  // JSON only: Fastify's own parsers (text/plain among them) would turn an empty body into "".
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_request, body, done) => {
     const text = (body as string).trim();
     if (text === "") return done(null, undefined); // Clerk's SDK posts empty JSON bodies
     try {
       done(null, secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }));
     } catch {
-      done(new SessiondError("request_invalid", "the body is not valid JSON (or uses __proto__/constructor keys)"), undefined);
+      done(new SessiondError("request_invalid", "the body is not valid JSON (or has a __proto__ or constructor.prototype key)"), undefined);
     }
   });
+  // Any other media type: a body that is there must be JSON (415), but a request without one
+  // needs no Content-Type at all, whatever header it carries (SPEC §5).
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, undefined);
+    done(new SessiondError("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE_MESSAGE), undefined);
+  });
   // Callback-style hooks: on the hot path, an async hook's promise per request shows in the profile.
-  app.addHook("onSend", (_request, reply, payload, done) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     const type = reply.getHeader("content-type");
     if (typeof type === "string" && type.startsWith("application/json")) reply.header("content-type", "application/json");
+    const cacheControl = cacheControlFor(request, reply.statusCode);
+    if (cacheControl !== null) reply.header("cache-control", cacheControl);
     done(null, payload);
   });
   const logRequests = deps.config.logRequests;
@@ -103,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" }, staticCSP: true });
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", layout: "BaseLayout" }, staticCSP: DOCS_CSP });
 
   await app.register(opsRoutes, routeDeps);
   await app.register(useRoutes, routeDeps);

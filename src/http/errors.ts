@@ -27,6 +27,7 @@ export const HTTP_STATUS = {
   refresh_not_allowed: 409,
   conflict: 409,
   body_too_large: 413,
+  unsupported_media_type: 415,
   request_invalid: 400,
   policy_out_of_bounds: 422,
   metadata_too_large: 422,
@@ -46,6 +47,8 @@ export function errorBody(code: ErrorCode, message: string, traceId: string, met
   };
 }
 
+export const UNSUPPORTED_MEDIA_TYPE_MESSAGE = "a request body must be JSON, sent with Content-Type: application/json (a request without a body needs no Content-Type)";
+
 /** Fastify's own errors (parsing, validation, limits) mapped onto our codes. */
 function fromFastify(error: FastifyError): SessiondError | null {
   if (error.validation !== undefined) {
@@ -60,6 +63,7 @@ function fromFastify(error: FastifyError): SessiondError | null {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new SessiondError("body_too_large", "the request body is larger than 1 MiB");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new SessiondError("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE_MESSAGE);
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
     case "FST_ERR_CTP_INVALID_JSON_BODY":
@@ -75,9 +79,9 @@ export function newTraceId(): string {
   return randomUUID().replace(/-/g, "");
 }
 
-// Serialized here, with the exact Content-Type: router-level errors skip the hooks that would fix it later.
+// Serialized here, with the exact Content-Type and no-store: router-level errors skip the hooks that would set them later.
 function sendError(reply: FastifyReply, status: number, body: ReturnType<typeof errorBody>): void {
-  void reply.status(status).header("content-type", "application/json").serializer((text) => text).send(JSON.stringify(body));
+  void reply.status(status).header("content-type", "application/json").header("cache-control", "no-store").serializer((text) => text).send(JSON.stringify(body));
 }
 
 /** The single error handler: known codes answer with their status; anything else is a logged 500 that leaks nothing. */

@@ -195,4 +195,4 @@ export const KeyParams = Type.Object({ id: Type.String({ pattern: "^sdk_[0-9a-hj
 export const TenantParams = Type.Object({ tenant_id: TenantIdSchema }, strict);
 
 /** Responses every authenticated route may give besides its success. */
-export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 422: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
+export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 415: ErrorSchema, 422: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };

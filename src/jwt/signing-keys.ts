@@ -87,12 +87,18 @@ export class SigningKeys implements TokenSigner {
     return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: "JWT" }).sign(privateKey);
   }
 
-  /** The claims of a JWT signed by one of the stored keys, expired or not; null for anything else. */
+  /**
+   * The claims of a JWT signed by one of the stored keys still published, expired or not;
+   * null for anything else. A key retired with `immediately` (leaked) counts for nothing from
+   * that instant, on every server: the keys are read from the store, not the 1 s cache.
+   */
   async readOwn(jwt: string): Promise<Record<string, unknown> | null> {
     try {
       const { payload } = await compactVerify(jwt, async (header) => {
-        const key = (await this.keys()).find((k) => k.kid === header.kid) ?? (await this.keys(true)).find((k) => k.kid === header.kid);
+        const now = this.clock.now();
+        const key = (await this.keys(true)).find((k) => k.kid === header.kid);
         if (key === undefined || header.alg !== key.algorithm) throw new Error("not one of our keys");
+        if (key.retireAt !== null && key.retireAt <= now) throw new Error("a retired key");
         return importJWK({ ...key.publicJwk, alg: key.algorithm }, key.algorithm);
       });
       const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
@@ -112,18 +118,31 @@ export class SigningKeys implements TokenSigner {
   /**
    * Adds a key and retires the others. Normally old keys sign until the new one is
    * published everywhere and stay in the JWKS until their last token expires; with
-   * `immediately` (a leaked key) the new key signs at once and the old ones leave the JWKS
-   * now, so every token they signed stops verifying.
+   * `immediately` (a leaked key) the new key signs at once and every older key leaves the
+   * JWKS now (those still published after an earlier rotation included), so every token
+   * they signed stops verifying and none is taken as Clerk's `expired_token` any more.
    */
   async rotate(options: { immediately?: boolean } = {}): Promise<Rotation> {
     const sealingKey = this.requireSealingKey();
     const now = this.clock.now();
-    const current = (await this.keys(true)).filter((k) => k.retireAt === null);
+    const stored = await this.keys(true);
+    const current = stored.filter((k) => k.retireAt === null);
     const retireAt = options.immediately === true ? now : now + PUBLISH_LEAD_MS + MAX_JWT_LIFETIME_SECONDS * 1000 + CLOCK_SKEW_MS;
     const kid = await this.insertNewKey(sealingKey);
     for (const key of current) await this.store.retireSigningKey(key.kid, retireAt);
+    // A leak may reach keys still published after an earlier rotation: a retirement date is set
+    // only once, so those are deleted (what pruning would do later), and stop counting now too.
+    const overlapping = options.immediately === true ? stored.filter((k) => k.retireAt !== null && k.retireAt > now) : [];
+    for (const key of overlapping) {
+      await this.store.deleteSigningKey(key.kid);
+      this.opened.delete(key.kid);
+    }
     this.cached = null;
-    return { kid, retired: current.map((k) => ({ kid: k.kid, retireAt })), signsFrom: options.immediately === true || current.length === 0 ? now : now + PUBLISH_LEAD_MS };
+    return {
+      kid,
+      retired: [...current, ...overlapping].map((k) => ({ kid: k.kid, retireAt })),
+      signsFrom: options.immediately === true || current.length === 0 ? now : now + PUBLISH_LEAD_MS,
+    };
   }
 
   /** Deletes keys whose publication has ended. */

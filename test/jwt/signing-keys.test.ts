@@ -133,6 +133,25 @@ describe("JWT signing keys", () => {
     await assert.rejects(verifyAt(keys, leaked, clock));
   });
 
+  it("stops recognising JWTs of every older key at an immediate rotation, on every server; an overlapped key counts until then", async () => {
+    const clock = new ManualClock();
+    const store = memoryStore();
+    const one = new SigningKeys({ store, keyEncryptionKey: KEK, clock });
+    const two = new SigningKeys({ store, keyEncryptionKey: KEK, clock });
+    const overlapped = await one.sign(claimsAt(clock));
+    assert.equal((await two.readOwn(overlapped))?.["sid"], "sess_x", "the second server has read (and cached) the keys");
+    await one.rotate();
+    clock.advance(PUBLISH_LEAD_MS);
+    assert.equal((await two.readOwn(overlapped))?.["sid"], "sess_x", "an overlapped key counts until it leaves the JWKS");
+    const leaked = await one.sign(claimsAt(clock));
+    assert.equal((await two.readOwn(leaked))?.["sid"], "sess_x");
+    await one.rotate({ immediately: true });
+    assert.equal(await one.readOwn(leaked), null);
+    assert.equal(await two.readOwn(leaked), null, "not even from a server whose key cache is still fresh");
+    assert.equal(await two.readOwn(overlapped), null, "a key still in its overlap goes too: the leak may reach it");
+    assert.deepEqual((await two.jwks()).keys.length, 1);
+  });
+
   it("recognises its own JWTs, expired ones too, and nothing else", async () => {
     const clock = new ManualClock();
     const keys = new SigningKeys({ store: memoryStore(), keyEncryptionKey: KEK, clock });

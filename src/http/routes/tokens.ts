@@ -117,12 +117,9 @@ function templateInput(b: { claims?: Record<string, unknown>; session_fields?: s
   };
 }
 
-/** The public keys of session JWTs: no API key, cacheable briefly (a new key is published a minute before it signs). */
+/** The public keys of session JWTs: no API key; cacheable briefly (`Cache-Control` is set in app.ts with every other route's). */
 export async function jwksRoutes(app: App, deps: RouteDeps): Promise<void> {
-  const jwks = async (_request: FastifyRequest, reply: { header(name: string, value: string): unknown }) => {
-    reply.header("cache-control", "public, max-age=30");
-    return deps.signingKeys === undefined ? { keys: [] } : deps.signingKeys.jwks();
-  };
+  const jwks = async () => (deps.signingKeys === undefined ? { keys: [] } : deps.signingKeys.jwks());
   const schema = { tags: ["tokens"], security: [], response: { 200: JwksSchema, ...errorResponses } };
   app.get("/v1/jwks", { schema: { ...schema, summary: "Public keys of session JWTs" } }, jwks);
   app.get("/.well-known/jwks.json", { schema: { ...schema, summary: "Public keys of session JWTs (well-known path)" } }, jwks);

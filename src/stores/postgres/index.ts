@@ -17,10 +17,11 @@ import { EFFECTIVE_STATUS, type Row, STILL, activityColumns, nativeBoolean, toCo
 import { PostgresChangeFeed, notificationPayloads } from "./changes.js";
 import { createPool, named, translate, withClient } from "./connection.js";
 import { PostgresExtras } from "./extras.js";
-import { migrate } from "./migrations.js";
+import { POSTGRES_SCHEMA_VERSION as SCHEMA_VERSION, migrate } from "./migrations.js";
 import { type Query, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
 
-export { POSTGRES_SCHEMA_VERSION } from "./migrations.js";
+/** The newest schema version this build knows; declared here, not re-exported, so the published types never load the driver's (migrations.ts takes its types). */
+export const POSTGRES_SCHEMA_VERSION: number = SCHEMA_VERSION;
 
 export interface PostgresOptions {
   /** `postgres://user@host:port/db` */

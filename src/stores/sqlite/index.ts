@@ -15,7 +15,7 @@ import type {
 } from "../../core/store.js";
 import { SqliteExtras } from "./extras.js";
 import { SqliteSweeper } from "./sweeper.js";
-import { migrate } from "./migrations.js";
+import { SQLITE_SCHEMA_VERSION as SCHEMA_VERSION, migrate } from "./migrations.js";
 import { StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
 import { type Row, STILL, activityColumns, rowReader, sqliteBoolean, toColumns, toRecord } from "../sql/rows.js";
 import { ChangeListeners } from "../shared.js";
@@ -27,7 +27,8 @@ const POLL_INTERVAL_MS = 1;
 /** More changes than this in one poll: forgetting every copy is cheaper than reading them all. */
 const CHANGE_POLL_LIMIT = 1000;
 
-export { SQLITE_SCHEMA_VERSION } from "./migrations.js";
+/** The newest schema version this build knows; declared here, not re-exported, so the published types never load the driver's (migrations.ts takes its types). */
+export const SQLITE_SCHEMA_VERSION: number = SCHEMA_VERSION;
 
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|READONLY|FULL|NOMEM|CORRUPT|NOTADB)/;
 
