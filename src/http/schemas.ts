@@ -94,7 +94,8 @@ export const SessionListSchema = Type.Object({ data: Type.Array(SessionSchema), 
 export const ActivityListSchema = Type.Object({ data: Type.Array(ActivityEntrySchema), next_cursor: Nullable(Type.String()) });
 export const UserSessionsSchema = Type.Object({ object: Type.Literal("user_sessions"), user_id: Type.String(), username: Nullable(Type.String()), active_sessions: Type.Integer(), last_active_at: Ms("last use") });
 export const UserListSchema = Type.Object({ data: Type.Array(UserSessionsSchema), next_cursor: Nullable(Type.String()) });
-const Counts = Type.Record(Type.String(), Type.Integer());
+// additionalProperties, not a Record: a Record's key pattern `^(.*)$` stops at a line break, and the serializer dropped such keys.
+const Counts = Type.Object({}, { additionalProperties: Type.Integer(), description: "count per key; keys are data (any text)" });
 export const StatsSchema = Type.Object({ object: Type.Literal("stats"), active_sessions: Type.Integer(), distinct_users: Type.Integer(), by_status: Counts, by_country: Counts, by_browser: Counts, by_device_type: Counts, by_os: Counts });
 export const ApiKeySchema = Type.Object({ object: Type.Literal("api_key"), id: Type.String(), tenant_id: Nullable(Type.String()), name: Nullable(Type.String()), created_at: Ms("created"), revoked_at: Nullable(Ms("revoked")) });
 export const ApiKeyWithSecretSchema = Type.Object({ ...ApiKeySchema.properties, key: Type.String({ description: "the API key, shown this once" }) });
