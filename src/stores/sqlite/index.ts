@@ -3,7 +3,6 @@
  * runs in an IMMEDIATE transaction, so processes sharing the file serialise their
  * writes and each conditional change, limit and rotation is atomic.
  */
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database, { type Database as Db, SqliteError } from "better-sqlite3";
 import { SessiondError } from "../../core/errors.js";
@@ -14,6 +13,7 @@ import type {
   SigningKeyRecord, SweepResult, UserSessions,
 } from "../../core/store.js";
 import { SqliteExtras } from "./extras.js";
+import { createPrivateDirectory, createPrivateFile } from "./files.js";
 import { SqliteSweeper } from "./sweeper.js";
 import { migrate } from "./migrations.js";
 import { StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
@@ -61,7 +61,10 @@ export class SqliteStore implements SessionStore {
 
   constructor(options: SqliteOptions) {
     try {
-      if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+      if (options.path !== ":memory:") {
+        createPrivateDirectory(dirname(options.path));
+        createPrivateFile(options.path);
+      }
       this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL"); // an acknowledged write survives power loss, not only a crash
