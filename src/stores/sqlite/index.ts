@@ -17,6 +17,7 @@ import { createPrivateDirectory, createPrivateFile } from "./files.js";
 import { SqliteSweeper } from "./sweeper.js";
 import { migrate } from "./migrations.js";
 import { StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
+import { InlineReader, type Reader, WorkerReader } from "./reader.js";
 import { type Row, STILL, activityColumns, rowReader, sqliteBoolean, toColumns, toRecord } from "../sql/rows.js";
 import { ChangeListeners } from "../shared.js";
 
@@ -47,6 +48,7 @@ function translate(error: unknown): unknown {
 export class SqliteStore implements SessionStore {
   private readonly db: Db;
   private statements!: StatementCache;
+  private reader!: Reader;
   private extras!: SqliteExtras;
   private sweeper!: SqliteSweeper;
   private q!: ReturnType<SqliteStore["prepare"]>;
@@ -59,13 +61,18 @@ export class SqliteStore implements SessionStore {
   private seenChangeSeq = 0;
   private lastPollAt = -Infinity;
 
+  private readonly path: string;
+  private readonly busyTimeoutMs: number;
+
   constructor(options: SqliteOptions) {
+    this.path = options.path;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     try {
       if (options.path !== ":memory:") {
         createPrivateDirectory(dirname(options.path));
         createPrivateFile(options.path);
       }
-      this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+      this.db = new Database(options.path, { timeout: this.busyTimeoutMs });
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL"); // an acknowledged write survives power loss, not only a crash
       if (options.migrate !== false) this.ready();
@@ -78,6 +85,7 @@ export class SqliteStore implements SessionStore {
   private ready(): void {
     migrate(this.db);
     this.statements = new StatementCache(this.db);
+    this.reader = this.path === ":memory:" ? new InlineReader(this.db, this.statements) : new WorkerReader({ path: this.path, busyTimeoutMs: this.busyTimeoutMs });
     this.extras = new SqliteExtras(this.db);
     this.sweeper = new SqliteSweeper(this.db, CHANGE_LOG_MS);
     this.q = this.prepare();
@@ -132,6 +140,11 @@ export class SqliteStore implements SessionStore {
     } catch (error) {
       return Promise.reject(translate(error));
     }
+  }
+
+  /** A read that may be long: through the reader, off the event loop for a file database. */
+  private heavy<T>(work: (reader: Reader) => Promise<T>): Promise<T> {
+    return this.run(() => this.reader).then(work).catch((error: unknown) => Promise.reject(translate(error)));
   }
 
   private immediate<T>(work: () => T): Promise<T> {
@@ -219,7 +232,7 @@ export class SqliteStore implements SessionStore {
   }
 
   list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
-    return this.run(() => listSessions(this.statements, filter, page));
+    return this.heavy((reader) => listSessions(reader, filter, page));
   }
 
   endMany(filter: { tenantId: string; userId: string; exceptId?: string; nowMs: number }, ending: Ending): Promise<string[]> {
@@ -234,11 +247,11 @@ export class SqliteStore implements SessionStore {
   }
 
   users(tenantId: string, nowMs: number, page: PageRequest): Promise<Page<UserSessions>> {
-    return this.run(() => listUsers(this.statements, tenantId, nowMs, page));
+    return this.heavy((reader) => listUsers(reader, tenantId, nowMs, page));
   }
 
   stats(tenantId: string | undefined, nowMs: number): Promise<SessionStats> {
-    return this.run(() => sessionStats(this.statements, tenantId, nowMs));
+    return this.heavy((reader) => sessionStats(reader, tenantId, nowMs));
   }
 
   sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
@@ -327,6 +340,7 @@ export class SqliteStore implements SessionStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.prepared) await this.reader.close();
     this.db.close();
   }
 }
