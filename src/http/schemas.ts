@@ -5,6 +5,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "../core/errors.js";
 import { SESSION_STATUSES, SESSION_TYPES } from "../core/model.js";
+import { MAX_OFFSET } from "../core/input.js";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Ms = (description: string) => Type.Integer({ minimum: 0, description: `${description} (ms since the epoch)` });
@@ -164,7 +165,7 @@ export const ListQuery = Type.Object(
     created_at_from: Type.Optional(Type.Integer({ minimum: 0 })),
     created_at_to: Type.Optional(Type.Integer({ minimum: 0 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 10 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, description: `at most ${MAX_OFFSET}; page further with next_cursor` })),
     cursor: Type.Optional(Type.String({ maxLength: 512 })),
     paginated: Type.Optional(Type.Boolean({ description: "accepted for Clerk SDK compatibility; ignored" })),
   },

@@ -40,6 +40,8 @@ export function queryTests(h: StoreHarness): void {
       assert.equal(offsetPage.nextCursor, null);
       await assert.rejects(sessions.list({ cursor: "not-a-cursor!" }), (e) => isSessiondError(e, "request_invalid"));
       await assert.rejects(sessions.list({ limit: 501 }), (e) => isSessiondError(e, "request_invalid"));
+      await assert.rejects(sessions.list({ offset: 10_001 }), (e) => isSessiondError(e, "request_invalid"), "offsets stop at 10 000: deeper pages take the cursor");
+      assert.deepEqual((await sessions.list({ offset: 10_000 })).data, []);
     }));
 
     it("filters by user, client, workspace, tenant, status and creation time", withStore(h, async (store) => {
