@@ -21,6 +21,12 @@ function countRow(row: "new" | "old", sign: 1 | -1): string {
     ON CONFLICT (tenant_id, dimension, key) DO UPDATE SET n = n + excluded.n;`;
 }
 
+/** Drops the counts `old` left at zero, so keys no session has any more (a client's made-up OS) do not pile up. */
+const DROP_ZEROS = [["status", "old.status"], ["country", "old.country"], ["browser", "old.browser_name"], ["device", "old.device_type"], ["os", "old.os_name"]]
+  .map(([dimension, value]) => `DELETE FROM session_counts WHERE tenant_id = old.tenant_id AND dimension = '${dimension}'
+      AND key = ${dimension === "status" ? value : `coalesce(${value}, 'unknown')`} AND n = 0;`)
+  .join("\n    ");
+
 const ONLINE = (row: "new" | "old") => `(${row}.status = 'active' AND ${row}.is_deleted = 0)`;
 
 /** The user's newest active session again (when the one shown left, or its activity moved back). */
@@ -99,6 +105,7 @@ export const COUNTS_MIGRATION_SQL = `
   END;
   CREATE TRIGGER sessions_counted_delete AFTER DELETE ON sessions WHEN old.is_deleted = 0 BEGIN
     ${countRow("old", -1)}
+    ${DROP_ZEROS}
   END;
   CREATE TRIGGER sessions_online_delete AFTER DELETE ON sessions WHEN ${ONLINE("old")} BEGIN
     ${LEAVE}
@@ -107,6 +114,7 @@ export const COUNTS_MIGRATION_SQL = `
     WHEN old.status IS NOT new.status OR old.is_deleted IS NOT new.is_deleted OR (${ONLINE("new")} AND (${COUNTED_COLUMNS})) BEGIN
     ${countRow("old", -1)}
     ${countRow("new", 1)}
+    ${DROP_ZEROS}
   END;
   CREATE TRIGGER sessions_online_join AFTER UPDATE OF status, is_deleted ON sessions WHEN ${ONLINE("new")} AND NOT ${ONLINE("old")} BEGIN
     ${JOIN}
