@@ -13,7 +13,7 @@ import { createSessions } from "../../src/core/service.js";
 import { lapsedSql, statsStep, statusTotalStep, usersStep } from "../../src/stores/sqlite/counts.js";
 import { sqliteStore } from "../../src/stores/sqlite/index.js";
 import { listSql } from "../../src/stores/sqlite/queries.js";
-import { makeRecord } from "../conformance/fixtures.js";
+import { T0, makeRecord } from "../conformance/fixtures.js";
 
 const tempPath = () => join(mkdtempSync(join(tmpdir(), "sessiond-sqlite-reads-")), "s.db");
 
@@ -90,6 +90,37 @@ describe("sqlite heavy reads", () => {
       assert.deepEqual(keys, ["status:revoked", "users:"], "no zero count for the active status, its place or its device");
     } finally {
       await store.close();
+    }
+  });
+
+  it("fills the counts from the sessions already there when an older file migrates", async () => {
+    const path = tempPath();
+    const now = { maxActivePerUser: null, nowMs: T0 + 1000 };
+    const records = [
+      makeRecord({ tenantId: "old", userId: "ann", username: "Ann" }),
+      makeRecord({ tenantId: "old", userId: "ann", username: "Annie" }),
+      makeRecord({ tenantId: "old", userId: "bob", status: "pending" }),
+      makeRecord({ tenantId: "old", userId: "cy", status: "revoked", endedAt: now.nowMs, endReason: "revoked" }),
+      makeRecord({ tenantId: "old", userId: "dee", isDeleted: true, status: "revoked", endedAt: now.nowMs, endReason: "deleted" }),
+      makeRecord({ tenantId: "other", userId: "ann" }),
+    ];
+    const store = sqliteStore({ path });
+    for (const r of records) await store.insert(r, now);
+    const expected = { stats: await store.stats(undefined, now.nowMs), old: await store.stats("old", now.nowMs), users: await store.users("old", now.nowMs, { limit: 10 }) };
+    await store.close();
+    // Back to schema 4: no counts, no triggers, the old tenant index.
+    const db = new Database(path);
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]) db.exec(`DROP TRIGGER ${name}`);
+    db.exec("DROP TABLE session_counts; DROP TABLE online_users; DROP INDEX sessions_listed; CREATE INDEX sessions_by_tenant ON sessions (tenant_id, id); DELETE FROM schema_migrations WHERE version = 5");
+    db.close();
+    const migrated = sqliteStore({ path });
+    try {
+      assert.deepEqual(await migrated.stats(undefined, now.nowMs), expected.stats);
+      assert.deepEqual(await migrated.stats("old", now.nowMs), expected.old);
+      assert.deepEqual(await migrated.users("old", now.nowMs, { limit: 10 }), expected.users);
+      assert.deepEqual([expected.old.activeSessions, expected.old.distinctUsers, expected.users.items.map((u) => [u.userId, u.username, u.activeSessions])], [2, 1, [["ann", "Annie", 2]]]);
+    } finally {
+      await migrated.close();
     }
   });
 
