@@ -10,6 +10,7 @@ import { type Row, renderTable } from "./lib/table.js";
 import { httpSqlite } from "./scenarios/http-sqlite.js";
 import { httpStores } from "./scenarios/http-stores.js";
 import { enrichment } from "./scenarios/enrichment.js";
+import { heavyReads } from "./scenarios/heavy-reads.js";
 import { library } from "./scenarios/library.js";
 import { revocation } from "./scenarios/revocation.js";
 import { scale } from "./scenarios/scale.js";
@@ -21,6 +22,7 @@ const RUN: Record<ScenarioName, (ctx: Context) => Promise<Row[]>> = {
   "http-stores": httpStores,
   revocation,
   scale,
+  "heavy-reads": heavyReads,
 };
 
 const argv = process.argv.slice(2);

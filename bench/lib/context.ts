@@ -32,6 +32,8 @@ export type Measurement = Row & {
 
 export interface MeasureMode {
   until?: Promise<unknown>;
+  /** Load connections for this run instead of `options.connections`. */
+  connections?: number;
   sequential?: boolean;
   /** Send each distinct request once before the run (default: yes, unless sequential). */
   prime?: boolean;
@@ -59,7 +61,7 @@ export class Context {
   async measure(scenario: string, variant: string, server: Server, requests: HttpRequest[], mode: MeasureMode = {}): Promise<Measurement> {
     const o = this.options;
     const spec = {
-      url: server.url, requests, connections: o.connections, pipelining: o.pipelining,
+      url: server.url, requests, connections: mode.connections ?? o.connections, pipelining: o.pipelining,
       durationS: mode.until === undefined ? o.durationS : 24 * 3600, warmupS: o.warmupS,
       // A run that lasts until something happens waits as long as that takes for each answer.
       ...(mode.until === undefined ? {} : { timeoutS: 3600 }),

@@ -1,7 +1,9 @@
 /** Command-line options of `npm run bench -- …`. */
 import { parseArgs } from "node:util";
 
-export const SCENARIOS = ["library", "enrichment", "http-sqlite", "http-stores", "revocation", "scale"] as const;
+export const SCENARIOS = ["library", "enrichment", "http-sqlite", "http-stores", "revocation", "scale", "heavy-reads"] as const;
+/** Scenarios that seed millions of sessions: only with `--only` (or `--scale` for scale). */
+const OPT_IN: readonly ScenarioName[] = ["scale", "heavy-reads"];
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -16,6 +18,8 @@ export interface Options {
   tokens: number;
   /** Sessions seeded for scenarios 1–3. */
   sessions: number;
+  /** Sessions seeded for the heavy-reads scenario. */
+  heavySessions: number;
   /** SQLite sizes of the scale scenario, then the PostgreSQL/Redis size and the expired sessions the sweeper purges. */
   scaleSizes: number[];
   storeScale: number;
@@ -34,7 +38,7 @@ export interface Options {
 
 export const USAGE = `npm run bench -- [--quick] [--scale] [--only ${SCENARIOS.join("|")}] [--duration s] [--warmup s]
   [--connections n] [--pipelining n] [--tokens n] [--sessions n] [--scale-sizes 10000,1000000,10000000]
-  [--store-scale n] [--sweep-expired n] [--rounds n] [--quiet-wait s] [--profile] [--keep]
+  [--store-scale n] [--sweep-expired n] [--heavy-sessions n] [--rounds n] [--quiet-wait s] [--profile] [--keep]
   PostgreSQL and Redis: BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/test), BENCH_REDIS_URL (redis://127.0.0.1:6379)`;
 
 export function parseOptions(argv: string[]): Options {
@@ -53,6 +57,7 @@ export function parseOptions(argv: string[]): Options {
       "scale-sizes": { type: "string" },
       "store-scale": { type: "string" },
       "sweep-expired": { type: "string" },
+      "heavy-sessions": { type: "string" },
       "quiet-wait": { type: "string" },
       rounds: { type: "string" },
       profile: { type: "boolean", default: false },
@@ -73,7 +78,7 @@ export function parseOptions(argv: string[]): Options {
   };
   const only = (values.only ?? []).flatMap((s) => s.split(","));
   for (const name of only) if (!SCENARIOS.includes(name as ScenarioName)) throw new Error(`unknown scenario ${name}\n${USAGE}`);
-  const scenarios = only.length > 0 ? (only as ScenarioName[]) : SCENARIOS.filter((s) => s !== "scale" || values.scale);
+  const scenarios = only.length > 0 ? (only as ScenarioName[]) : SCENARIOS.filter((s) => !OPT_IN.includes(s) || (s === "scale" && values.scale));
   return {
     scenarios,
     quick,
@@ -86,6 +91,7 @@ export function parseOptions(argv: string[]): Options {
     scaleSizes: (values["scale-sizes"] ?? (quick ? "1000,20000" : "10000,1000000,10000000")).split(",").map((s) => int(s, 0)),
     storeScale: int(values["store-scale"], quick ? 10_000 : 1_000_000),
     sweepExpired: int(values["sweep-expired"], quick ? 10_000 : 1_000_000),
+    heavySessions: int(values["heavy-sessions"], quick ? 20_000 : 1_000_000),
     profile: values.profile,
     rounds: int(values.rounds, 1),
     quietWaitS: values["quiet-wait"] === "0" ? 0 : int(values["quiet-wait"], quick ? 0 : 30),

@@ -61,3 +61,10 @@ export const listRequests = (users: string[]): HttpRequest[] =>
 
 export const createRequests = (users: string[]): HttpRequest[] =>
   users.map((user) => ({ method: "POST", path: "/v1/sessions", headers, body: JSON.stringify({ user_id: user }) }));
+
+/** The reads one admin client repeats in the heavy-reads scenario: stats, a deep list page, a who-is-online page. */
+export const heavyReadRequests = (tenantId: string, offset: number): { name: string; request: HttpRequest }[] => [
+  { name: "stats", request: { method: "GET", path: `/v1/stats?tenant_id=${tenantId}`, headers } },
+  { name: `list at offset ${offset.toLocaleString("en")}`, request: { method: "GET", path: `/v1/sessions?tenant_id=${tenantId}&offset=${offset}&limit=100`, headers } },
+  { name: "who-is-online", request: { method: "GET", path: `/v1/users?tenant_id=${tenantId}&limit=100`, headers } },
+];

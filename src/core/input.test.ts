@@ -48,6 +48,8 @@ describe("input checks", () => {
     invalid(() => input.pageLimit(0, 10, 500));
     invalid(() => input.pageLimit(501, 10, 500));
     invalid(() => input.offset(-1));
+    invalid(() => input.offset(10_001));
+    assert.equal(input.offset(10_000), 10_000);
     assert.equal(input.pageLimit(undefined, 10, 500), 10);
   });
 });

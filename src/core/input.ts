@@ -196,9 +196,16 @@ export function pageLimit(value: unknown, fallback: number, max: number): number
   return value;
 }
 
+/**
+ * The deepest offset a list accepts: a store skips `offset` rows to reach a page, so deeper
+ * pages cost more on every store; beyond this, page with `next_cursor` (constant cost).
+ */
+export const MAX_OFFSET = 10_000;
+
 export function offset(value: unknown): number {
   if (value === undefined) return 0;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value > 1_000_000) throw invalid("offset", "must be 0 to 1000000");
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value > MAX_OFFSET)
+    throw invalid("offset", `must be 0 to ${MAX_OFFSET}; page further with the cursor`);
   return value;
 }
 

@@ -37,6 +37,11 @@ describe("session JWT claims", () => {
     assert.equal(sessionClaims({ ...session, abandonAt: NOW + 20_000 }, { ...base, lifetimeSeconds: 3600 }).exp, NOW / 1000 + 20);
   });
 
+  it("copies only real session fields: a stored field list naming Object.prototype members adds nothing", () => {
+    const claims = sessionClaims(session, { ...base, template: { claims: {}, sessionFields: ["constructor", "__proto__", "toString", "username"] } });
+    assert.deepEqual(Object.keys(claims).filter((k) => !["iss", "sub", "sid", "tid", "sts", "iat", "nbf", "exp"].includes(k)), ["username"]);
+  });
+
   it("puts template claims and chosen session fields beside the standard ones, which a template cannot override", () => {
     const claims = sessionClaims(session, { ...base, template: { claims: { role: "user", sub: "mallory" }, sessionFields: ["username", "metadata", "created_at", "country"] } });
     assert.equal(claims["role"], "user");

@@ -64,6 +64,11 @@ export const TEMPLATE_SESSION_FIELDS = {
 
 export type TemplateSessionField = keyof typeof TEMPLATE_SESSION_FIELDS;
 
+/** Own keys only: a stored field list naming `constructor` or `__proto__` is no session field. */
+export function isTemplateSessionField(field: string): field is TemplateSessionField {
+  return Object.hasOwn(TEMPLATE_SESSION_FIELDS, field);
+}
+
 /** The issuer of a tenant's JWTs. */
 export function issuerFor(publicUrl: string, tenantId: string): string {
   return `${publicUrl.replace(/\/+$/, "")}/t/${encodeURIComponent(tenantId)}`;
@@ -111,10 +116,8 @@ export function sessionClaims(
 
 function templateClaims(session: Session, template: { claims: Record<string, unknown>; sessionFields: string[] }): Record<string, unknown> {
   const out: Record<string, unknown> = { ...template.claims };
-  for (const field of template.sessionFields) {
-    const claim = TEMPLATE_SESSION_FIELDS[field as TemplateSessionField];
-    if (claim !== undefined) out[claim] = sessionField(session, field as TemplateSessionField);
-  }
+  for (const field of template.sessionFields)
+    if (isTemplateSessionField(field)) out[TEMPLATE_SESSION_FIELDS[field]] = sessionField(session, field);
   return out;
 }
 

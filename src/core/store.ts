@@ -54,7 +54,11 @@ export interface UserSessions {
   lastActiveAt: number;
 }
 
-/** Counts of `GET /v1/stats`. The `by…` maps other than byStatus count active sessions. */
+/**
+ * Counts of `GET /v1/stats`. The `by…` maps other than byStatus count active sessions. Their
+ * keys are user data (a browser or OS may be called `constructor` or `__proto__`), so the maps
+ * MUST have no prototype: read them with `Object.hasOwn` or `Object.entries`.
+ */
 export interface SessionStats {
   activeSessions: number;
   distinctUsers: number;

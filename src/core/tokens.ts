@@ -6,7 +6,7 @@ import type { ServiceContext, Scope } from "./context.js";
 import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
 import {
-  MAX_JWT_LIFETIME_SECONDS, MIN_JWT_LIFETIME_SECONDS, RESERVED_CLAIMS, type SessionClaims, TEMPLATE_SESSION_FIELDS, type TokenSigner, issuerFor, jwtLifetimeSeconds, sessionClaims,
+  MAX_JWT_LIFETIME_SECONDS, MIN_JWT_LIFETIME_SECONDS, RESERVED_CLAIMS, type SessionClaims, TEMPLATE_SESSION_FIELDS, type TokenSigner, isTemplateSessionField, issuerFor, jwtLifetimeSeconds, sessionClaims,
 } from "./jwt-claims.js";
 import type { Session } from "./model.js";
 import { judge } from "./policy.js";
@@ -151,7 +151,7 @@ function templateClaimsInput(value: unknown): Record<string, unknown> {
 
 function sessionFieldsInput(value: unknown): string[] {
   const fields = input.stringList("session_fields", value, Object.keys(TEMPLATE_SESSION_FIELDS).length, 32);
-  const unknown = fields.filter((f) => !(f in TEMPLATE_SESSION_FIELDS));
+  const unknown = fields.filter((f) => !isTemplateSessionField(f));
   if (unknown.length > 0)
     throw new SessiondError("request_invalid", `session_fields: unknown ${unknown.join(", ")}; known: ${Object.keys(TEMPLATE_SESSION_FIELDS).join(", ")}`, { details: { field: "session_fields" } });
   return [...new Set(fields)];

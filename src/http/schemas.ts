@@ -5,6 +5,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "../core/errors.js";
 import { SESSION_STATUSES, SESSION_TYPES } from "../core/model.js";
+import { MAX_OFFSET } from "../core/input.js";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Ms = (description: string) => Type.Integer({ minimum: 0, description: `${description} (ms since the epoch)` });
@@ -94,7 +95,8 @@ export const SessionListSchema = Type.Object({ data: Type.Array(SessionSchema), 
 export const ActivityListSchema = Type.Object({ data: Type.Array(ActivityEntrySchema), next_cursor: Nullable(Type.String()) });
 export const UserSessionsSchema = Type.Object({ object: Type.Literal("user_sessions"), user_id: Type.String(), username: Nullable(Type.String()), active_sessions: Type.Integer(), last_active_at: Ms("last use") });
 export const UserListSchema = Type.Object({ data: Type.Array(UserSessionsSchema), next_cursor: Nullable(Type.String()) });
-const Counts = Type.Record(Type.String(), Type.Integer());
+// additionalProperties, not a Record: a Record's key pattern `^(.*)$` stops at a line break, and the serializer dropped such keys.
+const Counts = Type.Object({}, { additionalProperties: Type.Integer(), description: "count per key; keys are data (any text)" });
 export const StatsSchema = Type.Object({ object: Type.Literal("stats"), active_sessions: Type.Integer(), distinct_users: Type.Integer(), by_status: Counts, by_country: Counts, by_browser: Counts, by_device_type: Counts, by_os: Counts });
 export const ApiKeySchema = Type.Object({ object: Type.Literal("api_key"), id: Type.String(), tenant_id: Nullable(Type.String()), name: Nullable(Type.String()), created_at: Ms("created"), revoked_at: Nullable(Ms("revoked")) });
 export const ApiKeyWithSecretSchema = Type.Object({ ...ApiKeySchema.properties, key: Type.String({ description: "the API key, shown this once" }) });
@@ -165,7 +167,7 @@ export const ListQuery = Type.Object(
     created_at_from: Type.Optional(Type.Integer({ minimum: 0 })),
     created_at_to: Type.Optional(Type.Integer({ minimum: 0 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 10 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, description: `at most ${MAX_OFFSET}; page further with next_cursor` })),
     cursor: Type.Optional(Type.String({ maxLength: 512 })),
     paginated: Type.Optional(Type.Boolean({ description: "accepted for Clerk SDK compatibility; ignored" })),
   },

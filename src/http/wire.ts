@@ -65,16 +65,26 @@ export function wireUser(u: UserSessions) {
   return { object: "user_sessions" as const, user_id: u.userId, username: u.username, active_sessions: u.activeSessions, last_active_at: u.lastActiveAt };
 }
 
+/**
+ * Copies a count map's own entries into an object without a prototype, so that a key such as
+ * `constructor`, `toString` or `__proto__` is written out as an ordinary key with its count.
+ */
+function wireCounts(counts: Record<string, number>): Record<string, number> {
+  const out = Object.create(null) as Record<string, number>;
+  for (const [key, n] of Object.entries(counts)) out[key] = n;
+  return out;
+}
+
 export function wireStats(s: SessionStats) {
   return {
     object: "stats" as const,
     active_sessions: s.activeSessions,
     distinct_users: s.distinctUsers,
-    by_status: s.byStatus,
-    by_country: s.byCountry,
-    by_browser: s.byBrowser,
-    by_device_type: s.byDeviceType,
-    by_os: s.byOs,
+    by_status: wireCounts(s.byStatus),
+    by_country: wireCounts(s.byCountry),
+    by_browser: wireCounts(s.byBrowser),
+    by_device_type: wireCounts(s.byDeviceType),
+    by_os: wireCounts(s.byOs),
   };
 }
 

@@ -5,8 +5,9 @@
  * the process (so do its keys); for shared stores, none — they refuse to mint.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { PRIVATE_FILE_MODE, createPrivateDirectory } from "../stores/sqlite/files.js";
 
 export const KEY_FILE_NAME = "key-encryption.key";
 
@@ -26,16 +27,18 @@ export function resolveKeyEncryptionKey(storeUrl: string, configured: string | u
 
 function sqliteKeyFile(databasePath: string): KeySource {
   const path = join(dirname(resolve(databasePath)), KEY_FILE_NAME);
-  mkdirSync(dirname(path), { recursive: true });
+  // The SQLite data directory: the store creates it the same way when it opens first.
+  createPrivateDirectory(dirname(path));
   try {
     // `wx`: of several processes starting at once on one database, exactly one creates the key.
-    writeFileSync(path, `${randomBytes(32).toString("base64url")}\n`, { flag: "wx", mode: 0o600 });
+    writeFileSync(path, `${randomBytes(32).toString("base64url")}\n`, { flag: "wx", mode: PRIVATE_FILE_MODE });
+    chmodSync(path, PRIVATE_FILE_MODE); // the umask may have changed the mode writeFileSync asked for
     return { key: readKey(path), origin: "generated-file", path };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
   // A key file others can read defeats the sealing; tighten it rather than refuse to start.
-  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, PRIVATE_FILE_MODE);
   return { key: readKey(path), origin: "key-file", path };
 }
 

@@ -49,14 +49,22 @@ export function parseUserKey(key: string): { lastActiveAt: number; userId: strin
   return { lastActiveAt, userId: key.slice(colon + 1) };
 }
 
-export function emptyStats(): SessionStats {
-  return { activeSessions: 0, distinctUsers: 0, byStatus: {}, byCountry: {}, byBrowser: {}, byDeviceType: {}, byOs: {} };
+/**
+ * A count per key with no prototype: the keys are user data (a client-hint platform of
+ * `constructor` or `__proto__` is a key like any other, never an inherited property).
+ */
+export function emptyCounts(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
 }
 
-/** Adds `n` under `key`; unknown values count as "unknown". */
+export function emptyStats(): SessionStats {
+  return { activeSessions: 0, distinctUsers: 0, byStatus: emptyCounts(), byCountry: emptyCounts(), byBrowser: emptyCounts(), byDeviceType: emptyCounts(), byOs: emptyCounts() };
+}
+
+/** Adds `n` under `key` of counts made by {@link emptyCounts}; unknown values count as "unknown". */
 export function countInto(into: Record<string, number>, key: string | null, n = 1): void {
   const k = key ?? "unknown";
-  into[k] = (into[k] ?? 0) + n;
+  into[k] = (Object.hasOwn(into, k) ? into[k]! : 0) + n;
 }
 
 /** Stats over records a store loaded itself (memory, Redis): the SPEC §5 counts for one tenant or all. */

@@ -18,7 +18,9 @@ describe("sessiond stats", () => {
       const { session } = await sessions.create({ tenantId: "acme", userId: "u4" });
       await sessions.revoke(session.id);
       await sessions.create({ tenantId: "other", userId: "u9", ip: "203.0.113.8", userAgent: ua });
-      return { all: wireStats(await sessions.stats()), acme: wireStats(await sessions.stats({ tenantId: "acme" })) };
+      // As JSON, the form --json prints (count maps have no prototype in memory).
+      const asJson = (stats: WireStats) => JSON.parse(JSON.stringify(stats)) as WireStats;
+      return { all: asJson(wireStats(await sessions.stats())), acme: asJson(wireStats(await sessions.stats({ tenantId: "acme" }))) };
     }));
   });
 

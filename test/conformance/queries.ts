@@ -5,6 +5,17 @@ import { isSessiondError } from "../../src/core/errors.js";
 import { makeRecord, serviceOn, T0 } from "./fixtures.js";
 import { type StoreHarness, withStore } from "./store.js";
 
+/**
+ * A count map as a plain object, own keys only (`__proto__` included as an ordinary key), to
+ * compare with an expected one: stores hand out maps without a prototype.
+ */
+function plain(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, n] of Object.entries(value)) Object.defineProperty(out, key, { value: n, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
 export function queryTests(h: StoreHarness): void {
   describe("lists and queries", () => {
     it("lists newest first and pages by cursor and by offset without gaps or repeats", withStore(h, async (store) => {
@@ -29,6 +40,8 @@ export function queryTests(h: StoreHarness): void {
       assert.equal(offsetPage.nextCursor, null);
       await assert.rejects(sessions.list({ cursor: "not-a-cursor!" }), (e) => isSessiondError(e, "request_invalid"));
       await assert.rejects(sessions.list({ limit: 501 }), (e) => isSessiondError(e, "request_invalid"));
+      await assert.rejects(sessions.list({ offset: 10_001 }), (e) => isSessiondError(e, "request_invalid"), "offsets stop at 10 000: deeper pages take the cursor");
+      assert.deepEqual((await sessions.list({ offset: 10_000 })).data, []);
     }));
 
     it("filters by user, client, workspace, tenant, status and creation time", withStore(h, async (store) => {
@@ -82,7 +95,7 @@ export function queryTests(h: StoreHarness): void {
       await store.insert(makeRecord({ tenantId: "devices", status: "revoked", endedAt: T0, endReason: "revoked" }), now);
       const stats = await store.stats("devices", T0 + 1);
       assert.deepEqual(
-        [stats.activeSessions, stats.distinctUsers, stats.byCountry, stats.byBrowser, stats.byDeviceType, stats.byOs, stats.byStatus],
+        [stats.activeSessions, stats.distinctUsers, stats.byCountry, stats.byBrowser, stats.byDeviceType, stats.byOs, stats.byStatus].map(plain),
         [3, 2, { DE: 2, US: 1 }, { Firefox: 2, "Mobile Safari": 1 }, { desktop: 2, mobile: 1 }, { Linux: 2, iOS: 1 }, { active: 3, revoked: 1 }],
       );
     }));
@@ -99,14 +112,39 @@ export function queryTests(h: StoreHarness): void {
       const stats = await sessions.stats({ tenantId: "acme" });
       assert.equal(stats.activeSessions, 2);
       assert.equal(stats.distinctUsers, 1);
-      assert.deepEqual(stats.byStatus, { active: 2, expired: 1, revoked: 1 });
-      assert.deepEqual(stats.byCountry, { unknown: 2 });
-      assert.deepEqual(stats.byBrowser, { unknown: 2 });
-      assert.deepEqual(stats.byDeviceType, { unknown: 2 });
-      assert.deepEqual(stats.byOs, { unknown: 2 });
+      assert.deepEqual(plain(stats.byStatus), { active: 2, expired: 1, revoked: 1 });
+      assert.deepEqual(plain(stats.byCountry), { unknown: 2 });
+      assert.deepEqual(plain(stats.byBrowser), { unknown: 2 });
+      assert.deepEqual(plain(stats.byDeviceType), { unknown: 2 });
+      assert.deepEqual(plain(stats.byOs), { unknown: 2 });
       const all = await sessions.stats();
       assert.equal(all.activeSessions, 3);
       assert.equal(all.distinctUsers, 2);
+    }));
+
+    it("counts places, devices and users named like Object.prototype's members as ordinary keys", withStore(h, async (store) => {
+      const now = { maxActivePerUser: null, nowMs: T0 };
+      const names = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"];
+      const insertAs = async (name: string, userId: string) => {
+        const r = makeRecord({ tenantId: "protos", userId, username: name });
+        const activity = { ...r.latestActivity!, country: name, browserName: name, deviceType: name, osName: name };
+        await store.insert({ ...r, latestActivity: activity }, now);
+      };
+      for (const name of names) await insertAs(name, name);
+      await insertAs("__proto__", "constructor");
+      await store.insert(makeRecord({ tenantId: "protos", userId: "toString", status: "revoked", endedAt: T0, endReason: "revoked" }), now);
+      const expected = Object.fromEntries(names.map((n) => [n, n === "__proto__" ? 2 : 1]));
+      for (const tenantId of ["protos", undefined]) {
+        const stats = await store.stats(tenantId, T0 + 1);
+        for (const map of [stats.byCountry, stats.byBrowser, stats.byDeviceType, stats.byOs, stats.byStatus])
+          assert.equal(Object.getPrototypeOf(map), null, "count maps have no prototype");
+        assert.deepEqual([stats.activeSessions, stats.distinctUsers], [6, 5]);
+        for (const map of [stats.byCountry, stats.byBrowser, stats.byDeviceType, stats.byOs]) assert.deepEqual(plain(map), expected);
+        assert.deepEqual(plain(stats.byStatus), { active: 6, revoked: 1 });
+      }
+      const online = await store.users("protos", T0 + 1, { limit: 10 });
+      assert.deepEqual(online.items.map((u) => [u.userId, u.activeSessions]).sort(), [["__proto__", 1], ["constructor", 2], ["hasOwnProperty", 1], ["toString", 1], ["valueOf", 1]]);
+      assert.equal((await store.list({ tenantId: "protos", userId: "__proto__", nowMs: T0 + 1 }, { limit: 10 })).totalCount, 1);
     }));
   });
 }

@@ -12,6 +12,7 @@ import { sweepTests } from "./sweep.js";
 import { auxiliaryTests } from "./auxiliary.js";
 import { concurrencyTests } from "./concurrency.js";
 import { changeTests } from "./changes.js";
+import { countTests } from "./counts.js";
 
 /** How the suite reaches a backend. */
 export interface StoreHarness {
@@ -44,5 +45,6 @@ export function describeStore(name: string, harness: StoreHarness, skip: false |
     concurrencyTests(harness);
     auxiliaryTests(harness);
     changeTests(harness);
+    countTests(harness);
   });
 }

@@ -13,6 +13,7 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import type { LightMyRequestResponse } from "fastify";
 import { ERROR_CODES, type ErrorCode } from "../../src/core/errors.js";
+import { createEnricher } from "../../src/enrich/index.js";
 import { HTTP_STATUS } from "../../src/http/errors.js";
 import { codeOf, harness, type Harness, ROOT_KEY } from "../http/harness.js";
 import type { Pools } from "./fields.js";
@@ -216,7 +217,8 @@ for (const configuration of CONFIGURATIONS) {
 
     const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
     before(async () => {
-      h = await harness({}, configuration.env);
+      // The real enricher (geo-IP off): client hints and user agents then reach stats and activity, as in a deployment.
+      h = await harness({}, configuration.env, createEnricher({ geoIp: "off" }));
       ({ pools, secrets } = await seed(h));
       const doc = (await h.call("GET", "/openapi.json")).json() as OpenApiDocument;
       specs = routeSpecs(h.app, doc).filter((r) => r.method !== "HEAD"); // HEAD is reached as a "wrong" method of every GET route

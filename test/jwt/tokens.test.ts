@@ -171,4 +171,10 @@ describe("session JWTs in the library", () => {
     const { session } = await sessions.create({ userId: "ann" });
     await assert.rejects(sessions.mintJwt(session.id), (e) => isSessiondError(e, "signing_key_unavailable"));
   });
+
+  it("refuses template session fields named like Object.prototype members (the REST schema's enum is not the only guard)", async () => {
+    const sessions = createSessions({ store: memoryStore() });
+    for (const inherited of ["constructor", "__proto__", "toString", "hasOwnProperty"])
+      await assert.rejects(sessions.templates.put("acme", "bad", { sessionFields: [inherited] }), (e) => isSessiondError(e, "request_invalid"), inherited);
+  });
 });

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { isSessiondError } from "../../src/core/errors.js";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { SqliteStore } from "../../src/stores/sqlite/index.js";
 import { SQLITE_SCHEMA_VERSION, sqliteStore } from "../../src/stores/sqlite/index.js";
 import Database from "better-sqlite3";
 import { SWEEP_SQL, listSql } from "../../src/stores/sqlite/queries.js";
+import { makeRecord } from "../conformance/fixtures.js";
 import { describeStore } from "../conformance/store.js";
 
 const paths = new WeakMap<object, string>();
@@ -26,6 +27,32 @@ describe("sqlite specifics", () => {
     const dir = mkdtempSync(join(tmpdir(), "sessiond-sqlite-"));
     writeFileSync(join(dir, "blocker"), "a file where a folder should be");
     assert.throws(() => sqliteStore({ path: join(dir, "blocker", "s.db") }), (e) => isSessiondError(e, "store_unavailable"));
+  });
+
+  it("creates its data directory 0700 and the database, -wal and -shm files 0600 whatever the umask; an operator's directory keeps its mode", async () => {
+    const root = mkdtempSync(join(tmpdir(), "sessiond-sqlite-"));
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    for (const umask of [0o000, 0o022, 0o277]) {
+      const previous = process.umask(umask);
+      try {
+        const dir = join(root, `u${umask.toString(8)}`, "data");
+        const store = sqliteStore({ path: join(dir, "sessiond.db") });
+        await store.insert(makeRecord(), { maxActivePerUser: null, nowMs: Date.now() });
+        assert.equal(mode(dir), 0o700, `data directory, umask ${umask.toString(8)}`);
+        assert.equal(mode(dirname(dir)), 0o700, "a missing parent it created too");
+        for (const file of ["sessiond.db", "sessiond.db-wal", "sessiond.db-shm"]) assert.equal(mode(join(dir, file)), 0o600, `${file}, umask ${umask.toString(8)}`);
+        await store.close();
+      } finally {
+        process.umask(previous);
+      }
+    }
+    const operators = join(root, "operators");
+    mkdirSync(operators, { mode: 0o750 });
+    chmodSync(operators, 0o750);
+    const store = sqliteStore({ path: join(operators, "s.db") });
+    assert.equal(mode(operators), 0o750, "an existing directory is the operator's choice");
+    assert.equal(mode(join(operators, "s.db")), 0o600);
+    await store.close();
   });
 
   it("migrates a new file once however many handles open it, and reports each step to an explicit migrate", async () => {
@@ -48,7 +75,7 @@ describe("sqlite specifics", () => {
       const plan = (sql: string, params: Record<string, unknown>) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join("; ");
       for (const page of [{ limit: 20 }, { limit: 20, afterKey: "sess_x" }]) {
         const sql = listSql({ tenantId: "default", userId: "ann", nowMs: 0 }, page);
-        for (const [text, params] of [[sql.count, sql.params], [sql.rows, sql.rowParams]] as const) {
+        for (const { sql: text, params } of [sql.count, sql.rows]) {
           const used = plan(text, params);
           assert.match(used, /USING (COVERING )?INDEX sessions_by_user \(tenant_id=\? AND user_id=\?/, `${text}: ${used}`);
           assert.doesNotMatch(used, /TEMP B-TREE/, `no sort of the user's rows: ${used}`);

@@ -51,7 +51,7 @@ export class RedisExtras {
   async listApiKeys(tenantId: string | undefined): Promise<ApiKeyRecord[]> {
     const [all, revoked] = await this.ctx.conn.run((c) => Promise.all([c.hgetall(this.keys.apiKeys()), c.hgetall(this.keys.apiKeyRevocations())]));
     return Object.entries(all)
-      .map(([id, json]) => apiKey(json, revoked[id] ?? null))
+      .map(([id, json]) => apiKey(json, Object.hasOwn(revoked, id) ? revoked[id]! : null))
       .filter((k) => tenantId === undefined || k.tenantId === tenantId)
       .sort((a, b) => (a.id < b.id ? -1 : 1));
   }
@@ -72,7 +72,7 @@ export class RedisExtras {
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const [all, retired] = await this.ctx.conn.run((c) => Promise.all([c.hgetall(this.keys.signingKeys()), c.hgetall(this.keys.signingKeyRetirements())]));
     return Object.entries(all)
-      .map(([kid, json]) => signingKey(json, retired[kid] ?? null))
+      .map(([kid, json]) => signingKey(json, Object.hasOwn(retired, kid) ? retired[kid]! : null))
       .sort((a, b) => a.createdAt - b.createdAt || (a.kid < b.kid ? -1 : 1));
   }
 

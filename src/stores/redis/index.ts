@@ -24,9 +24,9 @@ import { sweep } from "./sweep.js";
 /** There is no schema: the version key only records that this prefix was set up. */
 const SCHEMA_VERSION = 1;
 
-/** An HGETALL reply as Lua returns it (field, value, …) → an object. */
+/** An HGETALL reply as Lua returns it (field, value, …) → an object without a prototype (field names are data). */
 function pairs(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
   return out;
 }

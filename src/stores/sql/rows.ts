@@ -13,9 +13,14 @@ export const EFFECTIVE_STATUS = `CASE WHEN status IN ('pending', 'active') THEN
        WHEN expire_at <= @now THEN 'expired' ELSE status END
   ELSE status END`;
 
-/** A live status whose deadlines have not passed at `@now`: the index-friendly form of EFFECTIVE_STATUS = status. */
-export const STILL = (status: "active" | "pending" | "live") =>
-  `${status === "live" ? "status IN ('pending', 'active')" : `status = '${status}'`} AND expire_at > @now AND (abandon_at IS NULL OR abandon_at > @now)`;
+/**
+ * A live status whose deadlines have not passed at `@now`: the index-friendly form of
+ * EFFECTIVE_STATUS = status. `table` qualifies the columns (`s` gives `s.status`, …).
+ */
+export const STILL = (status: "active" | "pending" | "live", table?: string) => {
+  const t = table === undefined ? "" : `${table}.`;
+  return `${status === "live" ? `${t}status IN ('pending', 'active')` : `${t}status = '${status}'`} AND ${t}expire_at > @now AND (${t}abandon_at IS NULL OR ${t}abandon_at > @now)`;
+};
 
 /** How a dialect stores booleans: SQLite has none (0/1), PostgreSQL has its own. */
 export type BooleanColumn = (value: boolean) => unknown;

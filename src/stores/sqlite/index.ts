@@ -3,9 +3,8 @@
  * runs in an IMMEDIATE transaction, so processes sharing the file serialise their
  * writes and each conditional change, limit and rotation is atomic.
  */
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import Database, { type Database as Db, SqliteError } from "better-sqlite3";
+import Database, { type Database as Db } from "better-sqlite3";
 import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type { TenantPolicy } from "../../core/policy.js";
@@ -13,57 +12,45 @@ import type {
   ActivationOptions, ApiKeyRecord, ChangeListener, ChangeWatch, Ending, JwtTemplateRecord, Page, PageRequest, SessionFilter, SessionStats, SessionStore,
   SigningKeyRecord, SweepResult, UserSessions,
 } from "../../core/store.js";
+import { SqliteChangeFeed } from "./changes.js";
+import { translate } from "./errors.js";
 import { SqliteExtras } from "./extras.js";
+import { createPrivateDirectory, createPrivateFile } from "./files.js";
 import { SqliteSweeper } from "./sweeper.js";
 import { SQLITE_SCHEMA_VERSION as SCHEMA_VERSION, migrate } from "./migrations.js";
 import { StatementCache, listActivities, listSessions, listUsers, sessionStats } from "./queries.js";
+import { InlineReader, type Reader, WorkerReader } from "./reader.js";
 import { type Row, STILL, activityColumns, rowReader, sqliteBoolean, toColumns, toRecord } from "../sql/rows.js";
-import { ChangeListeners } from "../shared.js";
 
 /** How long the change log keeps an entry; a cache that falls further behind forgets everything. */
 const CHANGE_LOG_MS = 3_600_000;
-/** Polls closer together than this are answered from the last look (a poll costs ~2 µs of SQLite). */
-const POLL_INTERVAL_MS = 1;
-/** More changes than this in one poll: forgetting every copy is cheaper than reading them all. */
-const CHANGE_POLL_LIMIT = 1000;
 
 /** The newest schema version this build knows; declared here, not re-exported, so the published types never load the driver's (migrations.ts takes its types). */
 export const SQLITE_SCHEMA_VERSION: number = SCHEMA_VERSION;
 
-const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|READONLY|FULL|NOMEM|CORRUPT|NOTADB)/;
-
-/** Driver errors become stable codes; anything else is a bug and stays as it is. */
-function translate(error: unknown): unknown {
-  if (error instanceof SqliteError) {
-    if (UNAVAILABLE.test(error.code)) return new SessiondError("store_unavailable", "the SQLite database is not available", { cause: error });
-    // Only duplicate keys are a caller's race; any other constraint failure is a bug and must surface as one.
-    if (error.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || error.code === "SQLITE_CONSTRAINT_UNIQUE")
-      return new SessiondError("conflict", "a record with this id already exists", { cause: error });
-  }
-  if (error instanceof Error && "code" in error && typeof error.code === "string" && /^E(ACCES|EXIST|NOTDIR|ROFS|NOSPC|PERM)$/.test(error.code))
-    return new SessiondError("store_unavailable", "the SQLite database file cannot be created", { cause: error });
-  return error;
-}
-
 export class SqliteStore implements SessionStore {
   private readonly db: Db;
   private statements!: StatementCache;
+  private reader!: Reader;
   private extras!: SqliteExtras;
   private sweeper!: SqliteSweeper;
   private q!: ReturnType<SqliteStore["prepare"]>;
   private prepared = false;
   private closed = false;
-  private readonly changes = new ChangeListeners();
+  private feed!: SqliteChangeFeed;
   /** Ids changed by this process in the open transaction, announced once it commits. */
   private pendingChanges: string[] = [];
-  private seenDataVersion = -1;
-  private seenChangeSeq = 0;
-  private lastPollAt = -Infinity;
+
+  private readonly file: { path: string; busyTimeoutMs: number };
 
   constructor(options: SqliteOptions) {
+    this.file = { path: options.path, busyTimeoutMs: options.busyTimeoutMs ?? 5000 };
     try {
-      if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
-      this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+      if (options.path !== ":memory:") {
+        createPrivateDirectory(dirname(options.path));
+        createPrivateFile(options.path);
+      }
+      this.db = new Database(options.path, { timeout: this.file.busyTimeoutMs });
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL"); // an acknowledged write survives power loss, not only a crash
       if (options.migrate !== false) this.ready();
@@ -76,8 +63,10 @@ export class SqliteStore implements SessionStore {
   private ready(): void {
     migrate(this.db);
     this.statements = new StatementCache(this.db);
+    this.reader = this.file.path === ":memory:" ? new InlineReader(this.db, this.statements) : new WorkerReader(this.file);
     this.extras = new SqliteExtras(this.db);
     this.sweeper = new SqliteSweeper(this.db, CHANGE_LOG_MS);
+    this.feed = new SqliteChangeFeed(this.db);
     this.q = this.prepare();
     this.prepared = true;
   }
@@ -109,11 +98,6 @@ export class SqliteStore implements SessionStore {
         `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0 AND ${STILL("live")}`,
       ),
       ping: this.db.prepare("SELECT 1"),
-      logChange: this.db.prepare("INSERT INTO session_changes (session_id, changed_at) VALUES (?, ?)"),
-      dataVersion: this.db.prepare("PRAGMA data_version").pluck(),
-      changesSince: this.db.prepare<[number, number], { seq: number; session_id: string }>("SELECT seq, session_id FROM session_changes WHERE seq > ? ORDER BY seq LIMIT ?"),
-      firstChange: this.db.prepare("SELECT min(seq) FROM session_changes").pluck(),
-      lastChange: this.db.prepare("SELECT coalesce(max(seq), 0) FROM session_changes").pluck(),
       countHits: this.db.prepare<[string, number, number, number], number>(
         `INSERT INTO rate_counters (key, window_start, total, expires_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key, window_start) DO UPDATE SET total = total + excluded.total RETURNING total`,
@@ -132,18 +116,23 @@ export class SqliteStore implements SessionStore {
     }
   }
 
+  /** A read that may be long: through the reader, off the event loop for a file database. */
+  private heavy<T>(work: (reader: Reader) => Promise<T>): Promise<T> {
+    return this.run(() => this.reader).then(work).catch((error: unknown) => Promise.reject(translate(error)));
+  }
+
   private immediate<T>(work: () => T): Promise<T> {
     this.pendingChanges = [];
     const done = this.run(() => this.db.transaction(work).immediate());
     const changed = this.pendingChanges;
     this.pendingChanges = [];
     // Announced only after the commit, and not at all when the transaction rolled back.
-    return changed.length === 0 ? done : done.then((result) => (this.changes.emit(changed), result));
+    return changed.length === 0 ? done : done.then((result) => (this.feed.listeners.emit(changed), result));
   }
 
   /** Logs a changed session for other processes and for this one after the commit. */
   private changed(id: string, nowMs: number): void {
-    this.q.logChange.run(id, nowMs);
+    this.feed.log(id, nowMs);
     this.pendingChanges.push(id);
   }
 
@@ -217,7 +206,7 @@ export class SqliteStore implements SessionStore {
   }
 
   list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
-    return this.run(() => listSessions(this.statements, filter, page));
+    return this.heavy((reader) => listSessions(reader, filter, page));
   }
 
   endMany(filter: { tenantId: string; userId: string; exceptId?: string; nowMs: number }, ending: Ending): Promise<string[]> {
@@ -232,11 +221,11 @@ export class SqliteStore implements SessionStore {
   }
 
   users(tenantId: string, nowMs: number, page: PageRequest): Promise<Page<UserSessions>> {
-    return this.run(() => listUsers(this.statements, tenantId, nowMs, page));
+    return this.heavy((reader) => listUsers(reader, tenantId, nowMs, page));
   }
 
   stats(tenantId: string | undefined, nowMs: number): Promise<SessionStats> {
-    return this.run(() => sessionStats(this.statements, tenantId, nowMs));
+    return this.heavy((reader) => sessionStats(reader, tenantId, nowMs));
   }
 
   sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
@@ -282,40 +271,10 @@ export class SqliteStore implements SessionStore {
     return this.run(() => this.q.countHits.get(key, windowStart, count, windowStart + windowMs)!);
   }
 
-  /**
-   * Other processes' changes are pulled: `poll` asks SQLite whether anyone else committed
-   * since the last look (`PRAGMA data_version`, no I/O, at most once a millisecond) and only
-   * then reads the change log.
-   */
+  /** Other processes' changes are pulled from the change log on `poll` (changes.ts). */
   async watchChanges(listener: ChangeListener): Promise<ChangeWatch> {
-    await this.run(() => {
-      if (this.changes.size === 0) {
-        this.seenDataVersion = this.q.dataVersion.get() as number;
-        this.seenChangeSeq = this.q.lastChange.get() as number;
-      }
-    });
-    return this.changes.add(listener, { healthy: () => !this.closed, poll: () => this.pollChanges() });
-  }
-
-  private pollChanges(): void {
-    if (this.closed || !this.prepared) return;
-    const now = performance.now();
-    if (now - this.lastPollAt < POLL_INTERVAL_MS) return;
-    this.lastPollAt = now;
-    const version = this.q.dataVersion.get() as number;
-    if (version === this.seenDataVersion) return;
-    this.seenDataVersion = version;
-    const first = this.q.firstChange.get() as number | null;
-    const rows = this.q.changesSince.all(this.seenChangeSeq, CHANGE_POLL_LIMIT);
-    // Entries we never saw were trimmed, or too many arrived at once: forget every copy.
-    if ((first !== null && first > this.seenChangeSeq + 1 && this.seenChangeSeq > 0) || rows.length === CHANGE_POLL_LIMIT) {
-      this.seenChangeSeq = this.q.lastChange.get() as number;
-      this.changes.emit(null);
-      return;
-    }
-    if (rows.length === 0) return;
-    this.seenChangeSeq = rows[rows.length - 1]!.seq;
-    this.changes.emit(rows.map((r) => r.session_id));
+    await this.run(() => this.feed.startIfIdle());
+    return this.feed.listeners.add(listener, { healthy: () => !this.closed, poll: () => !this.closed && this.prepared && this.feed.poll() });
   }
 
   ping(): Promise<void> {
@@ -325,6 +284,7 @@ export class SqliteStore implements SessionStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.prepared) await this.reader.close();
     this.db.close();
   }
 }

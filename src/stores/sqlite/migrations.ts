@@ -1,5 +1,6 @@
 /** Versioned schema migrations, applied on open and by `sessiond migrate`. */
 import type { Database } from "better-sqlite3";
+import { COUNTS_MIGRATION_SQL } from "./counts-schema.js";
 
 interface Migration {
   version: number;
@@ -134,6 +135,7 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_user ON sessions (tenant_id, user_id, id);
     `,
   },
+  { version: 5, name: "maintained counts", sql: COUNTS_MIGRATION_SQL },
 ];
 
 /** The newest schema version this build knows. */

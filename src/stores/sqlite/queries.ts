@@ -1,9 +1,15 @@
-/** Read-side queries of the SQLite store: lists, who is online, stats, activities. */
+/**
+ * Read-side queries of the SQLite store: lists, who is online and stats through the reader
+ * (a worker thread for a file), activities on the store's own connection (a session's history
+ * is short).
+ */
 import type { Database, Statement } from "better-sqlite3";
 import type { ActivityRecord, SessionRecord } from "../../core/model.js";
 import type { Page, PageRequest, SessionFilter, SessionStats, UserSessions } from "../../core/store.js";
-import { countInto, emptyStats, parseUserKey, userKey } from "../shared.js";
+import { userKey } from "../shared.js";
 import { EFFECTIVE_STATUS, type Row, STILL, toRecord } from "../sql/rows.js";
+import { type ReadStep, statsFrom, statsStep, statusTotalStep, usersFrom, usersStep } from "./counts.js";
+import type { Reader } from "./reader.js";
 
 /** Prepared statements cached by SQL text, for the queries whose text depends on the filter. */
 export class StatementCache {
@@ -50,62 +56,40 @@ export const SWEEP_SQL = {
   purgeable: "SELECT id FROM sessions WHERE status NOT IN ('pending', 'active') AND ended_at < @before LIMIT @limit",
 } as const;
 
-/** The two statements of a list page: the total, and one row more than the page (exported for the query-plan test). */
-export function listSql(filter: SessionFilter, page: PageRequest): { count: string; rows: string; params: Row; rowParams: Row } {
+/**
+ * The two statements of a list page: the total, and one row more than the page (exported for
+ * the query-plan test). A total narrowed by nothing but the tenant and the status comes from
+ * the maintained counts; any other filter counts its rows.
+ */
+export function listSql(filter: SessionFilter, page: PageRequest): { count: ReadStep; rows: ReadStep } {
   const { where, params } = filterSql(filter);
   const after = page.afterKey === undefined ? "" : " AND id < @afterKey";
+  const counted = filter.userId === undefined && filter.clientId === undefined && filter.workspaceId === undefined && filter.createdFrom === undefined && filter.createdTo === undefined;
   return {
-    count: `SELECT COUNT(*) AS n FROM sessions WHERE ${where}`,
-    rows: `SELECT * FROM sessions WHERE ${where}${after} ORDER BY id DESC LIMIT @limit OFFSET @offset`,
-    params,
-    rowParams: { ...params, ...(page.afterKey === undefined ? {} : { afterKey: page.afterKey }), limit: page.limit + 1, offset: page.offset ?? 0 },
+    count: counted ? statusTotalStep(filter.tenantId, filter.status, filter.nowMs) : { sql: `SELECT COUNT(*) AS n FROM sessions WHERE ${where}`, params },
+    rows: {
+      sql: `SELECT * FROM sessions WHERE ${where}${after} ORDER BY id DESC LIMIT @limit OFFSET @offset`,
+      params: { ...params, ...(page.afterKey === undefined ? {} : { afterKey: page.afterKey }), limit: page.limit + 1, offset: page.offset ?? 0 },
+    },
   };
 }
 
-export function listSessions(statements: StatementCache, filter: SessionFilter, page: PageRequest): Page<SessionRecord> & { totalCount: number } {
+export async function listSessions(reader: Reader, filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
   const sql = listSql(filter, page);
-  const total = (statements.get(sql.count).get(sql.params) as { n: number }).n;
-  const rows = statements.get(sql.rows).all(sql.rowParams) as Row[];
-  const items = rows.slice(0, page.limit).map((row) => toRecord(row));
-  return { items, totalCount: total, nextKey: rows.length > page.limit ? items[items.length - 1]!.id : null };
+  const [count, rows] = await reader.read([sql.count, sql.rows]);
+  const items = rows!.slice(0, page.limit).map((row) => toRecord(row));
+  return { items, totalCount: count![0]!["n"] as number, nextKey: rows!.length > page.limit ? items[items.length - 1]!.id : null };
 }
 
-export function listUsers(statements: StatementCache, tenantId: string, nowMs: number, page: PageRequest): Page<UserSessions> {
-  const after = page.afterKey === undefined ? null : parseUserKey(page.afterKey);
-  // SQLite takes bare columns (username) from the row that holds MAX(last_active_at).
-  const rows = statements
-    .get(
-      `SELECT user_id, username, COUNT(*) AS active_sessions, MAX(last_active_at) AS last_active_at FROM sessions
-       WHERE tenant_id = @tenantId AND is_deleted = 0 AND ${STILL("active")} GROUP BY user_id
-       ${after === null ? "" : "HAVING MAX(last_active_at) < @afterAt OR (MAX(last_active_at) = @afterAt AND user_id > @afterUser)"}
-       ORDER BY last_active_at DESC, user_id ASC LIMIT @limit OFFSET @offset`,
-    )
-    .all({ tenantId, now: nowMs, limit: page.limit + 1, offset: page.offset ?? 0, ...(after === null ? {} : { afterAt: after.lastActiveAt, afterUser: after.userId }) }) as Row[];
-  const items = rows.slice(0, page.limit).map((r) => ({
-    userId: r["user_id"] as string,
-    username: r["username"] as string | null,
-    activeSessions: r["active_sessions"] as number,
-    lastActiveAt: r["last_active_at"] as number,
-  }));
-  return { items, nextKey: rows.length > page.limit ? userKey(items[items.length - 1]!) : null };
+export async function listUsers(reader: Reader, tenantId: string, nowMs: number, page: PageRequest): Promise<Page<UserSessions>> {
+  const [rows] = await reader.read([usersStep(tenantId, nowMs, page)]);
+  const items = usersFrom(rows!.slice(0, page.limit));
+  return { items, nextKey: rows!.length > page.limit ? userKey(items[items.length - 1]!) : null };
 }
 
-export function sessionStats(statements: StatementCache, tenantId: string | undefined, nowMs: number): SessionStats {
-  const scope = tenantId === undefined ? "" : " AND tenant_id = @tenantId";
-  const params = { now: nowMs, ...(tenantId === undefined ? {} : { tenantId }) };
-  const stats = emptyStats();
-  const byStatus = statements.get(`SELECT ${EFFECTIVE_STATUS} AS k, COUNT(*) AS n FROM sessions WHERE is_deleted = 0${scope} GROUP BY k`).all(params) as Row[];
-  for (const r of byStatus) countInto(stats.byStatus, r["k"] as string, r["n"] as number);
-  const active = `FROM sessions WHERE is_deleted = 0 AND ${STILL("active")}${scope}`;
-  const totals = statements.get(`SELECT COUNT(*) AS n, COUNT(DISTINCT tenant_id || char(0) || user_id) AS u ${active}`).get(params) as Row;
-  stats.activeSessions = totals["n"] as number;
-  stats.distinctUsers = totals["u"] as number;
-  const groups: [keyof SessionStats, string][] = [["byCountry", "country"], ["byBrowser", "browser_name"], ["byDeviceType", "device_type"], ["byOs", "os_name"]];
-  for (const [key, column] of groups) {
-    for (const r of statements.get(`SELECT ${column} AS k, COUNT(*) AS n ${active} GROUP BY k`).all(params) as Row[])
-      countInto(stats[key] as Record<string, number>, r["k"] as string | null, r["n"] as number);
-  }
-  return stats;
+export async function sessionStats(reader: Reader, tenantId: string | undefined, nowMs: number): Promise<SessionStats> {
+  const [rows] = await reader.read([statsStep(tenantId, nowMs)]);
+  return statsFrom(rows!);
 }
 
 export function listActivities(statements: StatementCache, sessionId: string, page: PageRequest): Page<ActivityRecord> {
