@@ -1,7 +1,7 @@
 /** Builds activity records and the writes that go with them (SPEC §3 "Activity"). */
 import type { ServiceContext } from "./context.js";
 import type { ActivityChange, ActivityChangeSet, ActivityRecord, ClientHints, SessionRecord } from "./model.js";
-import { abandonAtFor, expireAtFor } from "./policy.js";
+import { abandonAtFor, expireAtFor } from "./deadlines.js";
 import { newId } from "./token.js";
 
 export interface UseContext {

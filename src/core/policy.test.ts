@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isSessiondError } from "./errors.js";
 import type { SessionRecord } from "./model.js";
-import { DEFAULT_SETTINGS, activityDue, effectiveStatus, expireAtFor, judge, resolvePolicy, sessionLifetimes, validateTenantPolicy } from "./policy.js";
+import { DEFAULT_SETTINGS, resolvePolicy, sessionLifetimes, validateTenantPolicy } from "./policy.js";
+import { activityDue, judge } from "./verdict.js";
+import { effectiveStatus, expireAtFor } from "./deadlines.js";
 
 const MIN = 60_000;
 const base = { startedAt: 0, lifetimeMs: 60 * MIN, maxLifetimeMs: 120 * MIN, maxAgeMinutes: null, slidingExpiration: false, inactivityTimeoutMs: null };

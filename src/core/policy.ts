@@ -1,9 +1,9 @@
 /**
- * Pure lifecycle rules of SPEC §3: policy resolution, deadlines, effective
- * status and the verify verdict. No I/O; the service carries decisions out.
+ * Tenant policy and deployment settings (SPEC §3 "Policy"): defaults, validation, bounds,
+ * and the lifetimes a new session gets. Pure; no I/O.
  */
-import { SessiondError, type VerifyFailureCode } from "./errors.js";
-import { type SessionRecord, type SessionStatus, type SessionType, isTerminal } from "./model.js";
+import { SessiondError } from "./errors.js";
+import { type SessionType } from "./model.js";
 
 /** A tenant's session policy, resolved against the deployment defaults. */
 export interface Policy {
@@ -40,11 +40,6 @@ export interface Settings extends Policy {
    * least recently active are removed, as with `maxSessionsPerUser`.
    */
   userSessionCap: number;
-}
-
-/** The per-user limit a write applies: the policy's, never above the deployment's cap. */
-export function activeSessionLimit(policy: Policy, settings: Pick<Settings, "userSessionCap">): number {
-  return Math.min(policy.maxSessionsPerUser ?? Infinity, settings.userSessionCap);
 }
 
 const SECOND = 1000;
@@ -176,97 +171,6 @@ export function sessionLifetimes(policy: Policy, overrides: SessionOverrides, ty
     bindUserAgent: overrides.bindUserAgent ?? policy.bindUserAgent,
     maxAgeMinutes,
   };
-}
-
-type DeadlineInputs = Pick<
-  SessionRecord,
-  "startedAt" | "lifetimeMs" | "maxLifetimeMs" | "maxAgeMinutes" | "slidingExpiration" | "inactivityTimeoutMs"
->;
-
-/** `expire_at = min(base + lifetime, start + max_lifetime, start + max_age)`; base moves with activity when sliding. */
-export function expireAtFor(s: DeadlineInputs, lastActivityAt: number): number {
-  const base = s.slidingExpiration ? lastActivityAt : s.startedAt;
-  let deadline = Math.min(base + s.lifetimeMs, s.startedAt + s.maxLifetimeMs);
-  if (s.maxAgeMinutes !== null) deadline = Math.min(deadline, s.startedAt + s.maxAgeMinutes * 60_000);
-  return deadline;
-}
-
-/** `abandon_at = last_active_at + inactivity_timeout`, or null when no timeout applies. */
-export function abandonAtFor(s: Pick<SessionRecord, "inactivityTimeoutMs">, lastActiveAt: number): number | null {
-  return s.inactivityTimeoutMs === null ? null : lastActiveAt + s.inactivityTimeoutMs;
-}
-
-/**
- * The status as of `nowMs`: a passed deadline reads as expired/abandoned before
- * the sweeper writes it; when both passed, the earlier one wins (a tie reads as expired).
- */
-export function effectiveStatus(
-  s: Pick<SessionRecord, "status" | "expireAt" | "abandonAt">,
-  nowMs: number,
-): SessionStatus {
-  if (isTerminal(s.status)) return s.status;
-  if (s.abandonAt !== null && s.abandonAt <= nowMs && s.abandonAt < s.expireAt) return "abandoned";
-  if (s.expireAt <= nowMs) return "expired";
-  return s.status;
-}
-
-/** The instant a live session's passed deadline took effect (for `ended_at`). */
-export function deadlinePassedAt(s: Pick<SessionRecord, "expireAt" | "abandonAt">, status: "expired" | "abandoned"): number {
-  return status === "abandoned" ? s.abandonAt! : s.expireAt;
-}
-
-const FAILURE_FOR_STATUS: Record<Exclude<SessionStatus, "active" | "pending">, VerifyFailureCode> = {
-  expired: "session_expired",
-  abandoned: "session_abandoned",
-  revoked: "session_revoked",
-  ended: "session_ended",
-  removed: "session_removed",
-  replaced: "session_replaced",
-};
-
-/** The failure code of a terminal status. */
-export function failureForStatus(status: Exclude<SessionStatus, "active" | "pending">): VerifyFailureCode {
-  return FAILURE_FOR_STATUS[status];
-}
-
-/** What the caller of verify or refresh presented, besides the token. */
-export interface UseRequest {
-  ip?: string | null;
-  userAgent?: string | null;
-  aud?: string;
-  acceptPending?: boolean;
-}
-
-/** One decision per verify, in SPEC §3's order (secret and deleted checks come before, in the service). */
-export type Verdict =
-  | { valid: false; code: VerifyFailureCode }
-  | { valid: true; status: "active" | "pending"; recordActivity: boolean };
-
-export function judge(s: SessionRecord, req: UseRequest, nowMs: number, activityResolutionMs: number): Verdict {
-  const status = effectiveStatus(s, nowMs);
-  if (status !== "active" && status !== "pending") return { valid: false, code: failureForStatus(status) };
-  if (status === "pending" && req.acceptPending !== true) return { valid: false, code: "session_pending" };
-  if (s.boundUserAgent !== null && req.userAgent !== s.boundUserAgent) return { valid: false, code: "user_agent_mismatch" };
-  if (req.aud !== undefined && s.aud !== null && req.aud !== s.aud) return { valid: false, code: "audience_mismatch" };
-  return { valid: true, status, recordActivity: activityDue(s, req, nowMs, activityResolutionMs) };
-}
-
-/**
- * An activity is written when the IP or UA changed, or when the last one is at least
- * `min(resolution, inactivity / 4)` old, so a busy session costs reads only and
- * the idle deadline is still pushed out in time.
- */
-export function activityDue(
-  s: Pick<SessionRecord, "lastActiveAt" | "inactivityTimeoutMs" | "latestActivity">,
-  req: Pick<UseRequest, "ip" | "userAgent">,
-  nowMs: number,
-  activityResolutionMs: number,
-): boolean {
-  const latest = s.latestActivity;
-  if (req.ip != null && req.ip !== (latest?.ipAddress ?? null)) return true;
-  if (req.userAgent != null && req.userAgent !== (latest?.userAgent ?? null)) return true;
-  const every = s.inactivityTimeoutMs === null ? activityResolutionMs : Math.min(activityResolutionMs, s.inactivityTimeoutMs / 4);
-  return nowMs - s.lastActiveAt >= every;
 }
 
 /**

@@ -7,7 +7,7 @@ import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
 import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js";
 import { SESSION_STATUSES } from "./model.js";
-import { DEFAULT_SETTINGS, type Policy, type Settings, type TenantPolicy, checkPolicyBounds, resolvePolicy, validateTenantPolicy } from "./policy.js";
+import { checkPolicyBounds, DEFAULT_SETTINGS, type Policy, resolvePolicy, type Settings, type TenantPolicy, validateTenantPolicy } from "./policy.js";
 import type { JwtTemplateRecord, SessionStats, SessionStore, SweepResult, UserSessions } from "./store.js";
 import { SESSION_ID_PATTERN, systemRandom, type RandomSource } from "./token.js";
 import * as tokens from "./tokens.js";

@@ -9,7 +9,7 @@ import {
   MAX_JWT_LIFETIME_SECONDS, MIN_JWT_LIFETIME_SECONDS, RESERVED_CLAIMS, type SessionClaims, TEMPLATE_SESSION_FIELDS, type TokenSigner, isTemplateSessionField, issuerFor, jwtLifetimeSeconds, sessionClaims,
 } from "./jwt-claims.js";
 import type { Session } from "./model.js";
-import { judge } from "./policy.js";
+import { judge } from "./verdict.js";
 import type { JwtTemplateRecord } from "./store.js";
 import { loadScoped } from "./transitions.js";
 import { consumeOnce, failure, verifySession } from "./use.js";

@@ -7,7 +7,9 @@ import type { ServiceContext, Scope } from "./context.js";
 import { SessiondError, isSessiondError } from "./errors.js";
 import * as input from "./input.js";
 import { type Session, type SessionChange, type SessionRecord, type SessionStatus, isTerminal } from "./model.js";
-import { abandonAtFor, activeSessionLimit, expireAtFor, resolvePolicy } from "./policy.js";
+import { abandonAtFor, expireAtFor } from "./deadlines.js";
+import { activeSessionLimit } from "./session-limit.js";
+import { resolvePolicy } from "./policy.js";
 import type { ActivationOptions } from "./store.js";
 import { toSession } from "./view.js";
 

@@ -8,7 +8,7 @@ import type { ServiceContext, Scope } from "./context.js";
 import { SessiondError, type VerifyFailureCode, isSessiondError } from "./errors.js";
 import * as input from "./input.js";
 import { type ClientHints, type Session, type SessionRecord, SUPERSEDED_SECRETS_KEPT } from "./model.js";
-import { type Verdict, judge } from "./policy.js";
+import { judge, type Verdict } from "./verdict.js";
 import { digestsEqual, formatToken, newSecret, parseToken } from "./token.js";
 import type { SessionWithToken } from "./create.js";
 import { toSession } from "./view.js";

@@ -1,6 +1,6 @@
 /** Turns stored records into what callers see: effective status, no secrets. */
 import type { ActivityEntry, ActivityRecord, Session, SessionActivity, SessionRecord } from "./model.js";
-import { deadlinePassedAt, effectiveStatus } from "./policy.js";
+import { deadlinePassedAt, effectiveStatus } from "./deadlines.js";
 
 export function toSessionActivity(a: ActivityRecord): SessionActivity {
   return {

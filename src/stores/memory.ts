@@ -4,7 +4,8 @@
  */
 import { SessiondError } from "../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../core/model.js";
-import { deadlinePassedAt, effectiveStatus, type TenantPolicy } from "../core/policy.js";
+import { deadlinePassedAt, effectiveStatus } from "../core/deadlines.js";
+import { type TenantPolicy } from "../core/policy.js";
 import type {
   ActivationOptions,
   ChangeListener,

@@ -1,7 +1,7 @@
 /** Small pieces every store needs in the same form: paging keys and stats counting. */
 import { SessiondError } from "../core/errors.js";
 import type { SessionRecord } from "../core/model.js";
-import { effectiveStatus } from "../core/policy.js";
+import { effectiveStatus } from "../core/deadlines.js";
 import type { ChangeListener, ChangeWatch, Page, PageRequest, SessionFilter, SessionStats, UserSessions } from "../core/store.js";
 
 /**

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
 import type { DeviceAndPlace, Enricher } from "../../src/core/model.js";
-import { effectiveStatus } from "../../src/core/policy.js";
+import { effectiveStatus } from "../../src/core/deadlines.js";
 import { createSessions } from "../../src/core/service.js";
 import { SESSION_STATUSES } from "../../src/core/model.js";
 import { T0 } from "./fixtures.js";

@@ -1,6 +1,6 @@
 /** The SQLite sweeper's batch: passed deadlines written, old terminal sessions purged, expired log entries trimmed. */
 import type { Database } from "better-sqlite3";
-import { deadlinePassedAt, effectiveStatus } from "../../core/policy.js";
+import { deadlinePassedAt, effectiveStatus } from "../../core/deadlines.js";
 import type { SweepResult } from "../../core/store.js";
 import type { Row } from "../sql/rows.js";
 import { SWEEP_SQL } from "./queries.js";
