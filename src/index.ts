@@ -12,14 +12,14 @@
 export { createSessions, Sessions } from "./core/service.js";
 export type { SessionsOptions, ListRequest, Paged, PolicyView } from "./core/service.js";
 export type { CreateSessionInput, SessionWithToken } from "./core/create.js";
-export type { VerifyRequest, VerifyResult } from "./core/use.js";
+export type { VerifyRequest, VerifyResult } from "./core/verify.js";
 export type { SessionUpdate } from "./core/transitions.js";
 export type { Scope } from "./core/context.js";
 export { SessiondError, isSessiondError, ERROR_CODES } from "./core/errors.js";
 export type { ErrorCode, VerifyFailureCode } from "./core/errors.js";
 export { ManualClock, systemClock } from "./core/clock.js";
 export type { Clock } from "./core/clock.js";
-export type { RandomSource } from "./core/token.js";
+export type { RandomSource } from "./core/session-token.js";
 export { DEFAULT_SETTINGS } from "./core/policy.js";
 export type { Policy, Settings, TenantPolicy } from "./core/policy.js";
 export { SESSION_STATUSES, SESSION_TYPES } from "./core/model.js";
@@ -55,7 +55,8 @@ export { createJwtVerifier, jwksUrlFor } from "./jwt/verifier.js";
 export type { JwtVerifier, JwtVerifierOptions, JwtFailureReason } from "./jwt/verifier.js";
 export { issuerFor, DEFAULT_JWT_LIFETIME_SECONDS, MAX_JWT_LIFETIME_SECONDS, MIN_JWT_LIFETIME_SECONDS } from "./core/jwt-claims.js";
 export type { SessionClaims, TokenSigner } from "./core/jwt-claims.js";
-export type { JwtSettings, SessionJwt, MintRequest, JwtRefreshRequest, JwtTemplateInput } from "./core/tokens.js";
+export type { JwtSettings, SessionJwt, MintRequest, JwtRefreshRequest } from "./core/session-jwt.js";
+export type { JwtTemplateInput } from "./core/jwt-templates.js";
 export type { Templates } from "./core/service.js";
 // Framework adapters live at sessiond/express, sessiond/fastify and sessiond/hono, so the
 // main entry never needs a framework's types; the framework-neutral parts are here.

@@ -4,7 +4,7 @@ import { ApiKeys } from "../core/api-keys.js";
 import { systemClock } from "../core/clock.js";
 import { createSessions, type Sessions } from "../core/service.js";
 import type { SessionStore } from "../core/store.js";
-import { systemRandom } from "../core/token.js";
+import { systemRandom } from "../core/session-token.js";
 import { existsSync } from "node:fs";
 import { type Config, ConfigError, publicUrl, rateLimitsOf, settingsOf } from "../config.js";
 import { RateLimiter } from "../core/rate-limit.js";

@@ -2,7 +2,7 @@
 import type { ServiceContext } from "./context.js";
 import type { ActivityChange, ActivityChangeSet, ActivityRecord, ClientHints, SessionRecord } from "./model.js";
 import { abandonAtFor, expireAtFor } from "./deadlines.js";
-import { newId } from "./token.js";
+import { newId } from "./session-token.js";
 
 export interface UseContext {
   ip: string | null;

@@ -4,7 +4,7 @@ import { memoryStore } from "../stores/memory.js";
 import { ApiKeys } from "./api-keys.js";
 import { ManualClock } from "./clock.js";
 import { isSessiondError } from "./errors.js";
-import { systemRandom } from "./token.js";
+import { systemRandom } from "./session-token.js";
 
 const CONFIGURED = "a-configured-root-key-of-enough-length";
 const keysWith = (configured: string | null) => new ApiKeys(memoryStore(), new ManualClock(Date.now()), systemRandom, configured);

@@ -7,7 +7,7 @@ import type { Clock } from "./clock.js";
 import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
 import type { ApiKeyRecord, SessionStore } from "./store.js";
-import { type RandomSource, digestsEqual, hashSecret, newId } from "./token.js";
+import { digestsEqual, hashSecret, newId, type RandomSource } from "./session-token.js";
 
 /** `sdk_<id>.<secret>`: the prefix marks a sessiond API key for secret scanners. */
 export const API_KEY_PATTERN = /^(sdk_[0-9a-hjkmnp-tv-z]{26})\.([A-Za-z0-9_-]{43})$/;

@@ -2,7 +2,7 @@ import type { Clock } from "./clock.js";
 import type { DeviceAndPlace, Enricher } from "./model.js";
 import type { Settings } from "./policy.js";
 import type { SessionStore } from "./store.js";
-import type { RandomSource } from "./token.js";
+import type { RandomSource } from "./session-token.js";
 import type { VerifyCache } from "./verify-cache.js";
 
 /** What the service's parts share: the store and the injected clock, randomness and enricher. */

@@ -7,7 +7,7 @@ import type { ClientHints, Session, SessionRecord, SessionType } from "./model.j
 import { abandonAtFor, expireAtFor } from "./deadlines.js";
 import { activeSessionLimit } from "./session-limit.js";
 import { resolvePolicy, sessionLifetimes } from "./policy.js";
-import { formatToken, newId, newSecret, newSessionId } from "./token.js";
+import { formatToken, newId, newSecret, newSessionId } from "./session-token.js";
 import { endAs, transition } from "./transitions.js";
 import { toSession } from "./view.js";
 

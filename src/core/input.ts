@@ -4,7 +4,7 @@
  */
 import { SessiondError } from "./errors.js";
 import { type ClientHints, SESSION_TYPES, type SessionType } from "./model.js";
-import { SESSION_ID_PATTERN } from "./token.js";
+import { SESSION_ID_PATTERN } from "./session-token.js";
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;

@@ -9,11 +9,13 @@ import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js
 import { SESSION_STATUSES } from "./model.js";
 import { checkPolicyBounds, DEFAULT_SETTINGS, type Policy, resolvePolicy, type Settings, type TenantPolicy, validateTenantPolicy } from "./policy.js";
 import type { JwtTemplateRecord, SessionStats, SessionStore, SweepResult, UserSessions } from "./store.js";
-import { SESSION_ID_PATTERN, systemRandom, type RandomSource } from "./token.js";
-import * as tokens from "./tokens.js";
+import { type RandomSource, SESSION_ID_PATTERN, systemRandom } from "./session-token.js";
+import * as jwtTemplates from "./jwt-templates.js";
+import * as jwts from "./session-jwt.js";
 import * as transitions from "./transitions.js";
 import { VerifyCache, type VerifyCacheOptions } from "./verify-cache.js";
-import { type VerifyRequest, type VerifyResult, refreshSession, verifySession } from "./use.js";
+import { type VerifyRequest, type VerifyResult, verifySession } from "./verify.js";
+import { refreshSession } from "./refresh.js";
 import { toActivityEntry, toSession } from "./view.js";
 
 /** A paced sweep's first and smallest batches (see `Sessions.sweep`). */
@@ -31,7 +33,7 @@ export interface SessionsOptions {
   /** Derives device and place from IP and UA; without one, only IP and UA are recorded. */
   enricher?: Enricher;
   /** Signs session JWTs (e.g. `SigningKeys`); without it, minting fails with `signing_key_unavailable`. */
-  jwt?: tokens.JwtSettings;
+  jwt?: jwts.JwtSettings;
   /**
    * Node-local copies of sessions for verify, invalidated through the store's change feed.
    * Off by default (strict: every verify reads the store, so a revocation is seen at once).
@@ -43,8 +45,8 @@ export interface SessionsOptions {
 export interface Templates {
   list(tenantId: string): Promise<JwtTemplateRecord[]>;
   get(tenantId: string, name: string): Promise<JwtTemplateRecord>;
-  put(tenantId: string, name: string, template: tokens.JwtTemplateInput): Promise<JwtTemplateRecord>;
-  patch(tenantId: string, name: string, patch: tokens.JwtTemplateInput): Promise<JwtTemplateRecord>;
+  put(tenantId: string, name: string, template: jwtTemplates.JwtTemplateInput): Promise<JwtTemplateRecord>;
+  patch(tenantId: string, name: string, patch: jwtTemplates.JwtTemplateInput): Promise<JwtTemplateRecord>;
   delete(tenantId: string, name: string): Promise<JwtTemplateRecord>;
 }
 
@@ -81,7 +83,7 @@ const ACTIVITY_ID_PATTERN = /^sact_[0-9a-hjkmnp-tv-z]{26}$/;
 /** The session service: every verb of SPEC §8 over one store. */
 export class Sessions {
   private readonly ctx: ServiceContext;
-  private readonly jwt: tokens.JwtSettings | null;
+  private readonly jwt: jwts.JwtSettings | null;
   /** Resolves once the verify cache (if any) listens to the store's changes. */
   readonly cacheReady: Promise<void>;
   /** JWT templates: named claim sets per tenant for {@link Sessions.mintJwt}. */
@@ -101,11 +103,11 @@ export class Sessions {
     this.jwt = options.jwt ?? null;
     const ctx = this.ctx;
     this.templates = {
-      list: (tenantId) => tokens.listTemplates(ctx, tenantId),
-      get: (tenantId, name) => tokens.getTemplate(ctx, tenantId, name),
-      put: (tenantId, name, template) => tokens.putTemplate(ctx, tenantId, name, template),
-      patch: (tenantId, name, patch) => tokens.patchTemplate(ctx, tenantId, name, patch),
-      delete: (tenantId, name) => tokens.deleteTemplate(ctx, tenantId, name),
+      list: (tenantId) => jwtTemplates.listTemplates(ctx, tenantId),
+      get: (tenantId, name) => jwtTemplates.getTemplate(ctx, tenantId, name),
+      put: (tenantId, name, template) => jwtTemplates.putTemplate(ctx, tenantId, name, template),
+      patch: (tenantId, name, patch) => jwtTemplates.patchTemplate(ctx, tenantId, name, patch),
+      delete: (tenantId, name) => jwtTemplates.deleteTemplate(ctx, tenantId, name),
     };
   }
 
@@ -147,13 +149,13 @@ export class Sessions {
    * A short-lived signed JWT for a valid session (SPEC §6), optionally shaped by a template.
    * @throws SessiondError a verify failure code, `resource_not_found`, `signing_key_unavailable`
    */
-  async mintJwt(id: string, req?: tokens.MintRequest): Promise<tokens.SessionJwt> {
-    return tokens.mintJwt(this.ctx, this.jwt, id, req);
+  async mintJwt(id: string, req?: jwts.MintRequest): Promise<jwts.SessionJwt> {
+    return jwts.mintJwt(this.ctx, this.jwt, id, req);
   }
 
   /** Clerk's refresh: the session token (a use, with reuse rules) buys a fresh JWT. */
-  async refreshJwt(id: string, req: tokens.JwtRefreshRequest): Promise<tokens.SessionJwt> {
-    return tokens.refreshJwt(this.ctx, this.jwt, id, req);
+  async refreshJwt(id: string, req: jwts.JwtRefreshRequest): Promise<jwts.SessionJwt> {
+    return jwts.refreshJwt(this.ctx, this.jwt, id, req);
   }
 
   /** One session, deleted and terminal ones included. @throws SessiondError `resource_not_found` */

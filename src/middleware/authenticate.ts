@@ -5,7 +5,7 @@
 import { SessiondError } from "../core/errors.js";
 import { isPrivateIp } from "../core/ip-address.js";
 import type { SessionClaims } from "../core/jwt-claims.js";
-import { TOKEN_PATTERN } from "../core/token.js";
+import { TOKEN_PATTERN } from "../core/session-token.js";
 import { HTTP_STATUS, errorBody, newTraceId } from "../http/errors.js";
 import { type JwtVerifier, createJwtVerifier, jwksUrlFor } from "../jwt/verifier.js";
 import { SESSION_COOKIE_NAME, readCookie } from "./cookie.js";

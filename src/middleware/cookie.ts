@@ -2,7 +2,7 @@
  * The session cookie: reading it from a `Cookie` header, and writing it with the flags
  * a session token needs.
  */
-import { TOKEN_PATTERN } from "../core/token.js";
+import { TOKEN_PATTERN } from "../core/session-token.js";
 
 /** The default cookie name. `__Host-` makes browsers require Secure and Path=/ and refuse a Domain. */
 export const SESSION_COOKIE_NAME = "__Host-sessiond";

@@ -4,7 +4,7 @@ import type { ActivityRecord, SessionRecord } from "../../src/core/model.js";
 import type { Settings } from "../../src/core/policy.js";
 import { createSessions, type Sessions } from "../../src/core/service.js";
 import type { SessionStore } from "../../src/core/store.js";
-import { hashSecret, newId, newSessionId, systemRandom } from "../../src/core/token.js";
+import { hashSecret, newId, newSessionId, systemRandom } from "../../src/core/session-token.js";
 
 export const T0 = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isSessiondError } from "../../src/core/errors.js";
-import { hashSecret, newId, systemRandom } from "../../src/core/token.js";
+import { hashSecret, newId, systemRandom } from "../../src/core/session-token.js";
 import { makeRecord, T0 } from "./fixtures.js";
 import { type StoreHarness, withStore } from "./store.js";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isSessiondError, type ErrorCode } from "../../src/core/errors.js";
 import type { SessionStore } from "../../src/core/store.js";
-import { TOKEN_PATTERN } from "../../src/core/token.js";
+import { TOKEN_PATTERN } from "../../src/core/session-token.js";
 import { serviceOn, T0 } from "./fixtures.js";
 import { type StoreHarness, withStore } from "./store.js";
 

@@ -5,7 +5,7 @@ import { ManualClock } from "../../src/core/clock.js";
 import { createSessions, type Sessions } from "../../src/core/service.js";
 import type { Enricher } from "../../src/core/model.js";
 import type { Settings } from "../../src/core/policy.js";
-import { systemRandom } from "../../src/core/token.js";
+import { systemRandom } from "../../src/core/session-token.js";
 import { loadConfig, rateLimitsOf } from "../../src/config.js";
 import { RateLimiter } from "../../src/core/rate-limit.js";
 import { type App, buildApp } from "../../src/http/app.js";

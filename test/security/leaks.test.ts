@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { ApiKeys } from "../../src/core/api-keys.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { createSessions } from "../../src/core/service.js";
-import { hashSecret, systemRandom } from "../../src/core/token.js";
+import { hashSecret, systemRandom } from "../../src/core/session-token.js";
 import { createLogger } from "../../src/cli/runtime.js";
 import { loadConfig } from "../../src/config.js";
 import { buildApp } from "../../src/http/app.js";

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import type { Redis } from "ioredis";
 import { isSessiondError } from "../../src/core/errors.js";
 import type { ActivityChangeSet, SessionRecord } from "../../src/core/model.js";
-import { newId, routingTag, systemRandom } from "../../src/core/token.js";
+import { newId, routingTag, systemRandom } from "../../src/core/session-token.js";
 import { redisStore } from "../../src/stores/redis/index.js";
 import { RedisKeys } from "../../src/stores/redis/keys.js";
 import { makeRecord } from "../conformance/fixtures.js";

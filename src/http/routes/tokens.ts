@@ -1,6 +1,6 @@
 /** Session JWTs, Clerk's refresh and JWT templates (SPEC §5, §6); the JWKS, which needs no key. */
 import type { FastifyRequest } from "fastify";
-import type { SessionJwt } from "../../core/tokens.js";
+import type { SessionJwt } from "../../core/session-jwt.js";
 import type { App, RouteDeps } from "../app.js";
 import { authenticator, scopeOf, tenantOf } from "../auth.js";
 import { errorResponses } from "../schemas.js";

@@ -2,7 +2,7 @@
 import type { Static } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import { SessiondError } from "../../core/errors.js";
-import type { VerifyRequest } from "../../core/use.js";
+import type { VerifyRequest } from "../../core/verify.js";
 import type { App, RouteDeps } from "../app.js";
 import { authenticator, scopeOf } from "../auth.js";
 import { clientIp, clientUserAgent } from "../client.js";

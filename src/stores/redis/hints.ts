@@ -4,7 +4,7 @@
  * records and repair (keys.ts explains why that is safe).
  */
 import type { SessionRecord } from "../../core/model.js";
-import { timeOfId } from "../../core/token.js";
+import { timeOfId } from "../../core/session-token.js";
 import type { RedisContext } from "./context.js";
 import { HINT_GRACE_MS, member } from "./keys.js";
 

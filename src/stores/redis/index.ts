@@ -10,7 +10,7 @@ import type {
   ActivationOptions, ApiKeyRecord, ChangeListener, ChangeWatch, Ending, JwtTemplateRecord, Page, PageRequest, SessionFilter, SessionStats, SessionStore,
   SigningKeyRecord, SweepResult, UserSessions,
 } from "../../core/store.js";
-import { routingTag, routingTagOfSessionId } from "../../core/token.js";
+import { routingTag, routingTagOfSessionId } from "../../core/session-token.js";
 import { decodeRecord, encodeActivity, encodeChange, encodeRecord } from "./codec.js";
 import { RedisChangeFeed } from "./changes.js";
 import { type Client, Connection } from "./connection.js";

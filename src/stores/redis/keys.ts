@@ -28,7 +28,7 @@
  * multi-key writes also stay in one slot.
  */
 import { SessiondError } from "../../core/errors.js";
-import { routingTag, routingTagOfSessionId } from "../../core/token.js";
+import { routingTag, routingTagOfSessionId } from "../../core/session-token.js";
 
 /** How long a hint may point to a record that does not exist yet before readers remove it. */
 export const HINT_GRACE_MS = 5 * 60_000;

@@ -21,7 +21,7 @@ local function int(n)
   return string.format('%.0f', n)
 end
 
--- The status as of now: must equal effectiveStatus() in src/core/policy.ts.
+-- The status as of now: must equal effectiveStatus() in src/core/deadlines.ts.
 local function effective(status, expireAt, abandonAt, now)
   if not LIVE[status] then return status end
   if abandonAt and abandonAt <= now and abandonAt < expireAt then return 'abandoned' end

@@ -2,10 +2,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { syncBuiltinESMExports } from "node:module";
 import { describe, it, mock } from "node:test";
-import {
-  SESSION_ID_PATTERN, TOKEN_PATTERN, digestsEqual, formatToken, hashSecret, newSecret, newSessionId,
-  parseToken, routingTag, routingTagOfSessionId, systemRandom, timeOfId,
-} from "./token.js";
+import { digestsEqual, formatToken, hashSecret, newSecret, newSessionId, parseToken, routingTag, routingTagOfSessionId, SESSION_ID_PATTERN, systemRandom, timeOfId, TOKEN_PATTERN } from "./session-token.js";
 
 describe("tokens", () => {
   it("carries 256 bits of secret and stores only its SHA-256", () => {

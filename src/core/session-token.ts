@@ -1,3 +1,7 @@
+/**
+ * Session tokens and ids (SPEC §1, §3): `sess_<id>.<secret>` with a 256-bit secret of which only
+ * the SHA-256 digest is stored, ids sortable by time with a routing tag, constant-time comparison.
+ */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** Where the core gets randomness: injected so tests can be deterministic. */

@@ -1,17 +1,16 @@
 /**
- * Verify and refresh: the hot path. A verify costs one store read, plus one
- * write only when activity is due (SPEC §3 "Activity"), a first use of a
- * one-time session, or a reused secret.
+ * Verify: the hot path (SPEC §3 "Valid", "Activity"). A verify costs one store read, plus one
+ * write only when activity is due, a first use of a one-time session, or a reused secret.
+ * The secret matching and reuse rules here are shared with refresh (refresh.ts).
  */
 import { activityChangeSet, buildActivity } from "./activity.js";
-import type { ServiceContext, Scope } from "./context.js";
-import { SessiondError, type VerifyFailureCode, isSessiondError } from "./errors.js";
+import type { Scope, ServiceContext } from "./context.js";
+import { isSessiondError, SessiondError, type VerifyFailureCode } from "./errors.js";
 import * as input from "./input.js";
-import { type ClientHints, type Session, type SessionRecord, SUPERSEDED_SECRETS_KEPT } from "./model.js";
+import { type ClientHints, type Session, type SessionRecord } from "./model.js";
 import { judge, type Verdict } from "./verdict.js";
-import { digestsEqual, formatToken, newSecret, parseToken } from "./token.js";
-import type { SessionWithToken } from "./create.js";
 import { toSession } from "./view.js";
+import { digestsEqual, parseToken } from "./session-token.js";
 
 /** What a caller presents with a token. */
 export interface VerifyRequest extends Scope {
@@ -52,7 +51,7 @@ interface Presented {
  * A cached copy is used only when it accepts the secret; anything else asks the store
  * (`fresh` always does).
  */
-async function present(ctx: ServiceContext, token: unknown, req: VerifyRequest, fresh = false): Promise<Presented | VerifyFailureCode> {
+export async function present(ctx: ServiceContext, token: unknown, req: VerifyRequest, fresh = false): Promise<Presented | VerifyFailureCode> {
   const use = { ip: input.ip(req.ip), userAgent: input.userAgent(req.userAgent), clientHints: input.clientHints(req.clientHints) };
   const parsed = parseToken(token);
   if (parsed === null) return "token_invalid";
@@ -139,11 +138,11 @@ export async function verifySession(ctx: ServiceContext, token: unknown, req: Ve
   throw new SessiondError("conflict", "the session kept changing; try again");
 }
 
-function pick(req: VerifyRequest): { aud?: string; acceptPending?: boolean } {
+export function pick(req: VerifyRequest): { aud?: string; acceptPending?: boolean } {
   return { ...(req.aud === undefined ? {} : { aud: req.aud }), ...(req.acceptPending === undefined ? {} : { acceptPending: req.acceptPending }) };
 }
 
-async function settle(ctx: ServiceContext, record: SessionRecord, verdict: Verdict, use: Presented["use"]): Promise<SessionRecord | null> {
+export async function settle(ctx: ServiceContext, record: SessionRecord, verdict: Verdict, use: Presented["use"]): Promise<SessionRecord | null> {
   if (!verdict.valid || !verdict.recordActivity) return record;
   return touch(ctx, record, use);
 }
@@ -157,34 +156,6 @@ export async function consumeOnce(ctx: ServiceContext, record: SessionRecord, no
     if (isSessiondError(error, "conflict")) return null;
     throw error;
   }
-}
-
-/** Rotates the token's secret; the old one is remembered for the reuse rules of SPEC §3. */
-export async function refreshSession(ctx: ServiceContext, token: unknown, req: VerifyRequest = {}): Promise<SessionWithToken> {
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const presented = await present(ctx, token, req, true);
-    if (typeof presented === "string") throw failure(presented);
-    const { record, match, use } = presented;
-    if (match === "superseded_in_grace")
-      throw new SessiondError("refresh_conflict", "this token was already refreshed; retry with the current token");
-    const now = ctx.clock.now();
-    const verdict = judge(record, { ...use, ...pick(req) }, now, ctx.settings.activityResolutionMs);
-    if (!verdict.valid) throw failure(verdict.code);
-    if (record.sessionType === "temporary" || record.sessionType === "one_time_access")
-      throw new SessiondError("refresh_not_allowed", `${record.sessionType} sessions cannot be refreshed`);
-    const { secret, hash } = newSecret(ctx.random);
-    const superseded = [{ hash: record.secretHash, supersededAt: now }, ...record.supersededSecrets].slice(0, SUPERSEDED_SECRETS_KEPT);
-    let rotated: SessionRecord;
-    try {
-      rotated = await ctx.store.update(record.id, { secretHash: hash, supersededSecrets: superseded, lastRefreshedAt: now, updatedAt: now }, record.version);
-    } catch (error) {
-      if (isSessiondError(error, "conflict")) continue; // someone changed it first: look again
-      throw error;
-    }
-    const settled = (await settle(ctx, rotated, verdict, use)) ?? rotated;
-    return { session: toSession(settled, now), token: formatToken(record.id, secret) };
-  }
-  throw new SessiondError("conflict", "the session kept changing; try again");
 }
 
 export function failure(code: VerifyFailureCode): SessiondError {
