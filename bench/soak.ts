@@ -6,7 +6,7 @@
  *
  *   npm run build && node --import tsx bench/soak.ts [--minutes 10] [--store sqlite|redis|both]
  *
- * Not part of CI (too long); the README keeps the latest result.
+ * Not part of CI (too long); docs/operations.md keeps the latest result.
  */
 import { cpus } from "node:os";
 import { join } from "node:path";

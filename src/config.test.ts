@@ -104,11 +104,11 @@ describe("configuration", () => {
     assert.match(problemsOf(() => loadConfig({ env: { SESSIOND_LIFETIME_SECONDS: "100", SESSIOND_MAX_LIFETIME_SECONDS: "50" } })).join(), /SESSIOND_LIFETIME_SECONDS/);
   });
 
-  it("documents every setting in the README with its variable and flag", () => {
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  it("documents every setting in docs/configuration.md with its variable and flag", () => {
+    const configuration = readFileSync(new URL("../docs/configuration.md", import.meta.url), "utf8");
     for (const key of Object.keys(ConfigSchema.properties)) {
-      assert.ok(readme.includes(`\`${envName(key)}\``), envName(key));
-      assert.ok(readme.includes(`\`${flagName(key)}\``), flagName(key));
+      assert.ok(configuration.includes(`\`${envName(key)}\``), envName(key));
+      assert.ok(configuration.includes(`\`${flagName(key)}\``), flagName(key));
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Raw HTTP limit on Redis: one HGETALL of the session hash sessiond wrote
- * (`<prefix>{<tag>}:s:<id>`, the tag being the id's last 4 characters; README "Redis key layout").
+ * (`<prefix>{<tag>}:s:<id>`, the tag being the id's last 4 characters; docs/stores.md "Redis key layout").
  * BENCH_REDIS_URL and BENCH_REDIS_PREFIX name the data.
  */
 import { Redis } from "ioredis";
