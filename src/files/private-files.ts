@@ -1,7 +1,9 @@
 /**
- * The SQLite data directory and database file are private to the user sessiond runs as:
- * sessions, API-key digests and sealed signing keys live there. Modes are set explicitly
- * (mkdir and open apply the umask, which may be looser or stricter than intended).
+ * Files private to the user sessiond runs as: the SQLite data directory and database
+ * (sessions, API-key digests, sealed signing keys) and the generated key-encryption key
+ * beside them. Modes are set explicitly (mkdir and open apply the umask, which may be
+ * looser or stricter than intended). A neutral module: the SQLite store and the JWT key
+ * source both use it, and neither may import the other.
  */
 import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
