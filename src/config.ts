@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { ConfigError } from "./config-error.js";
 import { DEFAULT_SETTINGS, type Settings } from "./core/policy.js";
 import type { RateLimits } from "./core/rate-limit.js";
 
@@ -56,13 +57,7 @@ export const ConfigSchema = Type.Object(
 export type Config = Readonly<Static<typeof ConfigSchema>>;
 export type ConfigKey = keyof Static<typeof ConfigSchema>;
 
-/** A configuration problem, naming every bad setting. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError };
 
 /** `storeTimeoutMs` → `SESSIOND_STORE_TIMEOUT_MS`. */
 export function envName(key: string): string {

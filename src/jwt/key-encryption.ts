@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { PRIVATE_FILE_MODE, createPrivateDirectory } from "../stores/sqlite/files.js";
+import { PRIVATE_FILE_MODE, createPrivateDirectory } from "../files/private-files.js";
 
 export const KEY_FILE_NAME = "key-encryption.key";
 

@@ -10,11 +10,11 @@
  * old key signs until then and stays published until every token it signed has expired.
  */
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, generateKeyPairSync, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
-import { compactVerify, importJWK, SignJWT } from "jose";
 import type { Clock } from "../core/clock.js";
 import { SessiondError, isSessiondError } from "../core/errors.js";
 import { MAX_JWT_LIFETIME_SECONDS, type SessionClaims, type TokenSigner } from "../core/jwt-claims.js";
 import type { SessionStore, SigningKeyRecord } from "../core/store.js";
+import { loadJose } from "./jose.js";
 
 /** How long a new key is published before it signs: longer than JWKS caches refuse to refetch. */
 export const PUBLISH_LEAD_MS = 60_000;
@@ -84,6 +84,7 @@ export class SigningKeys implements TokenSigner {
       if (key === null) throw new SessiondError("signing_key_unavailable", "no usable signing key; run `sessiond keys rotate-signing`");
     }
     const privateKey = this.open(key, sealingKey);
+    const { SignJWT } = await loadJose();
     return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: "JWT" }).sign(privateKey);
   }
 
@@ -93,6 +94,7 @@ export class SigningKeys implements TokenSigner {
    * that instant, on every server: the keys are read from the store, not the 1 s cache.
    */
   async readOwn(jwt: string): Promise<Record<string, unknown> | null> {
+    const { compactVerify, importJWK } = await loadJose();
     try {
       const { payload } = await compactVerify(jwt, async (header) => {
         const now = this.clock.now();

@@ -2,9 +2,10 @@
  * Verifies sessiond session JWTs inside an app (SPEC §6): signature against the server's
  * JWKS, the tenant's issuer, time claims, and the claims every session JWT carries.
  */
-import { type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from "jose";
+import type { JWTVerifyGetKey } from "jose";
 import { SessiondError } from "../core/errors.js";
 import { type SessionClaims, issuerFor } from "../core/jwt-claims.js";
+import { type Jose, loadJose } from "./jose.js";
 
 export { issuerFor };
 
@@ -59,7 +60,9 @@ export function jwksUrlFor(serverUrl: string | URL): URL {
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   if (typeof options.issuer !== "string" || options.issuer === "")
     throw new TypeError("createJwtVerifier needs the tenant's issuer: without it, any tenant's JWTs would be accepted");
-  const getKey = keysFrom(new URL(options.jwksUrl), options.cacheMaxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS, options.cooldownMs ?? DEFAULT_COOLDOWN_MS);
+  const jwksUrl = new URL(options.jwksUrl);
+  // Built on the first verify, when jose has loaded; one per verifier, as it holds the JWKS cache.
+  let getKey: JWTVerifyGetKey | undefined;
   const verifyOptions = {
     algorithms: ALGORITHMS,
     issuer: options.issuer,
@@ -69,12 +72,14 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   };
   return {
     async verify(jwt) {
+      const jose = await loadJose();
+      getKey ??= keysFrom(jose, jwksUrl, options.cacheMaxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS, options.cooldownMs ?? DEFAULT_COOLDOWN_MS);
       let payload: Record<string, unknown>;
       try {
-        ({ payload } = await jwtVerify(jwt, getKey, verifyOptions));
+        ({ payload } = await jose.jwtVerify(jwt, getKey, verifyOptions));
       } catch (error) {
         if (error instanceof SessiondError) throw error;
-        throw refused(reasonOf(error), error);
+        throw refused(reasonOf(jose.errors, error), error);
       }
       const claims = sessionClaimsOf(payload, options.issuer);
       // A pending session has not finished signing in: the cookie path refuses it too (SPEC §3).
@@ -90,13 +95,13 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
  * while the JWKS cannot be fetched, keys already seen keep verifying (an outage must not log
  * everyone out), and a JWT no known key can check is `store_unavailable`, not `token_invalid`.
  */
-function keysFrom(url: URL, cacheMaxAge: number, cooldownDuration: number): JWTVerifyGetKey {
+function keysFrom({ createLocalJWKSet, createRemoteJWKSet, errors }: Jose, url: URL, cacheMaxAge: number, cooldownDuration: number): JWTVerifyGetKey {
   const remote = createRemoteJWKSet(url, { cacheMaxAge, cooldownDuration });
   return async (header, token) => {
     try {
       return await remote(header, token);
     } catch (error) {
-      if (isKeySelectionError(error)) throw error;
+      if (isKeySelectionError(errors, error)) throw error;
       const lastSeen = remote.jwks();
       if (lastSeen !== undefined) {
         try {
@@ -111,11 +116,11 @@ function keysFrom(url: URL, cacheMaxAge: number, cooldownDuration: number): JWTV
 }
 
 /** Errors about the JWT's header against a fetched set, as opposed to failing to fetch it. */
-function isKeySelectionError(error: unknown): boolean {
+function isKeySelectionError(errors: Jose["errors"], error: unknown): boolean {
   return error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys || error instanceof errors.JOSENotSupported;
 }
 
-function reasonOf(error: unknown): JwtFailureReason {
+function reasonOf(errors: Jose["errors"], error: unknown): JwtFailureReason {
   if (error instanceof errors.JWTExpired) return "expired";
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "iss") return "issuer";

@@ -15,10 +15,11 @@ export interface Server {
 
 /**
  * Runs `sessiond serve --port 0` in `cwd` with only `env` (plus PATH) and waits until it listens;
- * `asExecutable` runs bin/sessiond.js itself, through its `#!` line, as `npx sessiond` does.
+ * `asExecutable` runs bin/sessiond.js itself, through its `#!` line, as `npx sessiond` does;
+ * `bin` is another copy of bin/sessiond.js (an installed package's).
  */
-export async function startServer(cwd: string, env: Record<string, string> = {}, args: string[] = [], asExecutable = false): Promise<Server> {
-  const [command, argv] = asExecutable ? [BIN, ["serve", "--port", "0", ...args]] : [process.execPath, [BIN, "serve", "--port", "0", ...args]];
+export async function startServer(cwd: string, env: Record<string, string> = {}, args: string[] = [], asExecutable = false, bin = BIN): Promise<Server> {
+  const [command, argv] = asExecutable ? [bin, ["serve", "--port", "0", ...args]] : [process.execPath, [bin, "serve", "--port", "0", ...args]];
   const child = spawn(command, argv, { cwd, env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";

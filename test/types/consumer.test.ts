@@ -14,7 +14,11 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
-const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+};
 /** Type packages a consumer installs beside a peer that ships no types of its own. */
 const PEER_TYPES = ["@types/express"];
 
@@ -24,6 +28,9 @@ import { createSessions, memoryStore, openStore, postgresStore, redisStore, sqli
 import { sessiondExpress } from "sessiond/express";
 import { sessiondFastify } from "sessiond/fastify";
 import { sessiondHono } from "sessiond/hono";
+import { sqliteStore as sqliteOnly, SqliteStore as SqliteOnly, type SqliteOptions } from "sessiond/sqlite";
+import { postgresStore as postgresOnly, PostgresStore as PostgresOnly, type PostgresOptions } from "sessiond/postgres";
+import { redisStore as redisOnly, RedisStore as RedisOnly, type RedisStoreOptions } from "sessiond/redis";
 
 const stores: SessionStore[] = [memoryStore(), sqliteStore({ path: "./s.db" }), await openStore("postgres://db/app")];
 const sessions = createSessions({ store: stores[0]! });
@@ -33,6 +40,12 @@ export async function check(token: string): Promise<string> {
   const session: Session = result.session;
   return session.userId;
 }
+// One entry per store: the same factories and classes as the main entry's, with their options types.
+const sqliteOptions: SqliteOptions = { path: "./s.db", busyTimeoutMs: 2000 };
+const postgresOptions: PostgresOptions = { url: "postgres://db/app", schema: "sessiond" };
+const redisOptions: RedisStoreOptions = { url: "redis://cache:6379", retentionMs: 86_400_000 };
+export const ownEntries: SessionStore[] = [sqliteOnly(sqliteOptions), await postgresOnly(postgresOptions), redisOnly(redisOptions)];
+export const sameClasses: [typeof SqliteStore, typeof PostgresStore, typeof RedisStore] = [SqliteOnly, PostgresOnly, RedisOnly];
 export const parts = [postgresStore, redisStore, SqliteStore, PostgresStore, RedisStore, SessiondError, createJwtVerifier, sessiondExpress, sessiondFastify, sessiondHono];
 `;
 
@@ -60,7 +73,8 @@ describe("published type declarations", () => {
     cpSync(join(ROOT, "package.json"), join(pkg, "package.json"));
     // Copies, not links: from a link into the repository, the repository's @types would be found.
     for (const name of ["@types/node", "undici-types"]) cpSync(join(ROOT, "node_modules", name), join(modules, name), { recursive: true, dereference: true });
-    for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies), ...PEER_TYPES]) link(modules, name);
+    for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies), ...Object.keys(manifest.peerDependencies), ...PEER_TYPES])
+      link(modules, name);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
     writeFileSync(join(dir, "index.ts"), CONSUMER);
     writeFileSync(
