@@ -4,7 +4,7 @@ import type { TSchema } from "@sinclair/typebox";
 import { SessiondError } from "../core/errors.js";
 import { type Config, ConfigError, ConfigSchema, envName, flagName, loadConfig, secretFlagWarnings } from "../config.js";
 import { EXIT_CODES, EXIT_CONFIG } from "./exit-codes.js";
-import { type Runtime, openRuntime } from "./runtime.js";
+import { type Runtime, openRuntime } from "../server/runtime.js";
 
 /**
  * Settings only the server uses. Other commands do not take them as flags (an unknown option
