@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import { startServer } from "../../server/start.js";
 import { createLogger } from "../../server/runtime.js";
 import { stopOnSignals } from "../../server/shutdown.js";
-import { action, configFrom, secretFlagWarningsOf, withConfigFlags } from "../options.js";
+import { action } from "../command.js";
+import { configFrom, secretFlagWarningsOf, withConfigFlags } from "../config-flags.js";
 
 export function registerServe(program: Command): void {
   withConfigFlags(program.command("serve").description("run the REST API (zero config: SQLite under ./data, a root key printed on first start)")).action(

@@ -4,7 +4,9 @@ import { definedOnly } from "../../core/defined-only.js";
 import type { Session } from "../../core/model.js";
 import type { ListRequest } from "../../core/service.js";
 import { wireSession } from "../../http/wire.js";
-import { action, integerArg, isoTime, print, table, withConfigFlags, withRuntime } from "../options.js";
+import { action, integerArg, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { isoTime, print, table } from "../output.js";
 
 interface ListOptions {
   tenant?: string;

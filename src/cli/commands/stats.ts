@@ -2,7 +2,9 @@
 import type { Command } from "commander";
 import { definedOnly } from "../../core/defined-only.js";
 import { wireStats } from "../../http/wire.js";
-import { action, print, withConfigFlags, withRuntime } from "../options.js";
+import { action, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { print } from "../output.js";
 
 export function registerStats(program: Command): void {
   withConfigFlags(

@@ -3,7 +3,9 @@ import type { Command } from "commander";
 import { definedOnly } from "../../core/defined-only.js";
 import { SessiondError } from "../../core/errors.js";
 import type { SweepResult } from "../../core/store.js";
-import { action, integerArg, print, withConfigFlags, withRuntime } from "../options.js";
+import { action, integerArg, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { print } from "../output.js";
 
 const describe = (t: SweepResult) => `${t.expired} expired, ${t.abandoned} abandoned, ${t.purged} purged`;
 

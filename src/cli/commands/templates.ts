@@ -5,7 +5,9 @@ import { definedOnly, ifGiven } from "../../core/defined-only.js";
 import { SessiondError } from "../../core/errors.js";
 import type { JwtTemplateRecord } from "../../core/store.js";
 import { wireTemplate } from "../../http/wire.js";
-import { action, integerArg, isoTime, print, table, withConfigFlags, withRuntime } from "../options.js";
+import { action, integerArg, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { isoTime, print, table } from "../output.js";
 
 const describe = (t: JwtTemplateRecord) =>
   [`template ${t.name} (tenant ${t.tenantId})`, `  claims:         ${JSON.stringify(t.claims)}`, `  session fields: ${t.sessionFields.join(", ") || "-"}`, `  lifetime:       ${t.lifetimeSeconds === null ? "default" : `${t.lifetimeSeconds} s`}`, `  updated:        ${isoTime(t.updatedAt)}`].join("\n");
