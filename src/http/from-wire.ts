@@ -14,7 +14,7 @@ import type { ListRequest } from "../core/service.js";
 import type { JwtRefreshRequest, MintRequest } from "../core/session-jwt.js";
 import type { SessionUpdate } from "../core/transitions.js";
 import type { ClientHintsSchema, CreateSessionBody, ListQuery, PageQuery, PatchBody, PolicyBody } from "./schemas.js";
-import type { JwtRefreshBody, TemplatePatchBody, TokenBody } from "./token-schemas.js";
+import type { JwtRefreshBody, TemplatePatchBody, TokenBody } from "./jwt-schemas.js";
 
 /** Seconds on the wire, milliseconds in the library; null (off) and absence pass through. */
 function msOf<T extends number | null | undefined>(seconds: T): T {

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { SigningKeys } from "../../jwt/signing-keys.js";
 import { errorResponses } from "../schemas.js";
-import { JwksSchema } from "../token-schemas.js";
+import { JwksSchema } from "../jwt-schemas.js";
 
 export interface JwksRouteDeps {
   /** Publishes the JWKS; omitted: an empty key set. */

@@ -5,7 +5,7 @@ import type { Templates } from "../../core/service.js";
 import { type AuthDeps, authenticator, tenantOf } from "../auth.js";
 import { templateFromWire } from "../from-wire.js";
 import { TenantQuery, errorResponses } from "../schemas.js";
-import { JwtTemplateListSchema, JwtTemplateSchema, TemplateCreateBody, TemplateParams, TemplatePatchBody } from "../token-schemas.js";
+import { JwtTemplateListSchema, JwtTemplateSchema, TemplateCreateBody, TemplateParams, TemplatePatchBody } from "../jwt-schemas.js";
 import { wireTemplate } from "../wire.js";
 
 export interface JwtTemplateRouteDeps extends AuthDeps {

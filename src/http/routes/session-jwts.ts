@@ -11,7 +11,7 @@ import { verifyGuard } from "../abuse.js";
 import { type AuthDeps, authenticator, scopeOf } from "../auth.js";
 import { jwtRefreshFromWire, mintFromWire } from "../from-wire.js";
 import { OptionalBody, TenantQuery, errorResponses } from "../schemas.js";
-import { CookiesSchema, JwtRefreshBody, JwtRefreshQuery, TemplateTokenParams, TokenBody, TokenParams, TokenSchema } from "../token-schemas.js";
+import { CookiesSchema, JwtRefreshBody, JwtRefreshQuery, TemplateTokenParams, TokenBody, TokenParams, TokenSchema } from "../jwt-schemas.js";
 
 export interface SessionJwtRouteDeps extends AuthDeps {
   sessions: Pick<Sessions, "mintJwt" | "refreshJwt">;
