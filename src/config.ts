@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigError } from "./config-error.js";
-import { DEFAULT_SETTINGS, type Settings } from "./core/policy.js";
+import { DEFAULT_SETTINGS, DEFAULT_STORE_TIMEOUT_MS, DEFAULT_VERIFY_CACHE } from "./core/defaults.js";
+import type { Settings } from "./core/policy.js";
 import type { RateLimits } from "./core/rate-limit.js";
 
 const seconds = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description });
@@ -45,10 +46,10 @@ export const ConfigSchema = Type.Object(
     rateLimitFailedVerifyPerKey: Type.Integer({ minimum: 0, default: 0, description: "failed verifications per API key per minute before 429 (0: off)" }),
     rateLimitRequestsPerKey: Type.Integer({ minimum: 0, default: 0, description: "requests per API key per minute before 429 (0: off)" }),
     verifyCache: Type.Boolean({ default: false, description: "keep node-local copies of sessions for verify, invalidated through the store's change feed (default: strict, every verify reads the store)" }),
-    verifyCacheSize: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000, description: "sessions the verify cache keeps per process" }),
-    verifyCacheTtlSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: "the longest a cached copy is trusted" }),
+    verifyCacheSize: Type.Integer({ minimum: 1, maximum: 10_000_000, default: DEFAULT_VERIFY_CACHE.maxEntries, description: "sessions the verify cache keeps per process" }),
+    verifyCacheTtlSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: DEFAULT_VERIFY_CACHE.ttlMs / S, description: "the longest a cached copy is trusted" }),
     metricsRequireKey: Type.Boolean({ default: false, description: "require the root key for /metrics" }),
-    storeTimeoutMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000, description: "answer 503 store_unavailable when the store takes longer" }),
+    storeTimeoutMs: Type.Integer({ minimum: 50, maximum: 60_000, default: DEFAULT_STORE_TIMEOUT_MS, description: "answer 503 store_unavailable when the store takes longer" }),
     requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000, description: "abort requests that take longer" }),
   },
   { additionalProperties: false },

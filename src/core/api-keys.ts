@@ -11,6 +11,8 @@ import { digestsEqual, hashSecret, newId, type RandomSource } from "./session-to
 
 /** `sdk_<id>.<secret>`: the prefix marks a sessiond API key for secret scanners. */
 export const API_KEY_PATTERN = /^(sdk_[0-9a-hjkmnp-tv-z]{26})\.([A-Za-z0-9_-]{43})$/;
+/** An API key's id: the part of the key before the dot. */
+export const API_KEY_ID_PATTERN = /^sdk_[0-9a-hjkmnp-tv-z]{26}$/;
 const CACHE_MS = 500; // half the SPEC's 1 s revocation bound, leaving room for clock skew and slow reads
 
 /** An API key as the API shows it (never the key itself, except once on create). */
@@ -52,7 +54,7 @@ export class ApiKeys {
   /** Creates a key for a tenant (or root with `tenantId: null`); the key is returned this once. */
   async create(tenantId: string | null, name?: string | null): Promise<ApiKey & { key: string }> {
     const tenant = tenantId === null ? null : input.tenantId(tenantId);
-    const label = input.optionalText("name", name, 128);
+    const label = input.optionalText("name", name);
     const now = this.clock.now();
     const id = newId("sdk", now, this.random);
     const secret = this.random.bytes(32).toString("base64url");
@@ -73,7 +75,7 @@ export class ApiKeys {
    * @throws SessiondError `resource_not_found`; `request_invalid` for the last root key
    */
   async revoke(id: string): Promise<ApiKey> {
-    if (typeof id !== "string" || !/^sdk_[0-9a-hjkmnp-tv-z]{26}$/.test(id)) throw new SessiondError("request_invalid", "id is not an API key id", { details: { field: "id" } });
+    if (typeof id !== "string" || !API_KEY_ID_PATTERN.test(id)) throw new SessiondError("request_invalid", "id is not an API key id", { details: { field: "id" } });
     const existing = await this.store.getApiKey(id);
     if (existing === null) throw new SessiondError("resource_not_found", "no such API key");
     if (existing.tenantId === null && existing.revokedAt === null && this.configuredRootHash === null) {

@@ -52,7 +52,7 @@ export interface SessionWithToken {
 
 export async function createSession(ctx: ServiceContext, req: CreateSessionInput): Promise<SessionWithToken> {
   const tenantId = input.tenantId(req.tenantId ?? "default");
-  const userId = input.text("user_id", req.userId, 256);
+  const userId = input.text("user_id", req.userId);
   const type = input.sessionType(req.sessionType);
   const actor = input.actor(req.actor);
   if ((type === "impersonation") !== (actor !== null))
@@ -67,13 +67,13 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
     maxAgeMinutes: req.maxAgeMinutes,
   };
   const fields = {
-    username: input.optionalText("username", req.username, 256),
+    username: input.optionalText("username", req.username),
     clientId: req.clientId === undefined ? null : input.clientId(req.clientId),
-    workspaceId: input.optionalText("workspace_id", req.workspaceId, 128),
-    aud: input.optionalText("aud", req.aud, 256),
-    scopes: input.stringList("scopes", req.scopes, 100, 128),
-    amr: input.stringList("amr", req.amr, 20, 64),
-    lastActiveOrganizationId: input.optionalText("active_organization_id", req.activeOrganizationId, 128),
+    workspaceId: input.optionalText("workspace_id", req.workspaceId),
+    aud: input.optionalText("aud", req.aud),
+    scopes: input.stringList("scopes", req.scopes),
+    amr: input.stringList("amr", req.amr),
+    lastActiveOrganizationId: input.optionalText("active_organization_id", req.activeOrganizationId),
     ip: input.ip(req.ip),
     metadata: input.metadata(req.metadata),
   };

@@ -3,26 +3,30 @@
  * library refuses what the REST schemas refuse, with the same codes.
  */
 import { SessiondError } from "./errors.js";
+import { type JsonField, LIMITS, type ListField, type TextField } from "./limits.js";
 import { type ClientHints, SESSION_TYPES, type SessionType } from "./model.js";
 import { SESSION_ID_PATTERN } from "./session-token.js";
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 // Control characters (NUL included) and lone surrogates break logs, terminals and some stores.
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Longest user agent kept; longer ones are cut here on create and on every use, so binding still compares like with like. */
-export const MAX_USER_AGENT_LENGTH = 1024;
+export const MAX_USER_AGENT_LENGTH = LIMITS.cut.user_agent;
 /** Largest serialized `metadata` (SPEC §2). */
-export const MAX_METADATA_BYTES = 16 * 1024;
-const MAX_ACTOR_BYTES = 4 * 1024;
+export const MAX_METADATA_BYTES = LIMITS.jsonBytes.metadata;
 
 function invalid(field: string, message: string): SessiondError {
   return new SessiondError("request_invalid", `${field} ${message}`, { details: { field } });
 }
 
-/** A non-empty string of at most `max` characters without control characters. */
-export function text(field: string, value: unknown, max: number): string {
+/** A non-empty string within the field's length limit, without control characters. */
+export function text(field: TextField, value: unknown): string {
+  return boundedText(field, value, LIMITS.text[field]);
+}
+
+function boundedText(field: string, value: unknown, max: number): string {
   if (typeof value !== "string") throw invalid(field, "must be a string");
   if (value.length === 0 || value.length > max) throw invalid(field, `must be 1 to ${max} characters`);
   if (UNSAFE_TEXT.test(value)) throw invalid(field, "must not contain control characters or unpaired surrogates");
@@ -39,15 +43,15 @@ export const SYSTEM_END_REASONS = [
 
 /** An app's revoke reason: text, and not a system reason in any case or padding (a look-alike would mislead readers of `end_reason`). */
 export function revokeReason(value: unknown): string {
-  const reason = text("reason", value, 128);
+  const reason = text("reason", value);
   if ((SYSTEM_END_REASONS as readonly string[]).includes(reason.trim().toLowerCase()))
     throw invalid("reason", `must not be a reason sessiond gives itself (${SYSTEM_END_REASONS.join(", ")}); omit it to record "revoked"`);
   return reason;
 }
 
 /** Like {@link text}, but null and undefined pass as null. */
-export function optionalText(field: string, value: unknown, max: number): string | null {
-  return value === undefined || value === null ? null : text(field, value, max);
+export function optionalText(field: TextField, value: unknown): string | null {
+  return value === undefined || value === null ? null : text(field, value);
 }
 
 export function tenantId(value: unknown, field = "tenant_id"): string {
@@ -71,10 +75,14 @@ export function sessionType(value: unknown): SessionType | null {
   return value as SessionType;
 }
 
-export function stringList(field: string, value: unknown, maxItems: number, maxLength: number): string[] {
+/** A list of text within the field's limits (or, for a list the table does not hold, the `bounds` given). */
+export function stringList(field: ListField, value: unknown): string[];
+export function stringList(field: string, value: unknown, bounds: { maxItems: number; maxLength: number }): string[];
+export function stringList(field: string, value: unknown, bounds: { maxItems: number; maxLength: number } = LIMITS.lists[field as ListField]): string[] {
+  const { maxItems, maxLength } = bounds;
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.length > maxItems) throw invalid(field, `must be an array of at most ${maxItems} strings`);
-  return value.map((item, i) => text(`${field}[${i}]`, item, maxLength));
+  return value.map((item, i) => boundedText(`${field}[${i}]`, item, maxLength));
 }
 
 export function bool(field: string, value: unknown): boolean | undefined {
@@ -97,7 +105,7 @@ const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
 /** Whether `text` is a dotted-quad IPv4 or an IPv6 address (with `::` and an embedded IPv4 tail allowed). */
 export function isIpAddress(text: string): boolean {
   if (IPV4.test(text)) return true;
-  if (text.length > 45 || !text.includes(":")) return false;
+  if (text.length > LIMITS.strings.ip || !text.includes(":")) return false;
   const halves = text.split("::");
   if (halves.length > 2) return false;
   const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
@@ -128,9 +136,9 @@ export function userAgent(value: unknown): string | null {
 }
 
 const CLIENT_HINT_FIELDS = [
-  ["secChUa", "sec_ch_ua", 1024],
-  ["secChUaMobile", "sec_ch_ua_mobile", 16],
-  ["secChUaPlatform", "sec_ch_ua_platform", 128],
+  ["secChUa", "sec_ch_ua"],
+  ["secChUaMobile", "sec_ch_ua_mobile"],
+  ["secChUaPlatform", "sec_ch_ua_platform"],
 ] as const;
 
 /** Forwarded client hints: the text rules of other fields (they feed browser and OS names that stores keep). */
@@ -141,7 +149,8 @@ export function clientHints(value: unknown): ClientHints | null {
   const unknown = Object.keys(hints).find((name) => !known.has(name));
   if (unknown !== undefined) throw invalid(`client_hints.${unknown}`, "is not a known field");
   const out: ClientHints = {};
-  for (const [name, wire, max] of CLIENT_HINT_FIELDS) {
+  for (const [name, wire] of CLIENT_HINT_FIELDS) {
+    const max = LIMITS.strings[wire];
     const hint = hints[name];
     if (hint === undefined) continue;
     const field = `client_hints.${wire}`;
@@ -179,33 +188,32 @@ export function metadata(value: unknown): Record<string, unknown> {
 
 export function actor(value: unknown): Record<string, unknown> | null {
   if (value === undefined || value === null) return null;
-  return jsonObject("actor", value, MAX_ACTOR_BYTES);
+  return jsonObject("actor", value);
 }
 
-/** A JSON object of at most `maxBytes` serialized. */
-export function jsonObject(field: string, value: unknown, maxBytes: number): Record<string, unknown> {
+/** A JSON object within the field's serialized size limit. */
+export function jsonObject(field: JsonField, value: unknown): Record<string, unknown> {
+  const maxBytes = LIMITS.jsonBytes[field];
   const object = plainObject(field, value);
   if (jsonBytes(field, object) > maxBytes) throw invalid(field, `must be at most ${maxBytes} bytes serialized`);
   return object;
 }
 
-/** A page size within `1..max`. */
-export function pageLimit(value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > max) throw invalid("limit", `must be 1 to ${max}`);
+/** A page size within the `limit` bounds; absent, the default page size. */
+export function pageLimit(value: unknown): number {
+  const { minimum, maximum } = LIMITS.integers.limit;
+  if (value === undefined) return LIMITS.integers.limit.default;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < minimum || value > maximum) throw invalid("limit", `must be ${minimum} to ${maximum}`);
   return value;
 }
 
-/**
- * The deepest offset a list accepts: a store skips `offset` rows to reach a page, so deeper
- * pages cost more on every store; beyond this, page with `next_cursor` (constant cost).
- */
-export const MAX_OFFSET = 10_000;
+/** The deepest offset a list accepts (see `LIMITS.integers.offset`). */
+export const MAX_OFFSET = LIMITS.integers.offset.maximum;
 
 export function offset(value: unknown): number {
   if (value === undefined) return 0;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value > MAX_OFFSET)
-    throw invalid("offset", `must be 0 to ${MAX_OFFSET}; page further with the cursor`);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < LIMITS.integers.offset.minimum || value > MAX_OFFSET)
+    throw invalid("offset", `must be ${LIMITS.integers.offset.minimum} to ${MAX_OFFSET}; page further with the cursor`);
   return value;
 }
 
@@ -225,7 +233,7 @@ export function encodeCursor(key: string | null): string | null {
 /** Unwraps a cursor; anything not made by {@link encodeCursor} is `request_invalid`. */
 export function decodeCursor(cursor: unknown): string | undefined {
   if (cursor === undefined || cursor === null || cursor === "") return undefined;
-  if (typeof cursor !== "string" || cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid("cursor", "is not a valid cursor");
+  if (typeof cursor !== "string" || cursor.length > LIMITS.strings.cursor || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid("cursor", "is not a valid cursor");
   const decoded = Buffer.from(cursor, "base64url").toString("utf8");
   if (!decoded.startsWith(CURSOR_PREFIX) || UNSAFE_TEXT.test(decoded)) throw invalid("cursor", "is not a valid cursor");
   return decoded.slice(CURSOR_PREFIX.length);

@@ -3,6 +3,7 @@
  * Pure: no keys, no I/O. Signing lives behind {@link TokenSigner}.
  */
 import { SessiondError } from "./errors.js";
+import { LIMITS } from "./limits.js";
 import type { Session } from "./model.js";
 
 /** The claims of a session JWT. Custom template claims sit beside these. */
@@ -39,8 +40,8 @@ export interface TokenSigner {
 }
 
 export const DEFAULT_JWT_LIFETIME_SECONDS = 60;
-export const MIN_JWT_LIFETIME_SECONDS = 30;
-export const MAX_JWT_LIFETIME_SECONDS = 3600;
+export const MIN_JWT_LIFETIME_SECONDS = LIMITS.integers.jwt_lifetime_seconds.minimum;
+export const MAX_JWT_LIFETIME_SECONDS = LIMITS.integers.jwt_lifetime_seconds.maximum;
 
 /** Claims a template may not set: they carry the session's identity and time. */
 export const RESERVED_CLAIMS = ["iss", "sub", "sid", "tid", "sts", "iat", "nbf", "exp", "jti", "amr", "scp", "act", "org_id", "wid", "aud"] as const;

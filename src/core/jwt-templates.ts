@@ -14,8 +14,7 @@ export interface JwtTemplateInput {
   lifetimeSeconds?: number | null;
 }
 
-const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const MAX_TEMPLATE_CLAIMS_BYTES = 4096;
+export const TEMPLATE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export async function loadTemplate(ctx: ServiceContext, tenantId: string, name: string): Promise<JwtTemplateRecord> {
   const template = await ctx.store.getTemplate(tenantId, templateName(name));
@@ -24,21 +23,21 @@ export async function loadTemplate(ctx: ServiceContext, tenantId: string, name: 
 }
 
 function templateName(value: unknown): string {
-  if (typeof value !== "string" || !TEMPLATE_NAME.test(value))
+  if (typeof value !== "string" || !TEMPLATE_NAME_PATTERN.test(value))
     throw new SessiondError("request_invalid", "name must be 1–64 letters, digits, '_', '.' or '-'", { details: { field: "name" } });
   return value;
 }
 
 function templateClaimsInput(value: unknown): Record<string, unknown> {
   if (value === undefined) return {};
-  const claims = input.jsonObject("claims", value, MAX_TEMPLATE_CLAIMS_BYTES);
+  const claims = input.jsonObject("claims", value);
   const reserved = Object.keys(claims).filter((k) => (RESERVED_CLAIMS as readonly string[]).includes(k));
   if (reserved.length > 0) throw new SessiondError("request_invalid", `claims may not set ${reserved.join(", ")}: sessiond sets them`, { details: { field: "claims" } });
   return claims;
 }
 
 function sessionFieldsInput(value: unknown): string[] {
-  const fields = input.stringList("session_fields", value, Object.keys(TEMPLATE_SESSION_FIELDS).length, 32);
+  const fields = input.stringList("session_fields", value, { maxItems: Object.keys(TEMPLATE_SESSION_FIELDS).length, maxLength: 32 });
   const unknown = fields.filter((f) => !isTemplateSessionField(f));
   if (unknown.length > 0)
     throw new SessiondError("request_invalid", `session_fields: unknown ${unknown.join(", ")}; known: ${Object.keys(TEMPLATE_SESSION_FIELDS).join(", ")}`, { details: { field: "session_fields" } });

@@ -3,6 +3,7 @@ import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:time
 import { systemClock, type Clock } from "./clock.js";
 import { plainEnricher, type ServiceContext, type Scope } from "./context.js";
 import { type CreateSessionInput, type SessionWithToken, createSession } from "./create.js";
+import { definedOnly, ifGiven } from "./defined-only.js";
 import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
 import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js";
@@ -77,7 +78,6 @@ export interface PolicyView {
   effective: Policy;
 }
 
-const MAX_PAGE = 500;
 const ACTIVITY_ID_PATTERN = /^sact_[0-9a-hjkmnp-tv-z]{26}$/;
 
 /** The session service: every verb of SPEC §8 over one store. */
@@ -119,6 +119,15 @@ export class Sessions {
   /** The store this service runs on. */
   get store(): SessionStore {
     return this.ctx.store;
+  }
+
+  /** Readiness: resolves once the store answers. @throws SessiondError `store_unavailable` */
+  async ping(): Promise<void> {
+    try {
+      await this.ctx.store.ping();
+    } catch (error) {
+      throw new SessiondError("store_unavailable", "the store does not answer", { cause: error });
+    }
   }
 
   /**
@@ -166,13 +175,15 @@ export class Sessions {
   /** Non-deleted sessions, newest first, filtered, with offset or cursor paging. */
   async list(req: ListRequest = {}): Promise<Paged<Session> & { totalCount: number }> {
     const filter = {
-      ...(req.tenantId === undefined ? {} : { tenantId: input.tenantId(req.tenantId) }),
-      ...(req.userId === undefined ? {} : { userId: input.text("user_id", req.userId, 256) }),
-      ...(req.clientId === undefined ? {} : { clientId: input.clientId(req.clientId) }),
-      ...(req.workspaceId === undefined ? {} : { workspaceId: input.text("workspace_id", req.workspaceId, 128) }),
-      ...(req.status === undefined ? {} : { status: checkStatus(req.status) }),
-      ...optional("createdFrom", input.instant("created_at_from", req.createdAtFrom)),
-      ...optional("createdTo", input.instant("created_at_to", req.createdAtTo)),
+      ...definedOnly({
+        tenantId: ifGiven(req.tenantId, (id) => input.tenantId(id)),
+        userId: ifGiven(req.userId, (id) => input.text("user_id", id)),
+        clientId: ifGiven(req.clientId, input.clientId),
+        workspaceId: ifGiven(req.workspaceId, (id) => input.text("workspace_id", id)),
+        status: ifGiven(req.status, checkStatus),
+        createdFrom: input.instant("created_at_from", req.createdAtFrom),
+        createdTo: input.instant("created_at_to", req.createdAtTo),
+      }),
       nowMs: this.ctx.clock.now(),
     };
     const page = await this.ctx.store.list(filter, this.page(req, SESSION_ID_PATTERN));
@@ -186,7 +197,7 @@ export class Sessions {
 
   /** `pending` → `active`, appending `amr`; the user's session limit applies now. */
   async activate(id: string, options: { amr?: string[] } & Scope = {}): Promise<Session> {
-    const amr = input.stringList("amr", options.amr, 20, 64);
+    const amr = input.stringList("amr", options.amr);
     return transitions.transition(this.ctx, id, options, transitions.activate(this.ctx, amr));
   }
 
@@ -214,14 +225,14 @@ export class Sessions {
     const tenantId = input.tenantId(options.tenantId ?? "default");
     const reason = options.reason === undefined ? "revoked" : input.revokeReason(options.reason);
     const except = options.exceptSessionId === undefined ? undefined : input.sessionId(options.exceptSessionId, "except_session_id");
-    const revokedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId, 256), { status: "revoked", endReason: reason }, except);
+    const revokedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId), { status: "revoked", endReason: reason }, except);
     return { revokedCount };
   }
 
   /** The user was removed: every live session → `removed` (`user_removed`). */
   async removeUser(userId: string, scope: Scope = {}): Promise<{ removedCount: number }> {
     const tenantId = input.tenantId(scope.tenantId ?? "default");
-    const removedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId, 256), { status: "removed", endReason: "user_removed" });
+    const removedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId), { status: "removed", endReason: "user_removed" });
     return { removedCount };
   }
 
@@ -314,17 +325,13 @@ export class Sessions {
       throw new SessiondError("request_invalid", "cursor is not valid here", { details: { field: "cursor" } });
     const offset = input.offset(req.offset);
     if (afterKey !== undefined && offset > 0) throw new SessiondError("request_invalid", "use either offset or cursor, not both");
-    return { limit: input.pageLimit(req.limit, 10, MAX_PAGE), offset, ...(afterKey === undefined ? {} : { afterKey }) };
+    return { limit: input.pageLimit(req.limit), offset, ...definedOnly({ afterKey }) };
   }
 }
 
 function checkStatus(value: unknown): SessionStatus {
   if (!(SESSION_STATUSES as readonly unknown[]).includes(value)) throw new SessiondError("request_invalid", "status is not a session status", { details: { field: "status" } });
   return value as SessionStatus;
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /**

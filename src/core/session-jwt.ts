@@ -3,6 +3,7 @@
  * {@link TokenSigner}; claims are built in jwt-claims.ts, templates kept in jwt-templates.ts.
  */
 import type { Scope, ServiceContext } from "./context.js";
+import { definedOnly } from "./defined-only.js";
 import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
 import { type Session } from "./model.js";
@@ -63,7 +64,7 @@ async function sign(ctx: ServiceContext, jwt: JwtSettings, session: Session, req
     issuer: issuerFor(typeof jwt.publicUrl === "string" ? jwt.publicUrl : jwt.publicUrl(), session.tenantId),
     nowMs: ctx.clock.now(),
     lifetimeSeconds,
-    ...(template === undefined ? {} : { template }),
+    ...definedOnly({ template }),
   });
   return { object: "token", jwt: await jwt.signer.sign(claims), claims };
 }
@@ -84,7 +85,7 @@ export async function mintJwt(ctx: ServiceContext, jwt: JwtSettings | null, id: 
     const now = ctx.clock.now();
     // An API-key call by id: the bound user agent is checked only when the caller names one.
     const userAgent = req.userAgent === undefined || req.userAgent === null ? record.boundUserAgent : input.userAgent(req.userAgent);
-    const verdict = judge(record, { userAgent, ...(req.aud === undefined ? {} : { aud: req.aud }), ...(req.acceptPending === true ? { acceptPending: true } : {}) }, now, Infinity);
+    const verdict = judge(record, { userAgent, ...definedOnly({ aud: req.aud, acceptPending: req.acceptPending === true ? true : undefined }) }, now, Infinity);
     if (!verdict.valid) throw failure(verdict.code);
     // Signed before the one-time session is consumed, so a bad template or lifetime, or no
     // signing key, leaves it unused; the JWT is handed out only if this mint won the consume.
@@ -109,7 +110,7 @@ export async function refreshJwt(ctx: ServiceContext, jwt: JwtSettings | null, i
   }
   const verified = await verifySession(ctx, req.refreshToken, {
     sessionId: id,
-    ...(req.tenantId === undefined ? {} : { tenantId: req.tenantId }),
+    ...definedOnly({ tenantId: req.tenantId }),
     ip: req.ip ?? null,
     userAgent: req.userAgent ?? null,
   });

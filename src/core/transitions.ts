@@ -103,10 +103,10 @@ export function checkUpdate(patch: SessionUpdate): SessionChange {
   const change: SessionChange = {};
   if (patch.metadata !== undefined) change.metadata = input.metadata(patch.metadata);
   if (patch.activeOrganizationId !== undefined)
-    change.lastActiveOrganizationId = input.optionalText("active_organization_id", patch.activeOrganizationId, 128);
-  if (patch.scopes !== undefined) change.scopes = input.stringList("scopes", patch.scopes, 100, 128);
-  if (patch.username !== undefined) change.username = input.optionalText("username", patch.username, 256);
-  if (patch.workspaceId !== undefined) change.workspaceId = input.optionalText("workspace_id", patch.workspaceId, 128);
+    change.lastActiveOrganizationId = input.optionalText("active_organization_id", patch.activeOrganizationId);
+  if (patch.scopes !== undefined) change.scopes = input.stringList("scopes", patch.scopes);
+  if (patch.username !== undefined) change.username = input.optionalText("username", patch.username);
+  if (patch.workspaceId !== undefined) change.workspaceId = input.optionalText("workspace_id", patch.workspaceId);
   return change;
 }
 

@@ -6,6 +6,7 @@
  * something, and each lives at most `ttlMs` as a last resort.
  */
 import type { SessionRecord } from "./model.js";
+import { DEFAULT_VERIFY_CACHE } from "./defaults.js";
 import type { ChangeWatch, SessionStore } from "./store.js";
 
 export interface VerifyCacheOptions {
@@ -30,8 +31,8 @@ export class VerifyCache {
   private stopped = false;
 
   constructor(options: VerifyCacheOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 10_000;
-    this.ttlMs = options.ttlMs ?? 30_000;
+    this.maxEntries = options.maxEntries ?? DEFAULT_VERIFY_CACHE.maxEntries;
+    this.ttlMs = options.ttlMs ?? DEFAULT_VERIFY_CACHE.ttlMs;
   }
 
   /** Starts listening to the store's changes; until then (and whenever the feed is unhealthy) nothing is served from the cache. */

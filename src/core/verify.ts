@@ -5,6 +5,7 @@
  */
 import { activityChangeSet, buildActivity } from "./activity.js";
 import type { Scope, ServiceContext } from "./context.js";
+import { definedOnly } from "./defined-only.js";
 import { isSessiondError, SessiondError, type VerifyFailureCode } from "./errors.js";
 import * as input from "./input.js";
 import { type ClientHints, type Session, type SessionRecord } from "./model.js";
@@ -139,7 +140,7 @@ export async function verifySession(ctx: ServiceContext, token: unknown, req: Ve
 }
 
 export function pick(req: VerifyRequest): { aud?: string; acceptPending?: boolean } {
-  return { ...(req.aud === undefined ? {} : { aud: req.aud }), ...(req.acceptPending === undefined ? {} : { acceptPending: req.acceptPending }) };
+  return definedOnly({ aud: req.aud, acceptPending: req.acceptPending });
 }
 
 export async function settle(ctx: ServiceContext, record: SessionRecord, verdict: Verdict, use: Presented["use"]): Promise<SessionRecord | null> {

@@ -16,12 +16,17 @@ import type { Config } from "../config.js";
 import type { SigningKeys } from "../jwt/signing-keys.js";
 import { UNSUPPORTED_MEDIA_TYPE_MESSAGE, handleError, handleNotFound, newTraceId } from "./errors.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { adminRoutes } from "./routes/admin.js";
+import { jwksRoutes } from "./routes/jwks.js";
+import { jwtTemplateRoutes } from "./routes/jwt-templates.js";
+import { keyRoutes } from "./routes/keys.js";
 import { opsRoutes } from "./routes/ops.js";
+import { refreshRoutes } from "./routes/refresh.js";
+import { sessionJwtRoutes } from "./routes/session-jwts.js";
 import { sessionRoutes } from "./routes/sessions.js";
-import { jwksRoutes, tokenRoutes } from "./routes/tokens.js";
-import { useRoutes } from "./routes/use.js";
+import { statsRoutes } from "./routes/stats.js";
+import { tenantRoutes } from "./routes/tenants.js";
 import { userRoutes } from "./routes/users.js";
+import { verifyRoutes } from "./routes/verify.js";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -66,7 +71,7 @@ function cacheControlFor(request: FastifyRequest, statusCode: number): string | 
   return path === "/v1" || path.startsWith("/v1/") || statusCode >= 400 ? "no-store" : null;
 }
 
-/** What the app is handed: services, never a concrete store. */
+/** What the app is handed: services, never a concrete store. Each route module declares the part it needs. */
 export interface AppDeps {
   sessions: Sessions;
   apiKeys: ApiKeys;
@@ -78,11 +83,6 @@ export interface AppDeps {
   rateLimiter?: RateLimiter;
   /** Publishes the JWKS; omitted: an empty key set. */
   signingKeys?: SigningKeys;
-}
-
-/** Options every route plugin receives. */
-export interface RouteDeps extends AppDeps {
-  metrics: Metrics;
 }
 
 export type App = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
   const metrics = deps.metrics ?? createMetrics();
-  const routeDeps: RouteDeps = { ...deps, metrics };
+  const routeDeps = { ...deps, metrics };
 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema));
   app.decorateRequest("principal", null);
@@ -156,11 +156,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", layout: "BaseLayout" }, staticCSP: DOCS_CSP });
 
   await app.register(opsRoutes, routeDeps);
-  await app.register(useRoutes, routeDeps);
+  await app.register(verifyRoutes, routeDeps);
+  await app.register(refreshRoutes, routeDeps);
   await app.register(sessionRoutes, routeDeps);
   await app.register(userRoutes, routeDeps);
-  await app.register(adminRoutes, routeDeps);
-  await app.register(tokenRoutes, routeDeps);
+  await app.register(keyRoutes, routeDeps);
+  await app.register(tenantRoutes, routeDeps);
+  await app.register(statsRoutes, routeDeps);
+  await app.register(sessionJwtRoutes, routeDeps);
+  await app.register(jwtTemplateRoutes, routeDeps);
   await app.register(jwksRoutes, routeDeps);
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -3,6 +3,8 @@ import type { FastifyRequest } from "fastify";
 import type { ApiKeys, Principal } from "../core/api-keys.js";
 import type { RateLimiter } from "../core/rate-limit.js";
 import type { Scope } from "../core/context.js";
+import { DEFAULT_TENANT_ID } from "../core/defaults.js";
+import { definedOnly } from "../core/defined-only.js";
 import { SessiondError } from "../core/errors.js";
 
 declare module "fastify" {
@@ -11,11 +13,18 @@ declare module "fastify" {
   }
 }
 
+/** What authenticating a request needs: every route module's deps include these. */
+export interface AuthDeps {
+  apiKeys: ApiKeys;
+  /** Counts requests per key, when a limit is set. */
+  rateLimiter?: RateLimiter | undefined;
+}
+
 /**
  * Reads `Authorization: Bearer <key>` and sets `request.principal`, or fails with
  * `api_key_invalid`; then counts the request against the key's rate limit, if one is set.
  */
-export function authenticator(deps: { apiKeys: ApiKeys; rateLimiter?: RateLimiter | undefined }) {
+export function authenticator(deps: AuthDeps) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     const match = typeof header === "string" ? /^Bearer ([\x21-\x7e]+)$/i.exec(header) : null;
@@ -51,13 +60,12 @@ function checkTenant(principal: Principal, requested: string | undefined): void 
 export function tenantOf(request: FastifyRequest, requested: string | undefined): string {
   const principal = principalOf(request);
   checkTenant(principal, requested);
-  return principal.tenantId ?? requested ?? "default";
+  return principal.tenantId ?? requested ?? DEFAULT_TENANT_ID;
 }
 
 /** The scope of a by-id or cross-tenant call: a tenant key sees its tenant; root sees all unless it names one. */
 export function scopeOf(request: FastifyRequest, requested: string | undefined): Scope {
   const principal = principalOf(request);
   checkTenant(principal, requested);
-  const tenantId = principal.tenantId ?? requested;
-  return tenantId === undefined ? {} : { tenantId };
+  return definedOnly({ tenantId: principal.tenantId ?? requested });
 }

@@ -1,6 +1,10 @@
 /** Where a session's user is: the body first, then trusted proxy headers, then the socket (SPEC §3). */
+import type { Static } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { forwardedClientIp } from "../core/forwarded-for.js";
+import type { ClientHints } from "../core/model.js";
+import { clientHintsFromWire } from "./from-wire.js";
+import type { ClientHintsSchema } from "./schemas.js";
 
 /** The address the body names, else the one {@link forwardedClientIp} finds with `trustProxyHops` (unset: none). */
 export function clientIp(request: FastifyRequest, fromBody: string | null | undefined, trustProxyHops: number | undefined): string | null {
@@ -14,4 +18,13 @@ export function clientIp(request: FastifyRequest, fromBody: string | null | unde
 export function clientUserAgent(request: FastifyRequest, fromBody: string | null | undefined): string | null {
   if (fromBody !== undefined && fromBody !== null) return fromBody;
   return request.headers["user-agent"] ?? null;
+}
+
+/** Where and with what a body's user is (create, verify, refresh): address, user agent and client hints. */
+export function clientOf(
+  request: FastifyRequest,
+  b: { ip?: string | null; user_agent?: string | null; client_hints?: Static<typeof ClientHintsSchema> | null },
+  trustProxyHops: number | undefined,
+): { ip: string | null; userAgent: string | null; clientHints: ClientHints | null } {
+  return { ip: clientIp(request, b.ip, trustProxyHops), userAgent: clientUserAgent(request, b.user_agent), clientHints: clientHintsFromWire(b.client_hints) };
 }

@@ -4,23 +4,40 @@
  */
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "../core/errors.js";
+import { API_KEY_ID_PATTERN } from "../core/api-keys.js";
+import { definedOnly } from "../core/defined-only.js";
+import { CLIENT_ID_PATTERN, TENANT_ID_PATTERN } from "../core/input.js";
+import { type JsonField, LIMITS, type ListField, type TextField } from "../core/limits.js";
 import { SESSION_STATUSES, SESSION_TYPES } from "../core/model.js";
-import { MAX_OFFSET } from "../core/input.js";
+import { SESSION_ID_PATTERN } from "../core/session-token.js";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Ms = (description: string) => Type.Integer({ minimum: 0, description: `${description} (ms since the epoch)` });
-const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });
 const strict = { additionalProperties: false } as const;
-const TEN_YEARS_S = 315_360_000;
 
-export const TenantIdSchema = Type.String({ pattern: "^[a-z0-9][a-z0-9_-]{0,62}$", description: "tenant id" });
-export const SessionIdSchema = Type.String({ pattern: "^sess_[0-9a-hjkmnp-tv-z]{30}$", description: "session id" });
-const StringList = (maxItems: number, max: number) => Type.Array(Text(max), { maxItems });
-const Metadata = Type.Object({}, { additionalProperties: true, description: "app data, at most 16 KiB serialized" });
+// Every bound comes from the core's table of limits, so REST refuses what the library refuses.
+/** Text of a field in `LIMITS.text`: 1 to n characters. */
+export const Text = (field: TextField) => Type.String({ minLength: 1, maxLength: LIMITS.text[field] });
+/** A string of a field in `LIMITS.strings`: at most n characters. */
+export const Bounded = (field: keyof typeof LIMITS.strings, description?: string) =>
+  Type.String({ maxLength: LIMITS.strings[field], ...definedOnly({ description }) });
+/** An integer of a field in `LIMITS.integers`. */
+export const Bounds = (field: keyof typeof LIMITS.integers, description?: string) => {
+  const limit: { minimum: number; maximum: number; default?: number } = LIMITS.integers[field];
+  return Type.Integer({ minimum: limit.minimum, maximum: limit.maximum, ...definedOnly({ default: limit.default, description }) });
+};
+const StringList = (field: ListField) => Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.lists[field].maxLength }), { maxItems: LIMITS.lists[field].maxItems });
+/** A JSON object of a field in `LIMITS.jsonBytes`; the size is checked by the core (a schema cannot count bytes). */
+export const JsonObject = (field: JsonField, description: string) => Type.Object({}, { additionalProperties: true, description: `${description}, at most ${LIMITS.jsonBytes[field]} bytes serialized` });
+
+export const TenantIdSchema = Type.String({ pattern: TENANT_ID_PATTERN.source, description: "tenant id" });
+export const SessionIdSchema = Type.String({ pattern: SESSION_ID_PATTERN.source, description: "session id" });
+const ClientIdSchema = Type.String({ pattern: CLIENT_ID_PATTERN.source });
+const Metadata = JsonObject("metadata", "app data");
 const StatusSchema = Type.Union(SESSION_STATUSES.map((s) => Type.Literal(s)));
 
 export const ClientHintsSchema = Type.Object(
-  { sec_ch_ua: Type.Optional(Type.String({ maxLength: 1024 })), sec_ch_ua_mobile: Type.Optional(Type.String({ maxLength: 16 })), sec_ch_ua_platform: Type.Optional(Type.String({ maxLength: 128 })) },
+  { sec_ch_ua: Type.Optional(Bounded("sec_ch_ua")), sec_ch_ua_mobile: Type.Optional(Bounded("sec_ch_ua_mobile")), sec_ch_ua_platform: Type.Optional(Bounded("sec_ch_ua_platform")) },
   { ...strict, description: "User-Agent Client Hints forwarded by the app" },
 );
 
@@ -102,13 +119,13 @@ export const ApiKeySchema = Type.Object({ object: Type.Literal("api_key"), id: T
 export const ApiKeyWithSecretSchema = Type.Object({ ...ApiKeySchema.properties, key: Type.String({ description: "the API key, shown this once" }) });
 export const ApiKeyListSchema = Type.Object({ data: Type.Array(ApiKeySchema) });
 const policyFields = {
-  lifetime_seconds: Type.Integer({ minimum: 1, maximum: TEN_YEARS_S }),
-  max_lifetime_seconds: Type.Integer({ minimum: 1, maximum: TEN_YEARS_S }),
-  inactivity_timeout_seconds: Nullable(Type.Integer({ minimum: 1, maximum: TEN_YEARS_S })),
+  lifetime_seconds: Bounds("lifetime_seconds"),
+  max_lifetime_seconds: Bounds("max_lifetime_seconds"),
+  inactivity_timeout_seconds: Nullable(Bounds("inactivity_timeout_seconds")),
   sliding_expiration: Type.Boolean(),
-  max_sessions_per_user: Nullable(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  max_sessions_per_user: Nullable(Bounds("max_sessions_per_user")),
   bind_user_agent: Type.Boolean(),
-  pending_timeout_seconds: Type.Integer({ minimum: 1, maximum: TEN_YEARS_S }),
+  pending_timeout_seconds: Bounds("pending_timeout_seconds"),
 };
 export const PolicySchema = Type.Object({ object: Type.Literal("tenant_policy"), tenant_id: Type.String(), ...policyFields, overrides: Type.Object({}, { additionalProperties: true }) });
 export const PolicyBody = Type.Partial(Type.Object(policyFields), strict);
@@ -120,24 +137,24 @@ export const TenantQuery = Type.Object({ tenant_id: Type.Optional(TenantIdSchema
 export const IdParams = Type.Object({ id: SessionIdSchema }, strict);
 export const CreateSessionBody = Type.Object(
   {
-    user_id: Text(256),
+    user_id: Text("user_id"),
     tenant_id: Type.Optional(TenantIdSchema),
-    username: Type.Optional(Nullable(Text(256))),
-    client_id: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_.:-]{1,128}$" })),
-    workspace_id: Type.Optional(Nullable(Text(128))),
+    username: Type.Optional(Nullable(Text("username"))),
+    client_id: Type.Optional(ClientIdSchema),
+    workspace_id: Type.Optional(Nullable(Text("workspace_id"))),
     session_type: Type.Optional(Nullable(Type.Union(SESSION_TYPES.map((t) => Type.Literal(t))))),
-    aud: Type.Optional(Nullable(Text(256))),
-    scopes: Type.Optional(StringList(100, 128)),
-    amr: Type.Optional(StringList(20, 64)),
+    aud: Type.Optional(Nullable(Text("aud"))),
+    scopes: Type.Optional(StringList("scopes")),
+    amr: Type.Optional(StringList("amr")),
     actor: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
-    active_organization_id: Type.Optional(Nullable(Text(128))),
-    ip: Type.Optional(Nullable(Type.String({ maxLength: 45 }))),
-    user_agent: Type.Optional(Nullable(Type.String({ maxLength: 16_384 }))),
+    active_organization_id: Type.Optional(Nullable(Text("active_organization_id"))),
+    ip: Type.Optional(Nullable(Bounded("ip"))),
+    user_agent: Type.Optional(Nullable(Bounded("user_agent"))),
     client_hints: Type.Optional(Nullable(ClientHintsSchema)),
     metadata: Type.Optional(Metadata),
-    max_age_minutes: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: TEN_YEARS_S / 60 }))),
-    lifetime_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: TEN_YEARS_S })),
-    inactivity_timeout_seconds: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: TEN_YEARS_S }))),
+    max_age_minutes: Type.Optional(Nullable(Bounds("max_age_minutes"))),
+    lifetime_seconds: Type.Optional(Bounds("lifetime_seconds")),
+    inactivity_timeout_seconds: Type.Optional(Nullable(Bounds("inactivity_timeout_seconds"))),
     sliding_expiration: Type.Optional(Type.Boolean()),
     bind_user_agent: Type.Optional(Type.Boolean()),
     pending: Type.Optional(Type.Boolean()),
@@ -149,52 +166,55 @@ const useFields = {
   // No length bound here: a token of any size (up to the 1 MiB body limit) is a bad token, 401
   // token_invalid like any other (an app forwards whatever cookie came), refused by length before any hashing.
   token: Type.String({ description: "the session token" }),
-  ip: Type.Optional(Nullable(Type.String({ maxLength: 45 }))),
-  user_agent: Type.Optional(Nullable(Type.String({ maxLength: 16_384 }))),
+  ip: Type.Optional(Nullable(Bounded("ip"))),
+  user_agent: Type.Optional(Nullable(Bounded("user_agent"))),
   client_hints: Type.Optional(Nullable(ClientHintsSchema)),
   accept_pending: Type.Optional(Type.Boolean()),
   tenant_id: Type.Optional(TenantIdSchema),
 };
-export const VerifyBody = Type.Object({ ...useFields, aud: Type.Optional(Text(256)) }, strict);
+export const VerifyBody = Type.Object({ ...useFields, aud: Type.Optional(Text("aud")) }, strict);
 export const RefreshBody = Type.Object(useFields, strict);
 export const ListQuery = Type.Object(
   {
-    user_id: Type.Optional(Text(256)),
-    client_id: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_.:-]{1,128}$" })),
+    user_id: Type.Optional(Text("user_id")),
+    client_id: Type.Optional(ClientIdSchema),
     tenant_id: Type.Optional(TenantIdSchema),
-    workspace_id: Type.Optional(Text(128)),
+    workspace_id: Type.Optional(Text("workspace_id")),
     status: Type.Optional(StatusSchema),
     created_at_from: Type.Optional(Type.Integer({ minimum: 0 })),
     created_at_to: Type.Optional(Type.Integer({ minimum: 0 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 10 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, description: `at most ${MAX_OFFSET}; page further with next_cursor` })),
-    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    limit: Type.Optional(Bounds("limit")),
+    offset: Type.Optional(Bounds("offset", `at most ${LIMITS.integers.offset.maximum}; page further with next_cursor`)),
+    cursor: Type.Optional(Bounded("cursor")),
     paginated: Type.Optional(Type.Boolean({ description: "accepted for Clerk SDK compatibility; ignored" })),
   },
   strict,
 );
 export const PageQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 10 })), cursor: Type.Optional(Type.String({ maxLength: 512 })), tenant_id: Type.Optional(TenantIdSchema) },
+  { limit: Type.Optional(Bounds("limit")), cursor: Type.Optional(Bounded("cursor")), tenant_id: Type.Optional(TenantIdSchema) },
   strict,
 );
 export const PatchBody = Type.Object(
   {
     metadata: Type.Optional(Metadata),
-    active_organization_id: Type.Optional(Nullable(Text(128))),
-    scopes: Type.Optional(StringList(100, 128)),
-    username: Type.Optional(Nullable(Text(256))),
-    workspace_id: Type.Optional(Nullable(Text(128))),
+    active_organization_id: Type.Optional(Nullable(Text("active_organization_id"))),
+    scopes: Type.Optional(StringList("scopes")),
+    username: Type.Optional(Nullable(Text("username"))),
+    workspace_id: Type.Optional(Nullable(Text("workspace_id"))),
     tenant_id: Type.Optional(TenantIdSchema),
   },
   strict,
 );
-export const ActivateBody = Type.Object({ amr: Type.Optional(StringList(20, 64)), tenant_id: Type.Optional(TenantIdSchema) }, strict);
-export const RevokeBody = Type.Object({ reason: Type.Optional(Text(128)), tenant_id: Type.Optional(TenantIdSchema) }, strict);
-export const UserParams = Type.Object({ user_id: Text(256) }, strict);
-export const UserRevokeBody = Type.Object({ except_session_id: Type.Optional(SessionIdSchema), reason: Type.Optional(Text(128)), tenant_id: Type.Optional(TenantIdSchema) }, strict);
-export const KeyCreateBody = Type.Object({ tenant_id: TenantIdSchema, name: Type.Optional(Text(128)) }, strict);
-export const KeyParams = Type.Object({ id: Type.String({ pattern: "^sdk_[0-9a-hjkmnp-tv-z]{26}$" }) }, strict);
+export const ActivateBody = Type.Object({ amr: Type.Optional(StringList("amr")), tenant_id: Type.Optional(TenantIdSchema) }, strict);
+export const RevokeBody = Type.Object({ reason: Type.Optional(Text("reason")), tenant_id: Type.Optional(TenantIdSchema) }, strict);
+export const UserParams = Type.Object({ user_id: Text("user_id") }, strict);
+export const UserRevokeBody = Type.Object({ except_session_id: Type.Optional(SessionIdSchema), reason: Type.Optional(Text("reason")), tenant_id: Type.Optional(TenantIdSchema) }, strict);
+export const KeyCreateBody = Type.Object({ tenant_id: TenantIdSchema, name: Type.Optional(Text("name")) }, strict);
+export const KeyParams = Type.Object({ id: Type.String({ pattern: API_KEY_ID_PATTERN.source }) }, strict);
 export const TenantParams = Type.Object({ tenant_id: TenantIdSchema }, strict);
+
+/** POST bodies are optional where nothing is needed: Clerk's SDK sends none. */
+export const OptionalBody = <T extends TSchema>(schema: T) => Nullable(schema);
 
 /** Responses every authenticated route may give besides its success. */
 export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 415: ErrorSchema, 422: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };

@@ -1,8 +1,9 @@
-/** camelCase library objects ↔ snake_case wire objects (SPEC §2). */
+/** camelCase library objects → snake_case wire objects (SPEC §2); requests the other way are in from-wire.ts. */
 import type { ApiKey } from "../core/api-keys.js";
-import type { ActivityEntry, ClientHints, Session, SessionActivity } from "../core/model.js";
+import { definedOnly } from "../core/defined-only.js";
+import type { ActivityEntry, Session, SessionActivity } from "../core/model.js";
 import type { PolicyView } from "../core/service.js";
-import type { SessionStats, UserSessions } from "../core/store.js";
+import type { JwtTemplateRecord, SessionStats, UserSessions } from "../core/store.js";
 import type { WireActivity, WireActivityEntry, WireSession } from "./schemas.js";
 
 export function wireActivity(a: SessionActivity): WireActivity {
@@ -93,21 +94,19 @@ export function wireApiKey(k: ApiKey) {
 }
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
-const ms = (s: number | null | undefined) => (s === undefined ? undefined : s === null ? null : s * 1000);
+const secondsOf = (ms: number | null | undefined) => (ms === undefined ? undefined : seconds(ms));
 
 export function wirePolicy(p: PolicyView) {
   const o = p.overrides;
-  const overrides = Object.fromEntries(
-    Object.entries({
-      lifetime_seconds: o.lifetimeMs === undefined ? undefined : seconds(o.lifetimeMs),
-      max_lifetime_seconds: o.maxLifetimeMs === undefined ? undefined : seconds(o.maxLifetimeMs),
-      inactivity_timeout_seconds: o.inactivityTimeoutMs === undefined ? undefined : seconds(o.inactivityTimeoutMs),
-      sliding_expiration: o.slidingExpiration,
-      max_sessions_per_user: o.maxSessionsPerUser,
-      bind_user_agent: o.bindUserAgent,
-      pending_timeout_seconds: o.pendingTimeoutMs === undefined ? undefined : seconds(o.pendingTimeoutMs),
-    }).filter(([, v]) => v !== undefined),
-  );
+  const overrides = definedOnly({
+    lifetime_seconds: secondsOf(o.lifetimeMs),
+    max_lifetime_seconds: secondsOf(o.maxLifetimeMs),
+    inactivity_timeout_seconds: secondsOf(o.inactivityTimeoutMs),
+    sliding_expiration: o.slidingExpiration,
+    max_sessions_per_user: o.maxSessionsPerUser,
+    bind_user_agent: o.bindUserAgent,
+    pending_timeout_seconds: secondsOf(o.pendingTimeoutMs),
+  });
   const e = p.effective;
   return {
     object: "tenant_policy" as const,
@@ -123,25 +122,15 @@ export function wirePolicy(p: PolicyView) {
   };
 }
 
-/** A tenant policy PUT body in the library's units. */
-export function policyFromWire(body: Record<string, number | boolean | null | undefined>) {
-  const out: Record<string, unknown> = {
-    lifetimeMs: ms(body["lifetime_seconds"] as number | undefined),
-    maxLifetimeMs: ms(body["max_lifetime_seconds"] as number | undefined),
-    inactivityTimeoutMs: ms(body["inactivity_timeout_seconds"] as number | null | undefined),
-    slidingExpiration: body["sliding_expiration"],
-    maxSessionsPerUser: body["max_sessions_per_user"],
-    bindUserAgent: body["bind_user_agent"],
-    pendingTimeoutMs: ms(body["pending_timeout_seconds"] as number | undefined),
-  };
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
-}
-
-export function clientHintsFromWire(h: { sec_ch_ua?: string; sec_ch_ua_mobile?: string; sec_ch_ua_platform?: string } | null | undefined): ClientHints | null {
-  if (h === undefined || h === null) return null;
+export function wireTemplate(t: JwtTemplateRecord) {
   return {
-    ...(h.sec_ch_ua === undefined ? {} : { secChUa: h.sec_ch_ua }),
-    ...(h.sec_ch_ua_mobile === undefined ? {} : { secChUaMobile: h.sec_ch_ua_mobile }),
-    ...(h.sec_ch_ua_platform === undefined ? {} : { secChUaPlatform: h.sec_ch_ua_platform }),
+    object: "jwt_template" as const,
+    tenant_id: t.tenantId,
+    name: t.name,
+    claims: t.claims,
+    session_fields: t.sessionFields,
+    lifetime_seconds: t.lifetimeSeconds,
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
   };
 }

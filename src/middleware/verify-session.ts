@@ -42,12 +42,8 @@ export function sessionVerifier(serverUrl: string, apiKey: string, fetchImpl: ty
       response = await fetchImpl(url, {
         method: "POST",
         headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          token,
-          ...(ip === undefined ? {} : { ip }),
-          ...(userAgent === undefined ? {} : { user_agent: userAgent }),
-          ...(acceptPending ? { accept_pending: true } : {}),
-        }),
+        // JSON.stringify leaves out undefined fields by itself; `accept_pending` is sent only when true.
+        body: JSON.stringify({ token, ip, user_agent: userAgent, accept_pending: acceptPending ? true : undefined }),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (cause) {

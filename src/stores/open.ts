@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../config.js";
+import { DEFAULT_SETTINGS, DEFAULT_STORE_TIMEOUT_MS } from "../core/defaults.js";
 import { SessiondError } from "../core/errors.js";
 import type { SessionStore } from "../core/store.js";
 
@@ -9,7 +10,7 @@ import type { SessionStore } from "../core/store.js";
 export interface OpenOptions {
   /** Apply schema migrations on open (default true); `sessiond migrate` opens with false and migrates itself. */
   migrate?: boolean;
-  /** Give up on the store after this long with `store_unavailable` (default 2000). */
+  /** Give up on the store after this long with `store_unavailable` (default {@link DEFAULT_STORE_TIMEOUT_MS}). */
   timeoutMs?: number;
   /** How long terminal sessions stay readable; Redis sets key expiry from it. */
   retentionMs?: number;
@@ -73,7 +74,7 @@ function decodeQueryName(name: string): string {
  * (`?prefix=name:` namespaces the keys).
  */
 export async function openStore(url: string, options: OpenOptions = {}): Promise<SessionStore> {
-  const timeoutMs = options.timeoutMs ?? 2000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
   if (url === "memory:" || url === "memory://") {
     const { memoryStore } = await import("./memory.js");
     return memoryStore();
@@ -101,7 +102,7 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     const [base, query = ""] = url.split("?", 2) as [string, string?];
     const prefix = new URLSearchParams(query).get("prefix") ?? undefined;
     const { redisStore } = await import("./redis/index.js");
-    const store = redisStore({ url: base, retentionMs: options.retentionMs ?? 30 * 86_400_000, commandTimeoutMs: timeoutMs, ...(prefix === undefined ? {} : { prefix }) });
+    const store = redisStore({ url: base, retentionMs: options.retentionMs ?? DEFAULT_SETTINGS.retentionMs, commandTimeoutMs: timeoutMs, ...(prefix === undefined ? {} : { prefix }) });
     // Redis connects lazily; a server that is away, refuses the password or has no such
     // database must stop start-up (and a CLI command) here, as PostgreSQL's migration does.
     try {

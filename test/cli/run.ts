@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Clock } from "../../src/core/clock.js";
 import type { Enricher } from "../../src/core/model.js";
 import { createSessions, type Sessions } from "../../src/core/service.js";
-import { type Runtime, openRuntime } from "../../src/cli/runtime.js";
+import { type Runtime, openRuntime } from "../../src/server/runtime.js";
 import { loadConfig, settingsOf } from "../../src/config.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -6,7 +6,7 @@ import { ApiKeys } from "../../src/core/api-keys.js";
 import { systemClock } from "../../src/core/clock.js";
 import { createSessions } from "../../src/core/service.js";
 import { systemRandom } from "../../src/core/session-token.js";
-import { createLogger } from "../../src/cli/runtime.js";
+import { createLogger } from "../../src/server/runtime.js";
 import { loadConfig } from "../../src/config.js";
 import { buildApp } from "../../src/http/app.js";
 import { memoryStore } from "../../src/stores/memory.js";

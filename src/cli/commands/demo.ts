@@ -1,6 +1,8 @@
 /** `sessiond demo`: walks one session through its life on the configured store (SQLite under ./data by default). */
 import type { Command } from "commander";
-import { action, print, withConfigFlags, withRuntime } from "../options.js";
+import { action, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { print } from "../output.js";
 
 export function registerDemo(program: Command): void {
   withConfigFlags(program.command("demo").description("create, verify, refresh and revoke a demo session on the configured store")).action(

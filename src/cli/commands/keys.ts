@@ -2,7 +2,9 @@
 import type { Command } from "commander";
 import { SessiondError } from "../../core/errors.js";
 import { wireApiKey } from "../../http/wire.js";
-import { action, isoTime, print, table, withConfigFlags, withRuntime } from "../options.js";
+import { action, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { isoTime, print, table } from "../output.js";
 
 export function registerKeys(program: Command): void {
   const keys = program.command("keys").description("API keys (create, list, revoke) and JWT signing keys (signing, rotate-signing)");

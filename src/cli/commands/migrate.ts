@@ -1,6 +1,8 @@
 /** `sessiond migrate`: brings the store's schema to the newest version. */
 import type { Command } from "commander";
-import { action, print, withConfigFlags, withRuntime } from "../options.js";
+import { action, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { print } from "../output.js";
 
 export function registerMigrate(program: Command): void {
   withConfigFlags(program.command("migrate").description("bring the store's schema to the newest version (safe to repeat)")).action(

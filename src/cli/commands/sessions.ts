@@ -1,9 +1,12 @@
 /** `sessiond sessions list|show|revoke|revoke-user`: find and end sessions, as an admin would over REST. */
 import type { Command } from "commander";
+import { definedOnly } from "../../core/defined-only.js";
 import type { Session } from "../../core/model.js";
 import type { ListRequest } from "../../core/service.js";
 import { wireSession } from "../../http/wire.js";
-import { action, integerArg, isoTime, print, table, withConfigFlags, withRuntime } from "../options.js";
+import { action, integerArg, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { isoTime, print, table } from "../output.js";
 
 interface ListOptions {
   tenant?: string;
@@ -54,7 +57,7 @@ export function registerSessions(program: Command): void {
     sessions.command("revoke").description("revoke one session: its tokens stop working").argument("<session_id>", "the session's id (sess_…)").option("--reason <reason>", "why, kept as end_reason (default: revoked)"),
   ).action(
     action(async (id: string, options: { reason?: string }, command: Command) => {
-      const session = await withRuntime(command, (runtime) => runtime.sessions.revoke(id, options.reason === undefined ? {} : { reason: options.reason }), { mustExist: true });
+      const session = await withRuntime(command, (runtime) => runtime.sessions.revoke(id, definedOnly({ reason: options.reason })), { mustExist: true });
       print(command, wireSession(session), () => `revoked ${session.id} of user ${session.userId} (reason: ${session.endReason ?? "-"})`);
     }),
   );
@@ -70,11 +73,7 @@ export function registerSessions(program: Command): void {
   ).action(
     action(async (userId: string, options: { tenant?: string; except?: string; reason?: string }, command: Command) => {
       const { revokedCount } = await withRuntime(command, (runtime) =>
-        runtime.sessions.revokeUser(userId, {
-          ...(options.tenant === undefined ? {} : { tenantId: options.tenant }),
-          ...(options.except === undefined ? {} : { exceptSessionId: options.except }),
-          ...(options.reason === undefined ? {} : { reason: options.reason }),
-        }),
+        runtime.sessions.revokeUser(userId, definedOnly({ tenantId: options.tenant, exceptSessionId: options.except, reason: options.reason })),
         { mustExist: true },
       );
       print(command, { revoked_count: revokedCount }, () => `revoked ${revokedCount} session(s) of user ${userId}`);
@@ -83,19 +82,17 @@ export function registerSessions(program: Command): void {
 }
 
 function listRequest(o: ListOptions): ListRequest {
-  const limit = integerArg("limit", o.limit);
-  const offset = integerArg("offset", o.offset);
-  return {
-    ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
-    ...(o.user === undefined ? {} : { userId: o.user }),
-    ...(o.client === undefined ? {} : { clientId: o.client }),
-    ...(o.workspace === undefined ? {} : { workspaceId: o.workspace }),
+  return definedOnly({
+    tenantId: o.tenant,
+    userId: o.user,
+    clientId: o.client,
+    workspaceId: o.workspace,
     // The service checks the status against the list of statuses, so a typo is request_invalid, not an empty list.
-    ...(o.status === undefined ? {} : { status: o.status as ListRequest["status"] }),
-    ...(limit === undefined ? {} : { limit }),
-    ...(offset === undefined ? {} : { offset }),
-    ...(o.cursor === undefined ? {} : { cursor: o.cursor }),
-  };
+    status: o.status as ListRequest["status"],
+    limit: integerArg("limit", o.limit),
+    offset: integerArg("offset", o.offset),
+    cursor: o.cursor,
+  });
 }
 
 function sessionTable(list: Session[]): string {

@@ -1,14 +1,17 @@
 /** `sessiond stats`: session counts by status, place and device. */
 import type { Command } from "commander";
+import { definedOnly } from "../../core/defined-only.js";
 import { wireStats } from "../../http/wire.js";
-import { action, print, withConfigFlags, withRuntime } from "../options.js";
+import { action, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { print } from "../output.js";
 
 export function registerStats(program: Command): void {
   withConfigFlags(
     program.command("stats").description("count sessions by status, and active ones by place and device").option("--tenant <id>", "only this tenant (default: all tenants)"),
   ).action(
     action(async (options: { tenant?: string }, command: Command) => {
-      const stats = await withRuntime(command, (runtime) => runtime.sessions.stats(options.tenant === undefined ? {} : { tenantId: options.tenant }), { mustExist: true });
+      const stats = await withRuntime(command, (runtime) => runtime.sessions.stats(definedOnly({ tenantId: options.tenant })), { mustExist: true });
       print(command, wireStats(stats), () =>
         [
           `${options.tenant === undefined ? "all tenants" : `tenant ${options.tenant}`}: ${stats.activeSessions} active session(s) of ${stats.distinctUsers} user(s)`,

@@ -1,8 +1,11 @@
 /** `sessiond sweep`: writes passed deadlines and purges sessions past retention, for deployments that do not sweep in `serve`. */
 import type { Command } from "commander";
+import { definedOnly } from "../../core/defined-only.js";
 import { SessiondError } from "../../core/errors.js";
 import type { SweepResult } from "../../core/store.js";
-import { action, integerArg, print, withConfigFlags, withRuntime } from "../options.js";
+import { action, integerArg, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { print } from "../output.js";
 
 const describe = (t: SweepResult) => `${t.expired} expired, ${t.abandoned} abandoned, ${t.purged} purged`;
 
@@ -19,7 +22,7 @@ export function registerSweep(program: Command): void {
       if (maxBatches !== undefined && maxBatches < 1) throw new SessiondError("request_invalid", "--max-batches must be at least 1", { details: { field: "max-batches" } });
       const total = await withRuntime(command, (runtime) =>
         runtime.sessions.sweep({
-          ...(maxBatches === undefined ? {} : { maxBatches }),
+          ...definedOnly({ maxBatches }),
           // Running totals on stderr: a long sweep shows it is moving, and stdout keeps only the result.
           onBatch: (sofar) => process.stderr.write(`swept: ${describe(sofar)}…\n`),
         }),

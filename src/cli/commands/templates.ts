@@ -1,12 +1,21 @@
 /** `sessiond templates list|show|set|delete`: a tenant's JWT templates. */
 import type { Command } from "commander";
+import { DEFAULT_TENANT_ID } from "../../core/defaults.js";
+import { definedOnly, ifGiven } from "../../core/defined-only.js";
 import { SessiondError } from "../../core/errors.js";
 import type { JwtTemplateRecord } from "../../core/store.js";
-import { wireTemplate } from "../../http/token-schemas.js";
-import { action, integerArg, isoTime, print, table, withConfigFlags, withRuntime } from "../options.js";
+import { wireTemplate } from "../../http/wire.js";
+import { action, integerArg, withRuntime } from "../command.js";
+import { withConfigFlags } from "../config-flags.js";
+import { isoTime, print, table } from "../output.js";
 
 const describe = (t: JwtTemplateRecord) =>
   [`template ${t.name} (tenant ${t.tenantId})`, `  claims:         ${JSON.stringify(t.claims)}`, `  session fields: ${t.sessionFields.join(", ") || "-"}`, `  lifetime:       ${t.lifetimeSeconds === null ? "default" : `${t.lifetimeSeconds} s`}`, `  updated:        ${isoTime(t.updatedAt)}`].join("\n");
+
+/** `a, b,c` → `["a", "b", "c"]`. */
+function listArg(raw: string): string[] {
+  return raw.split(",").map((f) => f.trim()).filter((f) => f !== "");
+}
 
 function claimsArg(raw: string | undefined): Record<string, unknown> | undefined {
   if (raw === undefined) return undefined;
@@ -19,7 +28,7 @@ function claimsArg(raw: string | undefined): Record<string, unknown> | undefined
 
 export function registerTemplates(program: Command): void {
   const templates = program.command("templates").description("a tenant's JWT templates: named claim sets for /v1/sessions/{id}/tokens/{template}");
-  const tenantOption = (command: Command) => command.option("--tenant <id>", "the tenant", "default");
+  const tenantOption = (command: Command) => command.option("--tenant <id>", "the tenant", DEFAULT_TENANT_ID);
 
   withConfigFlags(tenantOption(templates.command("list").description("list a tenant's JWT templates"))).action(
     action(async (options: { tenant: string }, command: Command) => {
@@ -52,11 +61,7 @@ export function registerTemplates(program: Command): void {
       const claims = claimsArg(options.claims);
       const lifetimeSeconds = integerArg("lifetime", options.lifetime);
       const template = await withRuntime(command, (runtime) =>
-        runtime.sessions.templates.put(options.tenant, name, {
-          ...(claims === undefined ? {} : { claims }),
-          ...(options.sessionFields === undefined ? {} : { sessionFields: options.sessionFields.split(",").map((f) => f.trim()).filter((f) => f !== "") }),
-          ...(lifetimeSeconds === undefined ? {} : { lifetimeSeconds }),
-        }),
+        runtime.sessions.templates.put(options.tenant, name, definedOnly({ claims, sessionFields: ifGiven(options.sessionFields, listArg), lifetimeSeconds })),
       );
       print(command, wireTemplate(template), () => `saved ${describe(template)}`);
     }),

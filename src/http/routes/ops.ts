@@ -1,17 +1,23 @@
 /** Liveness, readiness and metrics: no API key needed (metrics optionally root-only). */
-import type { App, RouteDeps } from "../app.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { ApiKeys } from "../../core/api-keys.js";
+import type { Sessions } from "../../core/service.js";
+import type { Config } from "../../config.js";
 import { authenticator, requireRoot } from "../auth.js";
-import { SessiondError } from "../../core/errors.js";
+import type { Metrics } from "../metrics.js";
 
-export async function opsRoutes(app: App, deps: RouteDeps): Promise<void> {
+export interface OpsRouteDeps {
+  sessions: Pick<Sessions, "ping">;
+  apiKeys: ApiKeys;
+  config: Pick<Config, "metricsRequireKey">;
+  metrics: Pick<Metrics, "registry">;
+}
+
+export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteDeps> = async (app, deps) => {
   app.get("/healthz", { schema: { tags: ["ops"], summary: "Liveness", security: [] } }, async () => ({ status: "ok" }));
 
   app.get("/readyz", { schema: { tags: ["ops"], summary: "Readiness: the store answers", security: [] } }, async () => {
-    try {
-      await deps.sessions.store.ping();
-    } catch (error) {
-      throw new SessiondError("store_unavailable", "the store does not answer", { cause: error });
-    }
+    await deps.sessions.ping();
     return { status: "ready" };
   });
 
@@ -24,4 +30,4 @@ export async function opsRoutes(app: App, deps: RouteDeps): Promise<void> {
     void reply.header("content-type", deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
-}
+};

@@ -1,31 +1,35 @@
 /** Users: who is online, and ending all of a user's sessions. */
-import { Type } from "@fastify/type-provider-typebox";
-import type { App, RouteDeps } from "../app.js";
-import { authenticator, tenantOf } from "../auth.js";
-import { PageQuery, RemovedCountSchema, RevokedCountSchema, TenantQuery, UserListSchema, UserParams, UserRevokeBody, errorResponses } from "../schemas.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { definedOnly } from "../../core/defined-only.js";
+import type { Sessions } from "../../core/service.js";
+import { type AuthDeps, authenticator, tenantOf } from "../auth.js";
+import { pageFromWire } from "../from-wire.js";
+import { OptionalBody, PageQuery, RemovedCountSchema, RevokedCountSchema, TenantQuery, UserListSchema, UserParams, UserRevokeBody, errorResponses } from "../schemas.js";
 import { wireUser } from "../wire.js";
+
+export interface UserRouteDeps extends AuthDeps {
+  sessions: Pick<Sessions, "users" | "revokeUser" | "removeUser">;
+}
 
 const tags = ["users"];
 
-export async function userRoutes(app: App, deps: RouteDeps): Promise<void> {
+export const userRoutes: FastifyPluginAsyncTypebox<UserRouteDeps> = async (app, deps) => {
   const { sessions } = deps;
   app.addHook("onRequest", authenticator(deps));
 
   app.get("/v1/users", { schema: { tags, summary: "Users with active sessions, most recently active first", querystring: PageQuery, response: { 200: UserListSchema, ...errorResponses } } }, async (request) => {
-    const q = request.query;
-    const page = await sessions.users({ tenantId: tenantOf(request, q.tenant_id), ...(q.limit === undefined ? {} : { limit: q.limit }), ...(q.cursor === undefined ? {} : { cursor: q.cursor }) });
+    const page = await sessions.users({ tenantId: tenantOf(request, request.query.tenant_id), ...pageFromWire(request.query) });
     return { data: page.data.map(wireUser), next_cursor: page.nextCursor };
   });
 
   app.post(
     "/v1/users/:user_id/sessions/revoke",
-    { schema: { tags, summary: "Revoke all of a user's live sessions", params: UserParams, querystring: TenantQuery, body: Type.Union([UserRevokeBody, Type.Null()]), response: { 200: RevokedCountSchema, ...errorResponses } } },
+    { schema: { tags, summary: "Revoke all of a user's live sessions", params: UserParams, querystring: TenantQuery, body: OptionalBody(UserRevokeBody), response: { 200: RevokedCountSchema, ...errorResponses } } },
     async (request) => {
       const b = request.body ?? {};
       const { revokedCount } = await sessions.revokeUser(request.params.user_id, {
         tenantId: tenantOf(request, b.tenant_id ?? request.query.tenant_id),
-        ...(b.except_session_id === undefined ? {} : { exceptSessionId: b.except_session_id }),
-        ...(b.reason === undefined ? {} : { reason: b.reason }),
+        ...definedOnly({ exceptSessionId: b.except_session_id, reason: b.reason }),
       });
       return { revoked_count: revokedCount };
     },
@@ -39,4 +43,4 @@ export async function userRoutes(app: App, deps: RouteDeps): Promise<void> {
       return { removed_count: removedCount };
     },
   );
-}
+};

@@ -5,6 +5,7 @@
  * per user without deadlocks; single-row changes are conditional UPDATEs.
  */
 import type pg from "pg";
+import { DEFAULT_STORE_TIMEOUT_MS } from "../../core/defaults.js";
 import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type { TenantPolicy } from "../../core/policy.js";
@@ -29,7 +30,7 @@ export interface PostgresOptions {
   /** Schema for sessiond's tables (default `public`); tests use one per run. */
   schema?: string;
   poolSize?: number;
-  /** Connecting and each query give up after this long with `store_unavailable` (default 2000). */
+  /** Connecting and each query give up after this long with `store_unavailable` (default {@link DEFAULT_STORE_TIMEOUT_MS}). */
   timeoutMs?: number;
 }
 
@@ -47,9 +48,9 @@ export class PostgresStore implements SessionStore {
   constructor(options: PostgresOptions) {
     this.schema = options.schema ?? "public";
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new SessiondError("request_invalid", "the PostgreSQL schema name must match ^[a-z_][a-z0-9_]{0,62}$");
-    this.pool = createPool({ url: options.url, schema: this.schema, poolSize: options.poolSize ?? 10, timeoutMs: options.timeoutMs ?? 2000 });
+    this.pool = createPool({ url: options.url, schema: this.schema, poolSize: options.poolSize ?? 10, timeoutMs: options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS });
     this.extras = new PostgresExtras(this.query);
-    this.feed = new PostgresChangeFeed({ url: options.url, channel: `sessiond_changes_${this.schema}`, timeoutMs: options.timeoutMs ?? 2000 });
+    this.feed = new PostgresChangeFeed({ url: options.url, channel: `sessiond_changes_${this.schema}`, timeoutMs: options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS });
   }
 
   private readonly query: Query = async (text, params) => {

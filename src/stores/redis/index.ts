@@ -3,6 +3,7 @@
  * script over keys of one hash slot, so limits, replacement and conditional changes are
  * atomic on a cluster too; cross-user indexes are hints repaired on read (keys.ts).
  */
+import { DEFAULT_STORE_TIMEOUT_MS } from "../../core/defaults.js";
 import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type { TenantPolicy } from "../../core/policy.js";
@@ -38,7 +39,7 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** How long terminal sessions stay readable; records expire by themselves this long after their end or deadline. */
   retentionMs: number;
-  /** Each command fails with `store_unavailable` after this long (default 2000). */
+  /** Each command fails with `store_unavailable` after this long (default {@link DEFAULT_STORE_TIMEOUT_MS}). */
   commandTimeoutMs?: number;
 }
 
@@ -48,7 +49,7 @@ export class RedisStore implements SessionStore {
   private readonly feed: RedisChangeFeed;
 
   constructor(options: RedisStoreOptions) {
-    const timeoutMs = options.commandTimeoutMs ?? 2000;
+    const timeoutMs = options.commandTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
     if (!Number.isSafeInteger(options.retentionMs) || options.retentionMs < 0)
       throw new SessiondError("request_invalid", "the Redis store's retention must be a whole number of milliseconds");
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)

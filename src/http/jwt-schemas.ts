@@ -1,14 +1,15 @@
 /** Wire schemas of session JWTs, Clerk's refresh, JWT templates and the JWKS (SPEC §5, §6). */
 import { Type } from "@sinclair/typebox";
-import { MAX_JWT_LIFETIME_SECONDS, MIN_JWT_LIFETIME_SECONDS, TEMPLATE_SESSION_FIELDS } from "../core/jwt-claims.js";
-import type { JwtTemplateRecord } from "../core/store.js";
-import { SessionIdSchema, TenantIdSchema } from "./schemas.js";
+import { TEMPLATE_SESSION_FIELDS } from "../core/jwt-claims.js";
+import { TEMPLATE_NAME_PATTERN } from "../core/jwt-templates.js";
+import { LIMITS } from "../core/limits.js";
+import { Bounded, Bounds, JsonObject, SessionIdSchema, TenantIdSchema, Text } from "./schemas.js";
 
 const strict = { additionalProperties: false } as const;
-const Lifetime = (description: string) => Type.Integer({ minimum: MIN_JWT_LIFETIME_SECONDS, maximum: MAX_JWT_LIFETIME_SECONDS, description });
-const TemplateName = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description: "template name" });
+const Lifetime = (description: string) => Bounds("jwt_lifetime_seconds", description);
+const TemplateName = Type.String({ pattern: TEMPLATE_NAME_PATTERN.source, description: "template name" });
 const SessionField = Type.Union(Object.keys(TEMPLATE_SESSION_FIELDS).map((f) => Type.Literal(f)));
-const Claims = Type.Object({}, { additionalProperties: true, description: "static claims, at most 4 KiB serialized; reserved claims (iss, sub, sid, …) are refused" });
+const Claims = JsonObject("claims", "static claims (reserved claims such as iss, sub, sid are refused)");
 
 export const TokenSchema = Type.Object({ object: Type.Literal("token"), jwt: Type.String({ description: "a session JWT (EdDSA)" }) });
 export const CookiesSchema = Type.Object({ object: Type.Literal("cookies"), cookies: Type.Array(Type.String()) });
@@ -18,8 +19,8 @@ export const TokenBody = Type.Object(
   {
     expires_in_seconds: Type.Optional(Lifetime("JWT lifetime (default: the template's, else 60)")),
     accept_pending: Type.Optional(Type.Boolean()),
-    user_agent: Type.Optional(Type.String({ maxLength: 16_384, description: "checked against a bound user agent when given" })),
-    aud: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    user_agent: Type.Optional(Bounded("user_agent", "checked against a bound user agent when given")),
+    aud: Type.Optional(Text("aud")),
     tenant_id: Type.Optional(TenantIdSchema),
   },
   strict,
@@ -29,10 +30,12 @@ export const JwtRefreshBody = Type.Object(
   {
     // Unbounded but by the body limit, as `token` on verify: a malformed token is 401 token_invalid, not 400.
     refresh_token: Type.String({ description: "the session token" }),
-    expired_token: Type.Optional(Type.String({ maxLength: 8192, description: "a previous JWT of this session (expired or not)" })),
-    request_origin: Type.Optional(Type.String({ maxLength: 2048 })),
-    request_originating_ip: Type.Optional(Type.String({ maxLength: 45 })),
-    request_headers: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 16_384 }), { maxItems: 16 }), { maxProperties: 100 })),
+    expired_token: Type.Optional(Bounded("expired_token", "a previous JWT of this session (expired or not)")),
+    request_origin: Type.Optional(Bounded("request_origin")),
+    request_originating_ip: Type.Optional(Bounded("ip")),
+    request_headers: Type.Optional(
+      Type.Record(Bounded("request_header_name"), Type.Array(Bounded("request_header_value"), { maxItems: LIMITS.counts.request_header_values }), { maxProperties: LIMITS.counts.request_headers }),
+    ),
     format: Type.Optional(Type.Union([Type.Literal("token"), Type.Literal("cookie")])),
     tenant_id: Type.Optional(TenantIdSchema),
   },
@@ -54,7 +57,8 @@ export const JwtTemplateListSchema = Type.Object({ data: Type.Array(JwtTemplateS
 export const TemplateParams = Type.Object({ name: TemplateName }, strict);
 const templateFields = {
   claims: Type.Optional(Claims),
-  session_fields: Type.Optional(Type.Array(SessionField, { maxItems: 32, description: "session fields copied into the JWT" })),
+  // As many as there are fields: the core refuses longer lists (duplicates are dropped).
+  session_fields: Type.Optional(Type.Array(SessionField, { maxItems: Object.keys(TEMPLATE_SESSION_FIELDS).length, description: "session fields copied into the JWT" })),
   lifetime_seconds: Type.Optional(Type.Union([Lifetime("JWT lifetime for this template"), Type.Null()])),
   tenant_id: Type.Optional(TenantIdSchema),
 };
@@ -64,16 +68,3 @@ export const TemplatePatchBody = Type.Object(templateFields, strict);
 export const JwksSchema = Type.Object({
   keys: Type.Array(Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.Literal("sig") })),
 });
-
-export function wireTemplate(t: JwtTemplateRecord) {
-  return {
-    object: "jwt_template" as const,
-    tenant_id: t.tenantId,
-    name: t.name,
-    claims: t.claims,
-    session_fields: t.sessionFields,
-    lifetime_seconds: t.lifetimeSeconds,
-    created_at: t.createdAt,
-    updated_at: t.updatedAt,
-  };
-}

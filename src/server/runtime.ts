@@ -1,4 +1,4 @@
-/** The composition root: config → store → services. Shared by `serve` and every CLI command. */
+/** The composition root: config → store → services. Shared by the server (start.ts) and every CLI command. */
 import { pino, type Logger } from "pino";
 import { ApiKeys } from "../core/api-keys.js";
 import { systemClock } from "../core/clock.js";
