@@ -8,7 +8,8 @@ import * as input from "./input.js";
 import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js";
 import { SESSION_STATUSES } from "./model.js";
 import { checkPolicyBounds, DEFAULT_SETTINGS, type Policy, resolvePolicy, type Settings, type TenantPolicy, validateTenantPolicy } from "./policy.js";
-import type { JwtTemplateRecord, SessionStats, SessionStore, SweepResult, UserSessions } from "./store.js";
+import type { JwtTemplateRecord, SessionStats, Store, SweepResult, UserSessions } from "./store/index.js";
+import { asStore, type FlatSessionStore } from "./store/flat-methods.js";
 import { type RandomSource, SESSION_ID_PATTERN, systemRandom } from "./session-token.js";
 import * as jwtTemplates from "./jwt-templates.js";
 import * as jwts from "./session-jwt.js";
@@ -24,8 +25,11 @@ const PACED_MIN_BATCH = 10;
 
 /** Options of {@link createSessions}. */
 export interface SessionsOptions {
-  /** Where sessions live: `sqliteStore()`, `memoryStore()`, … */
-  store: SessionStore;
+  /**
+   * Where sessions live: `sqliteStore()`, `memoryStore()`, … A store with only the old flat
+   * methods (a custom store written before the roles) is still taken, and deprecated.
+   */
+  store: Store | FlatSessionStore;
   /** Deployment defaults and settings; anything omitted takes the SPEC default. */
   policy?: Partial<Settings>;
   clock?: Clock;
@@ -83,6 +87,7 @@ const ACTIVITY_ID_PATTERN = /^sact_[0-9a-hjkmnp-tv-z]{26}$/;
 /** The session service: every verb of SPEC §8 over one store. */
 export class Sessions {
   private readonly ctx: ServiceContext;
+  private readonly wholeStore: Store;
   private readonly jwt: jwts.JwtSettings | null;
   /** Resolves once the verify cache (if any) listens to the store's changes. */
   readonly cacheReady: Promise<void>;
@@ -90,8 +95,12 @@ export class Sessions {
   readonly templates: Templates;
 
   constructor(options: SessionsOptions) {
+    const store = asStore(options.store);
+    this.wholeStore = store;
     this.ctx = {
-      store: options.store,
+      sessions: store.sessions,
+      policies: store.policies,
+      templates: store.templates,
       settings: Object.freeze({ ...DEFAULT_SETTINGS, ...options.policy }),
       clock: options.clock ?? systemClock,
       random: options.random ?? systemRandom,
@@ -99,7 +108,7 @@ export class Sessions {
       cache: options.verifyCache === undefined || options.verifyCache === false ? null : new VerifyCache(options.verifyCache),
     };
     // Until the feed is listening the cache serves nothing, so verify is strict meanwhile.
-    this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(options.store);
+    this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(store.changes);
     this.jwt = options.jwt ?? null;
     const ctx = this.ctx;
     this.templates = {
@@ -117,8 +126,8 @@ export class Sessions {
   }
 
   /** The store this service runs on. */
-  get store(): SessionStore {
-    return this.ctx.store;
+  get store(): Store {
+    return this.wholeStore;
   }
 
   /**
@@ -175,7 +184,7 @@ export class Sessions {
       ...optional("createdTo", input.instant("created_at_to", req.createdAtTo)),
       nowMs: this.ctx.clock.now(),
     };
-    const page = await this.ctx.store.list(filter, this.page(req, SESSION_ID_PATTERN));
+    const page = await this.ctx.sessions.list(filter, this.page(req, SESSION_ID_PATTERN));
     return { data: page.items.map((r) => toSession(r, filter.nowMs)), totalCount: page.totalCount, nextCursor: input.encodeCursor(page.nextKey) };
   }
 
@@ -229,21 +238,21 @@ export class Sessions {
   async activities(id: string, options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<ActivityEntry>> {
     const paging = this.page(options, ACTIVITY_ID_PATTERN);
     await transitions.loadScoped(this.ctx, id, options);
-    const page = await this.ctx.store.activities(id, paging);
+    const page = await this.ctx.sessions.activities(id, paging);
     return { data: page.items.map(toActivityEntry), nextCursor: input.encodeCursor(page.nextKey) };
   }
 
   /** Who is online: users with active sessions, most recently active first. */
   async users(options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<UserSessions>> {
     const tenantId = input.tenantId(options.tenantId ?? "default");
-    const page = await this.ctx.store.users(tenantId, this.ctx.clock.now(), this.page(options));
+    const page = await this.ctx.sessions.users(tenantId, this.ctx.clock.now(), this.page(options));
     return { data: page.items, nextCursor: input.encodeCursor(page.nextKey) };
   }
 
   /** Counts by status, and active sessions by place and device; all tenants when none is named. */
   async stats(scope: Scope = {}): Promise<SessionStats> {
     const tenantId = scope.tenantId === undefined ? undefined : input.tenantId(scope.tenantId);
-    return this.ctx.store.stats(tenantId, this.ctx.clock.now());
+    return this.ctx.sessions.stats(tenantId, this.ctx.clock.now());
   }
 
   /**
@@ -264,7 +273,7 @@ export class Sessions {
     for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {
       const now = this.ctx.clock.now();
       const started = performance.now();
-      const done = await this.ctx.store.sweep(now, now - retentionMs, limit);
+      const done = await this.ctx.sessions.sweep(now, now - retentionMs, limit);
       const tookMs = performance.now() - started;
       total.expired += done.expired;
       total.abandoned += done.abandoned;
@@ -287,7 +296,7 @@ export class Sessions {
   /** A tenant's stored policy overrides and the policy they add up to. */
   async getPolicy(tenantId: string): Promise<PolicyView> {
     const id = input.tenantId(tenantId);
-    const overrides = (await this.ctx.store.getPolicy(id)) ?? {};
+    const overrides = (await this.ctx.policies.get(id)) ?? {};
     return { tenantId: id, overrides, effective: resolvePolicy(this.ctx.settings, overrides) };
   }
 
@@ -296,7 +305,7 @@ export class Sessions {
     const id = input.tenantId(tenantId);
     const overrides = validateTenantPolicy(policy);
     checkPolicyBounds(this.ctx.settings, overrides);
-    await this.ctx.store.putPolicy(id, overrides);
+    await this.ctx.policies.put(id, overrides);
     return this.getPolicy(id);
   }
 
@@ -304,7 +313,7 @@ export class Sessions {
   async close(): Promise<void> {
     await this.cacheReady.catch(() => undefined);
     await this.ctx.cache?.stop();
-    await this.ctx.store.close();
+    await this.wholeStore.close();
   }
 
   /** Paging input; a cursor must hold a position of the listing it is used on (`keyShape`). */

@@ -1,7 +1,7 @@
 /** Wire schemas of session JWTs, Clerk's refresh, JWT templates and the JWKS (SPEC §5, §6). */
 import { Type } from "@sinclair/typebox";
 import { MAX_JWT_LIFETIME_SECONDS, MIN_JWT_LIFETIME_SECONDS, TEMPLATE_SESSION_FIELDS } from "../core/jwt-claims.js";
-import type { JwtTemplateRecord } from "../core/store.js";
+import type { JwtTemplateRecord } from "../core/store/index.js";
 import { SessionIdSchema, TenantIdSchema } from "./schemas.js";
 
 const strict = { additionalProperties: false } as const;

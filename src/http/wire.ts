@@ -2,7 +2,7 @@
 import type { ApiKey } from "../core/api-keys.js";
 import type { ActivityEntry, ClientHints, Session, SessionActivity } from "../core/model.js";
 import type { PolicyView } from "../core/service.js";
-import type { SessionStats, UserSessions } from "../core/store.js";
+import type { SessionStats, UserSessions } from "../core/store/index.js";
 import type { WireActivity, WireActivityEntry, WireSession } from "./schemas.js";
 
 export function wireActivity(a: SessionActivity): WireActivity {

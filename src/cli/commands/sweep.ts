@@ -1,7 +1,7 @@
 /** `sessiond sweep`: writes passed deadlines and purges sessions past retention, for deployments that do not sweep in `serve`. */
 import type { Command } from "commander";
 import { SessiondError } from "../../core/errors.js";
-import type { SweepResult } from "../../core/store.js";
+import type { SweepResult } from "../../core/store/index.js";
 import { action, integerArg, print, withConfigFlags, withRuntime } from "../options.js";
 
 const describe = (t: SweepResult) => `${t.expired} expired, ${t.abandoned} abandoned, ${t.purged} purged`;

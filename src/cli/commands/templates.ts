@@ -1,7 +1,7 @@
 /** `sessiond templates list|show|set|delete`: a tenant's JWT templates. */
 import type { Command } from "commander";
 import { SessiondError } from "../../core/errors.js";
-import type { JwtTemplateRecord } from "../../core/store.js";
+import type { JwtTemplateRecord } from "../../core/store/index.js";
 import { wireTemplate } from "../../http/token-schemas.js";
 import { action, integerArg, isoTime, print, table, withConfigFlags, withRuntime } from "../options.js";
 
