@@ -95,3 +95,23 @@ export async function deleteTemplate(ctx: ServiceContext, tenantId: string, name
   await ctx.templates.delete(existing.tenantId, existing.name);
   return existing;
 }
+
+/** A tenant's JWT templates (`sessions.templates`). */
+export interface Templates {
+  list(tenantId: string): Promise<JwtTemplateRecord[]>;
+  get(tenantId: string, name: string): Promise<JwtTemplateRecord>;
+  put(tenantId: string, name: string, template: JwtTemplateInput): Promise<JwtTemplateRecord>;
+  patch(tenantId: string, name: string, patch: JwtTemplateInput): Promise<JwtTemplateRecord>;
+  delete(tenantId: string, name: string): Promise<JwtTemplateRecord>;
+}
+
+/** The templates verbs over the service's context. */
+export function templatesOf(ctx: ServiceContext): Templates {
+  return {
+    list: (tenantId) => listTemplates(ctx, tenantId),
+    get: (tenantId, name) => getTemplate(ctx, tenantId, name),
+    put: (tenantId, name, template) => putTemplate(ctx, tenantId, name, template),
+    patch: (tenantId, name, patch) => patchTemplate(ctx, tenantId, name, patch),
+    delete: (tenantId, name) => deleteTemplate(ctx, tenantId, name),
+  };
+}

@@ -1,5 +1,4 @@
 /** `createSessions`: the library's entry point, one method per verb of SPEC §8. */
-import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 import { systemClock, type Clock } from "./clock.js";
 import { plainEnricher, type ServiceContext, type Scope } from "./context.js";
 import { type CreateSessionInput, type SessionWithToken, createSession } from "./create.js";
@@ -8,20 +7,21 @@ import * as input from "./input.js";
 import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js";
 import { SESSION_STATUSES } from "./model.js";
 import { checkPolicyBounds, DEFAULT_SETTINGS, type Policy, resolvePolicy, type Settings, type TenantPolicy, validateTenantPolicy } from "./policy.js";
-import type { JwtTemplateRecord, SessionStats, Store, SweepResult, UserSessions } from "./store/index.js";
+import type { SessionStats, Store, SweepResult, UserSessions } from "./store/index.js";
 import { asStore, type FlatSessionStore } from "./store/flat-methods.js";
 import { type RandomSource, SESSION_ID_PATTERN, systemRandom } from "./session-token.js";
 import * as jwtTemplates from "./jwt-templates.js";
+import type { Templates } from "./jwt-templates.js";
 import * as jwts from "./session-jwt.js";
 import * as transitions from "./transitions.js";
 import { VerifyCache, type VerifyCacheOptions } from "./verify-cache.js";
 import { type VerifyRequest, type VerifyResult, verifySession } from "./verify.js";
+import { pageRequest } from "./paging.js";
 import { refreshSession } from "./refresh.js";
+import { type SweepOptions, sweepInBatches } from "./sweeper.js";
 import { toActivityEntry, toSession } from "./view.js";
 
-/** A paced sweep's first and smallest batches (see `Sessions.sweep`). */
-const PACED_FIRST_BATCH = 100;
-const PACED_MIN_BATCH = 10;
+export type { Templates } from "./jwt-templates.js";
 
 /** Options of {@link createSessions}. */
 export interface SessionsOptions {
@@ -43,15 +43,6 @@ export interface SessionsOptions {
    * Off by default (strict: every verify reads the store, so a revocation is seen at once).
    */
   verifyCache?: VerifyCacheOptions | false;
-}
-
-/** A tenant's JWT templates (`sessions.templates`). */
-export interface Templates {
-  list(tenantId: string): Promise<JwtTemplateRecord[]>;
-  get(tenantId: string, name: string): Promise<JwtTemplateRecord>;
-  put(tenantId: string, name: string, template: jwtTemplates.JwtTemplateInput): Promise<JwtTemplateRecord>;
-  patch(tenantId: string, name: string, patch: jwtTemplates.JwtTemplateInput): Promise<JwtTemplateRecord>;
-  delete(tenantId: string, name: string): Promise<JwtTemplateRecord>;
 }
 
 /** Filters and paging of {@link Sessions.list}. */
@@ -81,7 +72,6 @@ export interface PolicyView {
   effective: Policy;
 }
 
-const MAX_PAGE = 500;
 const ACTIVITY_ID_PATTERN = /^sact_[0-9a-hjkmnp-tv-z]{26}$/;
 
 /** The session service: every verb of SPEC §8 over one store. */
@@ -110,14 +100,7 @@ export class Sessions {
     // Until the feed is listening the cache serves nothing, so verify is strict meanwhile.
     this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(store.changes);
     this.jwt = options.jwt ?? null;
-    const ctx = this.ctx;
-    this.templates = {
-      list: (tenantId) => jwtTemplates.listTemplates(ctx, tenantId),
-      get: (tenantId, name) => jwtTemplates.getTemplate(ctx, tenantId, name),
-      put: (tenantId, name, template) => jwtTemplates.putTemplate(ctx, tenantId, name, template),
-      patch: (tenantId, name, patch) => jwtTemplates.patchTemplate(ctx, tenantId, name, patch),
-      delete: (tenantId, name) => jwtTemplates.deleteTemplate(ctx, tenantId, name),
-    };
+    this.templates = jwtTemplates.templatesOf(this.ctx);
   }
 
   /** The settings in force (defaults merged with the options). */
@@ -184,7 +167,7 @@ export class Sessions {
       ...optional("createdTo", input.instant("created_at_to", req.createdAtTo)),
       nowMs: this.ctx.clock.now(),
     };
-    const page = await this.ctx.sessions.list(filter, this.page(req, SESSION_ID_PATTERN));
+    const page = await this.ctx.sessions.list(filter, pageRequest(req, SESSION_ID_PATTERN));
     return { data: page.items.map((r) => toSession(r, filter.nowMs)), totalCount: page.totalCount, nextCursor: input.encodeCursor(page.nextKey) };
   }
 
@@ -236,7 +219,7 @@ export class Sessions {
 
   /** A session's activity history, newest first. */
   async activities(id: string, options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<ActivityEntry>> {
-    const paging = this.page(options, ACTIVITY_ID_PATTERN);
+    const paging = pageRequest(options, ACTIVITY_ID_PATTERN);
     await transitions.loadScoped(this.ctx, id, options);
     const page = await this.ctx.sessions.activities(id, paging);
     return { data: page.items.map(toActivityEntry), nextCursor: input.encodeCursor(page.nextKey) };
@@ -245,7 +228,7 @@ export class Sessions {
   /** Who is online: users with active sessions, most recently active first. */
   async users(options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<UserSessions>> {
     const tenantId = input.tenantId(options.tenantId ?? "default");
-    const page = await this.ctx.sessions.users(tenantId, this.ctx.clock.now(), this.page(options));
+    const page = await this.ctx.sessions.users(tenantId, this.ctx.clock.now(), pageRequest(options));
     return { data: page.items, nextCursor: input.encodeCursor(page.nextKey) };
   }
 
@@ -265,32 +248,8 @@ export class Sessions {
    * rest as long as itself. Without it, every batch is `sweepBatchSize` with only a yield in
    * between, the fastest way through a backlog.
    */
-  async sweep(options: { maxBatches?: number; onBatch?: (total: SweepResult) => void; batchBudgetMs?: number } = {}): Promise<SweepResult> {
-    const total: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
-    const { sweepBatchSize, retentionMs } = this.ctx.settings;
-    const budget = options.batchBudgetMs;
-    let limit = budget === undefined ? sweepBatchSize : Math.min(sweepBatchSize, PACED_FIRST_BATCH);
-    for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {
-      const now = this.ctx.clock.now();
-      const started = performance.now();
-      const done = await this.ctx.sessions.sweep(now, now - retentionMs, limit);
-      const tookMs = performance.now() - started;
-      total.expired += done.expired;
-      total.abandoned += done.abandoned;
-      total.purged += done.purged;
-      options.onBatch?.({ ...total });
-      if (done.expired + done.abandoned < limit && done.purged < limit) break;
-      if (budget === undefined) {
-        await yieldToEventLoop();
-        continue;
-      }
-      // At most doubling or halving per batch, so one slow fsync does not swing the size.
-      limit = Math.round(Math.min(sweepBatchSize, Math.max(PACED_MIN_BATCH, limit * Math.min(2, Math.max(0.5, budget / Math.max(tookMs, 0.01))))));
-      // Then rest as long as the batch ran: the sweep takes at most half of the event loop, and
-      // requests that queued behind a batch are answered before the next one starts.
-      await sleep(Math.max(1, Math.round(tookMs)));
-    }
-    return total;
+  async sweep(options: SweepOptions = {}): Promise<SweepResult> {
+    return sweepInBatches(this.ctx, options);
   }
 
   /** A tenant's stored policy overrides and the policy they add up to. */
@@ -314,16 +273,6 @@ export class Sessions {
     await this.cacheReady.catch(() => undefined);
     await this.ctx.cache?.stop();
     await this.wholeStore.close();
-  }
-
-  /** Paging input; a cursor must hold a position of the listing it is used on (`keyShape`). */
-  private page(req: { limit?: number; offset?: number; cursor?: string }, keyShape?: RegExp) {
-    const afterKey = input.decodeCursor(req.cursor);
-    if (afterKey !== undefined && keyShape !== undefined && !keyShape.test(afterKey))
-      throw new SessiondError("request_invalid", "cursor is not valid here", { details: { field: "cursor" } });
-    const offset = input.offset(req.offset);
-    if (afterKey !== undefined && offset > 0) throw new SessiondError("request_invalid", "use either offset or cursor, not both");
-    return { limit: input.pageLimit(req.limit, 10, MAX_PAGE), offset, ...(afterKey === undefined ? {} : { afterKey }) };
   }
 }
 
