@@ -59,7 +59,7 @@ export type {
   SigningKeyRecord,
   JwtTemplateRecord,
 } from "./core/store/index.js";
-export type { FlatSessionStore, FlatMethods } from "./core/store/flat-methods.js";
+export type { FlatSessionStore } from "./core/store/flat-methods.js";
 export { fromFlatStore } from "./core/store/flat-methods.js";
 export { memoryStore, MemoryStore } from "./stores/memory/index.js";
 export { sqliteStore, SqliteStore } from "./stores/sqlite/index.js";

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../config.js";
 import { SessiondError } from "../core/errors.js";
-import type { FlatSessionStore } from "../core/store/flat-methods.js";
+import type { FlatMethods } from "../core/store/flat-methods.js";
 import type { Store } from "../core/store/index.js";
 
 /** What opening a store needs besides its URL. */
@@ -73,7 +73,7 @@ function decodeQueryName(name: string): string {
  * (`?schema=name` picks a schema), `redis://host:port[/db]`, `redis-cluster://h1:p1,h2:p2,…`
  * (`?prefix=name:` namespaces the keys).
  */
-export async function openStore(url: string, options: OpenOptions = {}): Promise<Store & FlatSessionStore> {
+export async function openStore(url: string, options: OpenOptions = {}): Promise<Store & FlatMethods> {
   const timeoutMs = options.timeoutMs ?? 2000;
   if (url === "memory:" || url === "memory://") {
     const { memoryStore } = await import("./memory/index.js");

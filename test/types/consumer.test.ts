@@ -20,12 +20,12 @@ const PEER_TYPES = ["@types/express"];
 
 const CONSUMER = `
 import { createSessions, memoryStore, openStore, postgresStore, redisStore, sqliteStore, SqliteStore, PostgresStore, RedisStore, SessiondError, createJwtVerifier,
-  type Session, type SessionStore, type VerifyResult } from "sessiond";
+  type Session, type Store, type VerifyResult } from "sessiond";
 import { sessiondExpress } from "sessiond/express";
 import { sessiondFastify } from "sessiond/fastify";
 import { sessiondHono } from "sessiond/hono";
 
-const stores: SessionStore[] = [memoryStore(), sqliteStore({ path: "./s.db" }), await openStore("postgres://db/app")];
+const stores: Store[] = [memoryStore(), sqliteStore({ path: "./s.db" }), await openStore("postgres://db/app")];
 const sessions = createSessions({ store: stores[0]! });
 export async function check(token: string): Promise<string> {
   const result: VerifyResult = await sessions.verify(token, { ip: "203.0.113.7", userAgent: "Mozilla/5.0" });
@@ -34,6 +34,8 @@ export async function check(token: string): Promise<string> {
   return session.userId;
 }
 export const parts = [postgresStore, redisStore, SqliteStore, PostgresStore, RedisStore, SessiondError, createJwtVerifier, sessiondExpress, sessiondFastify, sessiondHono];
+// Code written before the store roles still compiles: the old flat methods (deprecated) and a custom flat store.
+export const legacy = async (custom: import("sessiond").FlatSessionStore) => [createSessions({ store: custom }), await memoryStore().getPolicy("acme")];
 `;
 
 function tsc(args: string[], cwd = ROOT): void {

@@ -9,42 +9,65 @@ import type { Store } from "./index.js";
 type Roles = Omit<Store, "migrate" | "ping" | "close">;
 type Route = { [R in keyof Roles]: readonly [R, keyof Roles[R]] }[keyof Roles];
 
-/** Old name → [role, method]. */
+/** Old name → [role, method]; each entry's note is what editors show where the old name is used. */
 const FLAT_METHODS = {
+  /** @deprecated use `store.sessions.insert` */
   insert: ["sessions", "insert"],
+  /** @deprecated use `store.sessions.get` */
   get: ["sessions", "get"],
+  /** @deprecated use `store.sessions.update` */
   update: ["sessions", "update"],
+  /** @deprecated use `store.sessions.recordActivity` */
   recordActivity: ["sessions", "recordActivity"],
+  /** @deprecated use `store.sessions.list` */
   list: ["sessions", "list"],
+  /** @deprecated use `store.sessions.endMany` */
   endMany: ["sessions", "endMany"],
+  /** @deprecated use `store.sessions.activities` */
   activities: ["sessions", "activities"],
+  /** @deprecated use `store.sessions.users` */
   users: ["sessions", "users"],
+  /** @deprecated use `store.sessions.stats` */
   stats: ["sessions", "stats"],
+  /** @deprecated use `store.sessions.sweep` */
   sweep: ["sessions", "sweep"],
+  /** @deprecated use `store.policies.get` */
   getPolicy: ["policies", "get"],
+  /** @deprecated use `store.policies.put` */
   putPolicy: ["policies", "put"],
+  /** @deprecated use `store.apiKeys.insert` */
   insertApiKey: ["apiKeys", "insert"],
+  /** @deprecated use `store.apiKeys.get` */
   getApiKey: ["apiKeys", "get"],
+  /** @deprecated use `store.apiKeys.list` */
   listApiKeys: ["apiKeys", "list"],
+  /** @deprecated use `store.apiKeys.revoke` */
   revokeApiKey: ["apiKeys", "revoke"],
+  /** @deprecated use `store.signingKeys.insert` */
   insertSigningKey: ["signingKeys", "insert"],
+  /** @deprecated use `store.signingKeys.list` */
   listSigningKeys: ["signingKeys", "list"],
+  /** @deprecated use `store.signingKeys.retire` */
   retireSigningKey: ["signingKeys", "retire"],
+  /** @deprecated use `store.signingKeys.delete` */
   deleteSigningKey: ["signingKeys", "delete"],
+  /** @deprecated use `store.templates.put` */
   putTemplate: ["templates", "put"],
+  /** @deprecated use `store.templates.get` */
   getTemplate: ["templates", "get"],
+  /** @deprecated use `store.templates.list` */
   listTemplates: ["templates", "list"],
+  /** @deprecated use `store.templates.delete` */
   deleteTemplate: ["templates", "delete"],
+  /** @deprecated use `store.counters.add` */
   countHits: ["counters", "add"],
+  /** @deprecated use `store.changes.watch` */
   watchChanges: ["changes", "watch"],
 } as const satisfies Record<string, Route>;
 
 type Table = typeof FLAT_METHODS;
 
-/**
- * The old flat methods, each the role method it forwards to.
- * @deprecated call the role instead: `store.sessions.get(id)` for `store.get(id)`, `store.policies.get(t)` for `store.getPolicy(t)`, `store.counters.add(…)` for `store.countHits(…)`, `store.changes.watch(l)` for `store.watchChanges(l)`.
- */
+/** The old flat methods, each typed as the role method it forwards to (and deprecated, see the table). */
 export type FlatMethods = {
   -readonly [K in keyof Table]: Table[K] extends readonly [infer R extends keyof Roles, infer M] ? (M extends keyof Roles[R] ? Roles[R][M] : never) : never;
 };
