@@ -4,13 +4,15 @@
  */
 import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
-import { deadlinePassedAt, effectiveStatus } from "../../core/deadlines.js";
+import { effectiveStatus } from "../../core/deadlines.js";
 import type {
   ActivationOptions, Ending, Page, PageRequest, SessionFilter, SessionStats, SessionStore, SweepResult, UserSessions, UserSessionsFilter,
 } from "../../core/store/index.js";
 import type { ChangeListeners } from "../change-listeners.js";
 import { matchesFilter, pageUsers, tallyStats } from "../loaded-sessions.js";
 import { pageById } from "../paging.js";
+import { limitVictims } from "./session-limit.js";
+import { sweepBatch } from "./sweeper.js";
 
 /**
  * Stored sessions are frozen snapshots that every write replaces whole, so reads hand them
@@ -54,21 +56,9 @@ export class MemorySessions implements SessionStore {
     return { evicted };
   }
 
-  /** Makes room for `incoming` under the user's limit: least recently active first. */
+  /** Makes room for `incoming` under the user's limit (session-limit.ts). */
   private evict(incoming: SessionRecord, activation: ActivationOptions): string[] {
-    const max = activation.maxActivePerUser;
-    if (max === null) return [];
-    const active = [...this.records.values()]
-      .filter(
-        (s) =>
-          s.id !== incoming.id &&
-          s.tenantId === incoming.tenantId &&
-          s.userId === incoming.userId &&
-          !s.isDeleted &&
-          effectiveStatus(s, activation.nowMs) === "active",
-      )
-      .sort((a, b) => a.lastActiveAt - b.lastActiveAt || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-    const victims = active.slice(0, Math.max(0, active.length - (max - 1)));
+    const victims = limitVictims(this.records.values(), incoming, activation);
     for (const v of victims) this.end(v, { status: "removed", endReason: "session_limit", atMs: activation.nowMs });
     return victims.map((v) => v.id);
   }
@@ -136,22 +126,7 @@ export class MemorySessions implements SessionStore {
   }
 
   async sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
-    const result: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
-    for (const s of this.records.values()) {
-      if (result.expired + result.abandoned >= limit) break;
-      if (!isLive(s)) continue;
-      const status = effectiveStatus(s, nowMs);
-      if (status !== "expired" && status !== "abandoned") continue;
-      this.end(s, { status, endReason: status, atMs: deadlinePassedAt(s, status) }, nowMs);
-      result[status] += 1;
-    }
-    for (const s of [...this.records.values()]) {
-      if (result.purged >= limit) break;
-      if (s.endedAt === null || isLive(s) || s.endedAt >= purgeEndedBefore) continue;
-      this.records.delete(s.id);
-      this.history.delete(s.id);
-      result.purged += 1;
-    }
-    return result;
+    return sweepBatch({ records: this.records, history: this.history, end: (r, ending, updatedAt) => this.end(r, ending, updatedAt) }, nowMs, purgeEndedBefore, limit);
   }
+
 }
