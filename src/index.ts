@@ -40,15 +40,33 @@ export type {
   SessionType,
 } from "./core/model.js";
 export type {
+  Store,
   SessionStore,
+  ApiKeyStore,
+  SigningKeyStore,
+  TemplateStore,
+  PolicyStore,
+  CounterStore,
+  ChangeFeed,
+  ChangeListener,
+  ChangeWatch,
+  MigrationStep,
+  ActivationOptions,
+  Ending,
+  Page,
+  PageRequest,
+  SessionFilter,
+  UserSessionsFilter,
   SessionStats,
   SweepResult,
   UserSessions,
   ApiKeyRecord,
   SigningKeyRecord,
   JwtTemplateRecord,
-} from "./core/store.js";
-export { memoryStore, MemoryStore } from "./stores/memory.js";
+} from "./core/store/index.js";
+export type { FlatSessionStore } from "./core/store/flat-methods.js";
+export { fromFlatStore } from "./core/store/flat-methods.js";
+export { memoryStore, MemoryStore } from "./stores/memory/index.js";
 export { sqliteStore, SqliteStore } from "./stores/sqlite/index.js";
 export { createEnricher, describeUserAgent, GeoIp } from "./enrich/index.js";
 export { openStore } from "./stores/open.js";

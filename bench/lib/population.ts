@@ -64,7 +64,7 @@ export class Population {
   static async create(options: PopulationOptions): Promise<Population> {
     const store = memoryStore();
     const { session } = await createSessions({ store }).create({ userId: "user_0", ip: BENCH_IP, userAgent: BENCH_UA });
-    const template = await store.get(session.id);
+    const template = await store.sessions.get(session.id);
     if (template === null || !session.id.endsWith(routingTag(TENANT, "user_0")))
       throw new Error("bench/lib/population.ts: sessiond's session ids changed shape; update routingTag()");
     return new Population(template, { ...options, at: options.at ?? template.createdAt });

@@ -5,7 +5,7 @@
  */
 import type { Database } from "better-sqlite3";
 import pg from "pg";
-import { postgresStore, redisStore, sqliteStore, type SessionStore } from "./sessiond.js";
+import { postgresStore, redisStore, sqliteStore, type Store } from "./sessiond.js";
 import type { Population } from "./population.js";
 
 export interface Seeded {
@@ -27,13 +27,13 @@ export async function seedSqlite(path: string, population: Population, from: num
   const store = sqliteStore({ path });
   // Bench-only reach into the store's connection: its insert nests as a savepoint in our transaction,
   // and this connection alone skips the fsync per commit (the server opens the file with its own settings).
-  const db = (store as unknown as { db: Database }).db;
+  const db = (store as unknown as { conn: { db: Database } }).conn.db;
   db.pragma("synchronous = OFF");
   db.pragma("cache_size = -1048576");
   const started = performance.now();
   const failures: unknown[] = [];
   const batch = db.transaction((lo: number, hi: number) => {
-    for (let i = lo; i < hi; i++) store.insert(population.record(i), activation).catch((error: unknown) => failures.push(error));
+    for (let i = lo; i < hi; i++) store.sessions.insert(population.record(i), activation).catch((error: unknown) => failures.push(error));
   });
   for (let lo = from; lo < to; lo += SQLITE_BATCH) {
     batch.immediate(lo, Math.min(to, lo + SQLITE_BATCH));
@@ -51,7 +51,7 @@ export async function seedSqlite(path: string, population: Population, from: num
  * session of each user in turn: inserts for one user take a per-user lock (PostgreSQL), so
  * consecutive sessions of a user in flight together would only wait for each other.
  */
-async function seedConcurrently(store: SessionStore, label: string, population: Population, from: number, to: number, inFlight: number): Promise<Seeded> {
+async function seedConcurrently(store: Store, label: string, population: Population, from: number, to: number, inFlight: number): Promise<Seeded> {
   const started = performance.now();
   const perUser = population.options.perUser;
   const users = (to - from) / perUser;
@@ -60,7 +60,7 @@ async function seedConcurrently(store: SessionStore, label: string, population: 
   let finished = 0;
   const worker = async () => {
     while (claimed < to - from) {
-      await store.insert(population.record(nth(claimed++)), activation);
+      await store.sessions.insert(population.record(nth(claimed++)), activation);
       progress(label, ++finished, to - from, started);
     }
   };

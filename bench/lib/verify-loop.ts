@@ -66,7 +66,7 @@ async function verifier(job: LoopJob, population: Population): Promise<Verify> {
     }
     case "library-memory": {
       const store = memoryStore();
-      for (let i = 0; i < job.size; i++) await store.insert(population.record(i), { maxActivePerUser: null, nowMs: Date.now() });
+      for (let i = 0; i < job.size; i++) await store.sessions.insert(population.record(i), { maxActivePerUser: null, nowMs: Date.now() });
       const sessions = createSessions({ store });
       return async (token) => (await sessions.verify(token, use)).valid;
     }

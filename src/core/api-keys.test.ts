@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { memoryStore } from "../stores/memory.js";
+import { memoryStore } from "../stores/memory/index.js";
 import { ApiKeys } from "./api-keys.js";
 import { ManualClock } from "./clock.js";
 import { isSessiondError } from "./errors.js";
 import { systemRandom } from "./session-token.js";
 
 const CONFIGURED = "a-configured-root-key-of-enough-length";
-const keysWith = (configured: string | null) => new ApiKeys(memoryStore(), new ManualClock(Date.now()), systemRandom, configured);
+const keysWith = (configured: string | null) => new ApiKeys(memoryStore().apiKeys, new ManualClock(Date.now()), systemRandom, configured);
 const lastRootRefused = (error: unknown) => isSessiondError(error) && error.code === "request_invalid";
 
 describe("root keys", () => {

@@ -6,7 +6,7 @@
 import type { Clock } from "./clock.js";
 import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
-import type { ApiKeyRecord, SessionStore } from "./store.js";
+import type { ApiKeyRecord, ApiKeyStore } from "./store/index.js";
 import { digestsEqual, hashSecret, newId, type RandomSource } from "./session-token.js";
 
 /** `sdk_<id>.<secret>`: the prefix marks a sessiond API key for secret scanners. */
@@ -43,7 +43,7 @@ export class ApiKeys {
 
   /** @param configuredRootKey a root key from configuration (≥ 32 characters), used instead of stored root keys. */
   constructor(
-    private readonly store: SessionStore,
+    private readonly store: ApiKeyStore,
     private readonly clock: Clock,
     private readonly random: RandomSource,
     configuredRootKey: string | null = null,
@@ -59,13 +59,13 @@ export class ApiKeys {
     const id = newId("sdk", now, this.random);
     const secret = this.random.bytes(32).toString("base64url");
     const record: ApiKeyRecord = { id, tenantId: tenant, name: label, secretHash: hashSecret(secret), createdAt: now, revokedAt: null };
-    await this.store.insertApiKey(record);
+    await this.store.insert(record);
     return { ...toApiKey(record), key: `${id}.${secret}` };
   }
 
   /** Keys of one tenant, or all keys (root included) when `tenantId` is undefined. */
   async list(tenantId?: string): Promise<ApiKey[]> {
-    return (await this.store.listApiKeys(tenantId === undefined ? undefined : input.tenantId(tenantId))).map(toApiKey);
+    return (await this.store.list(tenantId === undefined ? undefined : input.tenantId(tenantId))).map(toApiKey);
   }
 
   /**
@@ -76,13 +76,13 @@ export class ApiKeys {
    */
   async revoke(id: string): Promise<ApiKey> {
     if (typeof id !== "string" || !API_KEY_ID_PATTERN.test(id)) throw new SessiondError("request_invalid", "id is not an API key id", { details: { field: "id" } });
-    const existing = await this.store.getApiKey(id);
+    const existing = await this.store.get(id);
     if (existing === null) throw new SessiondError("resource_not_found", "no such API key");
     if (existing.tenantId === null && existing.revokedAt === null && this.configuredRootHash === null) {
       // Revoking the last root key would lock every administrator out of the deployment.
       if ((await this.storedRootKeys()).length <= 1) throw new SessiondError("request_invalid", "the last root key cannot be revoked; create another root key first (sessiond keys create --root)");
     }
-    const record = (await this.store.revokeApiKey(id, this.clock.now()))!;
+    const record = (await this.store.revoke(id, this.clock.now()))!;
     this.cache.delete(id);
     return toApiKey(record);
   }
@@ -105,7 +105,7 @@ export class ApiKeys {
 
   /** The stored root keys that still work. */
   async storedRootKeys(): Promise<ApiKey[]> {
-    return (await this.store.listApiKeys(undefined)).filter((k) => k.tenantId === null && k.revokedAt === null).map(toApiKey);
+    return (await this.store.list(undefined)).filter((k) => k.tenantId === null && k.revokedAt === null).map(toApiKey);
   }
 
   /**
@@ -122,7 +122,7 @@ export class ApiKeys {
     const now = this.clock.now();
     const cached = this.cache.get(id);
     if (cached !== undefined && now - cached.at < CACHE_MS) return cached.record;
-    const record = await this.store.getApiKey(id);
+    const record = await this.store.get(id);
     if (this.cache.size > 10_000) this.cache.clear(); // unknown ids must not grow memory without bound
     this.cache.set(id, { record, at: now });
     return record;

@@ -1,13 +1,15 @@
 import type { Clock } from "./clock.js";
 import type { DeviceAndPlace, Enricher } from "./model.js";
 import type { Settings } from "./policy.js";
-import type { SessionStore } from "./store.js";
+import type { PolicyStore, SessionStore, TemplateStore } from "./store/index.js";
 import type { RandomSource } from "./session-token.js";
 import type { VerifyCache } from "./verify-cache.js";
 
-/** What the service's parts share: the store and the injected clock, randomness and enricher. */
+/** What the service's parts share: the store roles they use and the injected clock, randomness and enricher. */
 export interface ServiceContext {
-  readonly store: SessionStore;
+  readonly sessions: SessionStore;
+  readonly policies: PolicyStore;
+  readonly templates: TemplateStore;
   readonly settings: Readonly<Settings>;
   readonly clock: Clock;
   readonly random: RandomSource;

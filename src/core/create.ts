@@ -80,13 +80,13 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
   const pending = input.bool("pending", req.pending) ?? false;
   const replacesId = req.replacesSessionId === undefined ? undefined : input.sessionId(req.replacesSessionId, "replaces_session_id");
 
-  const policy = resolvePolicy(ctx.settings, await ctx.store.getPolicy(tenantId));
+  const policy = resolvePolicy(ctx.settings, await ctx.policies.get(tenantId));
   const lifetimes = sessionLifetimes(policy, overrides, type);
   if (lifetimes.bindUserAgent && userAgent === null)
     throw new SessiondError("request_invalid", "user_agent is required when the session is bound to its user agent", {
       details: { field: "user_agent" },
     });
-  const replaced = replacesId === undefined ? null : await ctx.store.get(replacesId);
+  const replaced = replacesId === undefined ? null : await ctx.sessions.get(replacesId);
   if (replacesId !== undefined && (replaced === null || replaced.tenantId !== tenantId || replaced.isDeleted))
     throw new SessiondError("resource_not_found", "replaces_session_id names no session of this tenant");
 
@@ -136,7 +136,7 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
   };
   // Replacement of the same user's session happens inside the insert, before the limit counts.
   const sameUser = replaced !== null && replaced.userId === userId;
-  await ctx.store.insert(
+  await ctx.sessions.insert(
     record,
     { maxActivePerUser: pending ? null : activeSessionLimit(policy, ctx.settings), nowMs: now },
     sameUser ? replacesId : undefined,

@@ -5,7 +5,7 @@ import type { ServiceContext } from "./context.js";
 import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
 import { isTemplateSessionField, MAX_JWT_LIFETIME_SECONDS, MIN_JWT_LIFETIME_SECONDS, RESERVED_CLAIMS, TEMPLATE_SESSION_FIELDS } from "./jwt-claims.js";
-import type { JwtTemplateRecord } from "./store.js";
+import type { JwtTemplateRecord } from "./store/index.js";
 
 /** A template as a tenant defines it. */
 export interface JwtTemplateInput {
@@ -17,7 +17,7 @@ export interface JwtTemplateInput {
 export const TEMPLATE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export async function loadTemplate(ctx: ServiceContext, tenantId: string, name: string): Promise<JwtTemplateRecord> {
-  const template = await ctx.store.getTemplate(tenantId, templateName(name));
+  const template = await ctx.templates.get(tenantId, templateName(name));
   if (template === null) throw new SessiondError("resource_not_found", "no such JWT template", { details: { template: name } });
   return template;
 }
@@ -53,7 +53,7 @@ function lifetimeInput(value: unknown): number | null {
 
 /** The tenant's templates, by name. */
 export async function listTemplates(ctx: ServiceContext, tenantId: string): Promise<JwtTemplateRecord[]> {
-  return (await ctx.store.listTemplates(input.tenantId(tenantId))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return (await ctx.templates.list(input.tenantId(tenantId))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export async function getTemplate(ctx: ServiceContext, tenantId: string, name: string): Promise<JwtTemplateRecord> {
@@ -64,7 +64,7 @@ export async function getTemplate(ctx: ServiceContext, tenantId: string, name: s
 export async function putTemplate(ctx: ServiceContext, tenantId: string, name: string, template: JwtTemplateInput): Promise<JwtTemplateRecord> {
   const tenant = input.tenantId(tenantId);
   const key = templateName(name);
-  const existing = await ctx.store.getTemplate(tenant, key);
+  const existing = await ctx.templates.get(tenant, key);
   const now = ctx.clock.now();
   const record: JwtTemplateRecord = {
     tenantId: tenant,
@@ -75,7 +75,7 @@ export async function putTemplate(ctx: ServiceContext, tenantId: string, name: s
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
-  await ctx.store.putTemplate(record);
+  await ctx.templates.put(record);
   return record;
 }
 
@@ -91,6 +91,26 @@ export async function patchTemplate(ctx: ServiceContext, tenantId: string, name:
 
 export async function deleteTemplate(ctx: ServiceContext, tenantId: string, name: string): Promise<JwtTemplateRecord> {
   const existing = await getTemplate(ctx, tenantId, name);
-  await ctx.store.deleteTemplate(existing.tenantId, existing.name);
+  await ctx.templates.delete(existing.tenantId, existing.name);
   return existing;
+}
+
+/** A tenant's JWT templates (`sessions.templates`). */
+export interface Templates {
+  list(tenantId: string): Promise<JwtTemplateRecord[]>;
+  get(tenantId: string, name: string): Promise<JwtTemplateRecord>;
+  put(tenantId: string, name: string, template: JwtTemplateInput): Promise<JwtTemplateRecord>;
+  patch(tenantId: string, name: string, patch: JwtTemplateInput): Promise<JwtTemplateRecord>;
+  delete(tenantId: string, name: string): Promise<JwtTemplateRecord>;
+}
+
+/** The templates verbs over the service's context. */
+export function templatesOf(ctx: ServiceContext): Templates {
+  return {
+    list: (tenantId) => listTemplates(ctx, tenantId),
+    get: (tenantId, name) => getTemplate(ctx, tenantId, name),
+    put: (tenantId, name, template) => putTemplate(ctx, tenantId, name, template),
+    patch: (tenantId, name, patch) => patchTemplate(ctx, tenantId, name, patch),
+    delete: (tenantId, name) => deleteTemplate(ctx, tenantId, name),
+  };
 }

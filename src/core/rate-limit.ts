@@ -9,7 +9,7 @@
 import type { Clock } from "./clock.js";
 import { SessiondError } from "./errors.js";
 import { addressGroup } from "./ip-address.js";
-import type { SessionStore } from "./store.js";
+import type { CounterStore } from "./store/index.js";
 
 export const RATE_WINDOW_MS = 60_000;
 const FLUSH_MS = 250;
@@ -33,7 +33,7 @@ export class RateLimiter {
   private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly store: SessionStore,
+    private readonly counters: CounterStore,
     private readonly clock: Clock,
     readonly limits: RateLimits,
   ) {}
@@ -100,7 +100,7 @@ export class RateLimiter {
     const now = this.clock.now();
     const windowStart = Math.floor(now / RATE_WINDOW_MS) * RATE_WINDOW_MS;
     try {
-      const total = await this.store.countHits(key, windowStart, RATE_WINDOW_MS, n);
+      const total = await this.counters.add(key, windowStart, RATE_WINDOW_MS, n);
       if (total >= limit) this.blockedUntil.set(key, windowStart + RATE_WINDOW_MS);
     } catch {
       // The store is away; the caller's own answer says so where it matters.

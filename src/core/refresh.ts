@@ -29,7 +29,7 @@ export async function refreshSession(ctx: ServiceContext, token: unknown, req: V
     const superseded = [{ hash: record.secretHash, supersededAt: now }, ...record.supersededSecrets].slice(0, SUPERSEDED_SECRETS_KEPT);
     let rotated: SessionRecord;
     try {
-      rotated = await ctx.store.update(record.id, { secretHash: hash, supersededSecrets: superseded, lastRefreshedAt: now, updatedAt: now }, record.version);
+      rotated = await ctx.sessions.update(record.id, { secretHash: hash, supersededSecrets: superseded, lastRefreshedAt: now, updatedAt: now }, record.version);
     } catch (error) {
       if (isSessiondError(error, "conflict")) continue; // someone changed it first: look again
       throw error;

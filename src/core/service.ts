@@ -1,5 +1,4 @@
 /** `createSessions`: the library's entry point, one method per verb of SPEC §8. */
-import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 import { systemClock, type Clock } from "./clock.js";
 import { plainEnricher, type ServiceContext, type Scope } from "./context.js";
 import { type CreateSessionInput, type SessionWithToken, createSession } from "./create.js";
@@ -9,24 +8,29 @@ import * as input from "./input.js";
 import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js";
 import { SESSION_STATUSES } from "./model.js";
 import { checkPolicyBounds, DEFAULT_SETTINGS, type Policy, resolvePolicy, type Settings, type TenantPolicy, validateTenantPolicy } from "./policy.js";
-import type { JwtTemplateRecord, SessionStats, SessionStore, SweepResult, UserSessions } from "./store.js";
+import type { SessionStats, Store, SweepResult, UserSessions } from "./store/index.js";
+import { asStore, type FlatSessionStore } from "./store/flat-methods.js";
 import { type RandomSource, SESSION_ID_PATTERN, systemRandom } from "./session-token.js";
 import * as jwtTemplates from "./jwt-templates.js";
+import type { Templates } from "./jwt-templates.js";
 import * as jwts from "./session-jwt.js";
 import * as transitions from "./transitions.js";
 import { VerifyCache, type VerifyCacheOptions } from "./verify-cache.js";
 import { type VerifyRequest, type VerifyResult, verifySession } from "./verify.js";
+import { pageRequest } from "./paging.js";
 import { refreshSession } from "./refresh.js";
+import { type SweepOptions, sweepInBatches } from "./sweeper.js";
 import { toActivityEntry, toSession } from "./view.js";
 
-/** A paced sweep's first and smallest batches (see `Sessions.sweep`). */
-const PACED_FIRST_BATCH = 100;
-const PACED_MIN_BATCH = 10;
+export type { Templates } from "./jwt-templates.js";
 
 /** Options of {@link createSessions}. */
 export interface SessionsOptions {
-  /** Where sessions live: `sqliteStore()`, `memoryStore()`, … */
-  store: SessionStore;
+  /**
+   * Where sessions live: `sqliteStore()`, `memoryStore()`, … A store with only the old flat
+   * methods (a custom store written before the roles) is still taken, and deprecated.
+   */
+  store: Store | FlatSessionStore;
   /** Deployment defaults and settings; anything omitted takes the SPEC default. */
   policy?: Partial<Settings>;
   clock?: Clock;
@@ -40,15 +44,6 @@ export interface SessionsOptions {
    * Off by default (strict: every verify reads the store, so a revocation is seen at once).
    */
   verifyCache?: VerifyCacheOptions | false;
-}
-
-/** A tenant's JWT templates (`sessions.templates`). */
-export interface Templates {
-  list(tenantId: string): Promise<JwtTemplateRecord[]>;
-  get(tenantId: string, name: string): Promise<JwtTemplateRecord>;
-  put(tenantId: string, name: string, template: jwtTemplates.JwtTemplateInput): Promise<JwtTemplateRecord>;
-  patch(tenantId: string, name: string, patch: jwtTemplates.JwtTemplateInput): Promise<JwtTemplateRecord>;
-  delete(tenantId: string, name: string): Promise<JwtTemplateRecord>;
 }
 
 /** Filters and paging of {@link Sessions.list}. */
@@ -83,6 +78,7 @@ const ACTIVITY_ID_PATTERN = /^sact_[0-9a-hjkmnp-tv-z]{26}$/;
 /** The session service: every verb of SPEC §8 over one store. */
 export class Sessions {
   private readonly ctx: ServiceContext;
+  private readonly wholeStore: Store;
   private readonly jwt: jwts.JwtSettings | null;
   /** Resolves once the verify cache (if any) listens to the store's changes. */
   readonly cacheReady: Promise<void>;
@@ -90,8 +86,12 @@ export class Sessions {
   readonly templates: Templates;
 
   constructor(options: SessionsOptions) {
+    const store = asStore(options.store);
+    this.wholeStore = store;
     this.ctx = {
-      store: options.store,
+      sessions: store.sessions,
+      policies: store.policies,
+      templates: store.templates,
       settings: Object.freeze({ ...DEFAULT_SETTINGS, ...options.policy }),
       clock: options.clock ?? systemClock,
       random: options.random ?? systemRandom,
@@ -99,16 +99,9 @@ export class Sessions {
       cache: options.verifyCache === undefined || options.verifyCache === false ? null : new VerifyCache(options.verifyCache),
     };
     // Until the feed is listening the cache serves nothing, so verify is strict meanwhile.
-    this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(options.store);
+    this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(store.changes);
     this.jwt = options.jwt ?? null;
-    const ctx = this.ctx;
-    this.templates = {
-      list: (tenantId) => jwtTemplates.listTemplates(ctx, tenantId),
-      get: (tenantId, name) => jwtTemplates.getTemplate(ctx, tenantId, name),
-      put: (tenantId, name, template) => jwtTemplates.putTemplate(ctx, tenantId, name, template),
-      patch: (tenantId, name, patch) => jwtTemplates.patchTemplate(ctx, tenantId, name, patch),
-      delete: (tenantId, name) => jwtTemplates.deleteTemplate(ctx, tenantId, name),
-    };
+    this.templates = jwtTemplates.templatesOf(this.ctx);
   }
 
   /** The settings in force (defaults merged with the options). */
@@ -117,14 +110,14 @@ export class Sessions {
   }
 
   /** The store this service runs on. */
-  get store(): SessionStore {
-    return this.ctx.store;
+  get store(): Store {
+    return this.wholeStore;
   }
 
   /** Readiness: resolves once the store answers. @throws SessiondError `store_unavailable` */
   async ping(): Promise<void> {
     try {
-      await this.ctx.store.ping();
+      await this.wholeStore.ping();
     } catch (error) {
       throw new SessiondError("store_unavailable", "the store does not answer", { cause: error });
     }
@@ -186,7 +179,7 @@ export class Sessions {
       }),
       nowMs: this.ctx.clock.now(),
     };
-    const page = await this.ctx.store.list(filter, this.page(req, SESSION_ID_PATTERN));
+    const page = await this.ctx.sessions.list(filter, pageRequest(req, SESSION_ID_PATTERN));
     return { data: page.items.map((r) => toSession(r, filter.nowMs)), totalCount: page.totalCount, nextCursor: input.encodeCursor(page.nextKey) };
   }
 
@@ -238,23 +231,23 @@ export class Sessions {
 
   /** A session's activity history, newest first. */
   async activities(id: string, options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<ActivityEntry>> {
-    const paging = this.page(options, ACTIVITY_ID_PATTERN);
+    const paging = pageRequest(options, ACTIVITY_ID_PATTERN);
     await transitions.loadScoped(this.ctx, id, options);
-    const page = await this.ctx.store.activities(id, paging);
+    const page = await this.ctx.sessions.activities(id, paging);
     return { data: page.items.map(toActivityEntry), nextCursor: input.encodeCursor(page.nextKey) };
   }
 
   /** Who is online: users with active sessions, most recently active first. */
   async users(options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<UserSessions>> {
     const tenantId = input.tenantId(options.tenantId ?? "default");
-    const page = await this.ctx.store.users(tenantId, this.ctx.clock.now(), this.page(options));
+    const page = await this.ctx.sessions.users(tenantId, this.ctx.clock.now(), pageRequest(options));
     return { data: page.items, nextCursor: input.encodeCursor(page.nextKey) };
   }
 
   /** Counts by status, and active sessions by place and device; all tenants when none is named. */
   async stats(scope: Scope = {}): Promise<SessionStats> {
     const tenantId = scope.tenantId === undefined ? undefined : input.tenantId(scope.tenantId);
-    return this.ctx.store.stats(tenantId, this.ctx.clock.now());
+    return this.ctx.sessions.stats(tenantId, this.ctx.clock.now());
   }
 
   /**
@@ -267,38 +260,14 @@ export class Sessions {
    * rest as long as itself. Without it, every batch is `sweepBatchSize` with only a yield in
    * between, the fastest way through a backlog.
    */
-  async sweep(options: { maxBatches?: number; onBatch?: (total: SweepResult) => void; batchBudgetMs?: number } = {}): Promise<SweepResult> {
-    const total: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
-    const { sweepBatchSize, retentionMs } = this.ctx.settings;
-    const budget = options.batchBudgetMs;
-    let limit = budget === undefined ? sweepBatchSize : Math.min(sweepBatchSize, PACED_FIRST_BATCH);
-    for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {
-      const now = this.ctx.clock.now();
-      const started = performance.now();
-      const done = await this.ctx.store.sweep(now, now - retentionMs, limit);
-      const tookMs = performance.now() - started;
-      total.expired += done.expired;
-      total.abandoned += done.abandoned;
-      total.purged += done.purged;
-      options.onBatch?.({ ...total });
-      if (done.expired + done.abandoned < limit && done.purged < limit) break;
-      if (budget === undefined) {
-        await yieldToEventLoop();
-        continue;
-      }
-      // At most doubling or halving per batch, so one slow fsync does not swing the size.
-      limit = Math.round(Math.min(sweepBatchSize, Math.max(PACED_MIN_BATCH, limit * Math.min(2, Math.max(0.5, budget / Math.max(tookMs, 0.01))))));
-      // Then rest as long as the batch ran: the sweep takes at most half of the event loop, and
-      // requests that queued behind a batch are answered before the next one starts.
-      await sleep(Math.max(1, Math.round(tookMs)));
-    }
-    return total;
+  async sweep(options: SweepOptions = {}): Promise<SweepResult> {
+    return sweepInBatches(this.ctx, options);
   }
 
   /** A tenant's stored policy overrides and the policy they add up to. */
   async getPolicy(tenantId: string): Promise<PolicyView> {
     const id = input.tenantId(tenantId);
-    const overrides = (await this.ctx.store.getPolicy(id)) ?? {};
+    const overrides = (await this.ctx.policies.get(id)) ?? {};
     return { tenantId: id, overrides, effective: resolvePolicy(this.ctx.settings, overrides) };
   }
 
@@ -307,7 +276,7 @@ export class Sessions {
     const id = input.tenantId(tenantId);
     const overrides = validateTenantPolicy(policy);
     checkPolicyBounds(this.ctx.settings, overrides);
-    await this.ctx.store.putPolicy(id, overrides);
+    await this.ctx.policies.put(id, overrides);
     return this.getPolicy(id);
   }
 
@@ -315,17 +284,7 @@ export class Sessions {
   async close(): Promise<void> {
     await this.cacheReady.catch(() => undefined);
     await this.ctx.cache?.stop();
-    await this.ctx.store.close();
-  }
-
-  /** Paging input; a cursor must hold a position of the listing it is used on (`keyShape`). */
-  private page(req: { limit?: number; offset?: number; cursor?: string }, keyShape?: RegExp) {
-    const afterKey = input.decodeCursor(req.cursor);
-    if (afterKey !== undefined && keyShape !== undefined && !keyShape.test(afterKey))
-      throw new SessiondError("request_invalid", "cursor is not valid here", { details: { field: "cursor" } });
-    const offset = input.offset(req.offset);
-    if (afterKey !== undefined && offset > 0) throw new SessiondError("request_invalid", "use either offset or cursor, not both");
-    return { limit: input.pageLimit(req.limit), offset, ...definedOnly({ afterKey }) };
+    await this.wholeStore.close();
   }
 }
 

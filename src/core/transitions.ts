@@ -10,7 +10,7 @@ import { type Session, type SessionChange, type SessionRecord, type SessionStatu
 import { abandonAtFor, expireAtFor } from "./deadlines.js";
 import { activeSessionLimit } from "./session-limit.js";
 import { resolvePolicy } from "./policy.js";
-import type { ActivationOptions } from "./store.js";
+import type { ActivationOptions } from "./store/index.js";
 import { toSession } from "./view.js";
 
 const MAX_ATTEMPTS = 8;
@@ -21,7 +21,7 @@ type Decide = (record: SessionRecord, status: SessionStatus, nowMs: number) => D
 /** Reads a session visible in `scope`; anything else is `resource_not_found`. */
 export async function loadScoped(ctx: ServiceContext, id: string, scope: Scope): Promise<SessionRecord> {
   input.sessionId(id, "id");
-  const record = await ctx.store.get(id);
+  const record = await ctx.sessions.get(id);
   if (record === null || (scope.tenantId !== undefined && record.tenantId !== scope.tenantId))
     throw new SessiondError("resource_not_found", "no such session", { details: { id } });
   return record;
@@ -35,7 +35,7 @@ export async function transition(ctx: ServiceContext, id: string, scope: Scope, 
     const decision = await decide(record, statusOf(record, now), now);
     if ("keep" in decision) return toSession(record, now);
     try {
-      const updated = await ctx.store.update(id, { ...decision.change, updatedAt: now }, record.version, decision.activation);
+      const updated = await ctx.sessions.update(id, { ...decision.change, updatedAt: now }, record.version, decision.activation);
       return toSession(updated, now);
     } catch (error) {
       if (!isSessiondError(error, "conflict")) throw error;
@@ -73,7 +73,7 @@ export function activate(ctx: ServiceContext, amr: string[]): Decide {
   return async (record, status, now) => {
     if (status === "active") return { keep: true };
     if (status !== "pending") throw terminalError(status);
-    const policy = resolvePolicy(ctx.settings, await ctx.store.getPolicy(record.tenantId));
+    const policy = resolvePolicy(ctx.settings, await ctx.policies.get(record.tenantId));
     const started = { ...record, startedAt: now };
     return {
       change: {
@@ -127,7 +127,7 @@ export async function endUserSessions(
   exceptId?: string,
 ): Promise<number> {
   const now = ctx.clock.now();
-  const ended = await ctx.store.endMany(
+  const ended = await ctx.sessions.endMany(
     { tenantId, userId, nowMs: now, ...(exceptId === undefined ? {} : { exceptId }) },
     { ...ending, atMs: now },
   );

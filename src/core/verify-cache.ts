@@ -7,7 +7,7 @@
  */
 import type { SessionRecord } from "./model.js";
 import { DEFAULT_VERIFY_CACHE } from "./defaults.js";
-import type { ChangeWatch, SessionStore } from "./store.js";
+import type { ChangeFeed, ChangeWatch } from "./store/index.js";
 
 export interface VerifyCacheOptions {
   /** Sessions kept per process (default 10 000, about 20 MB). */
@@ -35,11 +35,11 @@ export class VerifyCache {
     this.ttlMs = options.ttlMs ?? DEFAULT_VERIFY_CACHE.ttlMs;
   }
 
-  /** Starts listening to the store's changes; until then (and whenever the feed is unhealthy) nothing is served from the cache. */
-  async start(store: SessionStore): Promise<void> {
+  /** Starts listening to the store's change feed; until then (and whenever the feed is unhealthy) nothing is served from the cache. */
+  async start(feed: ChangeFeed): Promise<void> {
     for (let delayMs = 250; !this.stopped; delayMs = Math.min(delayMs * 2, 5000)) {
       try {
-        const watch = await store.watchChanges((id) => this.invalidate(id));
+        const watch = await feed.watch((id) => this.invalidate(id));
         if (this.stopped) await watch.stop();
         else this.watch = watch;
         return;

@@ -64,7 +64,7 @@ export async function present(ctx: ServiceContext, token: unknown, req: VerifyRe
     if (match === "current" || match === "superseded_in_grace") return { record: copy, match, use, cached: true };
   }
   const generation = ctx.cache?.readGeneration ?? 0;
-  const record = await ctx.store.get(parsed.sessionId);
+  const record = await ctx.sessions.get(parsed.sessionId);
   if (record === null || record.isDeleted) return "token_invalid";
   ctx.cache?.remember(record, generation, now);
   if (req.tenantId !== undefined && record.tenantId !== req.tenantId) return "token_invalid";
@@ -85,11 +85,11 @@ async function revokeForReuse(ctx: ServiceContext, record: SessionRecord): Promi
     const now = ctx.clock.now();
     const change = { status: "revoked" as const, endReason: "token_reused", revokedAt: now, endedAt: now, updatedAt: now };
     try {
-      await ctx.store.update(current.id, change, current.version);
+      await ctx.sessions.update(current.id, change, current.version);
       return;
     } catch (error) {
       if (!isSessiondError(error, "conflict")) throw error;
-      current = await ctx.store.get(record.id);
+      current = await ctx.sessions.get(record.id);
     }
   }
 }
@@ -99,7 +99,7 @@ async function touch(ctx: ServiceContext, record: SessionRecord, use: Presented[
   const now = ctx.clock.now();
   const activity = buildActivity(ctx, record.id, use, record.latestActivity, now);
   const change = activityChangeSet(record, activity);
-  const written = await ctx.store.recordActivity(record.id, change, ctx.settings.activityHistoryLimit);
+  const written = await ctx.sessions.recordActivity(record.id, change, ctx.settings.activityHistoryLimit);
   return written ? { ...record, ...change } : null;
 }
 
@@ -152,7 +152,7 @@ export async function settle(ctx: ServiceContext, record: SessionRecord, verdict
 export async function consumeOnce(ctx: ServiceContext, record: SessionRecord, now: number): Promise<SessionRecord | null> {
   try {
     const change = { status: "ended" as const, endReason: "one_time_used", endedAt: now, updatedAt: now, lastActiveAt: now };
-    return await ctx.store.update(record.id, change, record.version);
+    return await ctx.sessions.update(record.id, change, record.version);
   } catch (error) {
     if (isSessiondError(error, "conflict")) return null;
     throw error;

@@ -3,7 +3,7 @@ import type { ApiKey } from "../core/api-keys.js";
 import { definedOnly } from "../core/defined-only.js";
 import type { ActivityEntry, Session, SessionActivity } from "../core/model.js";
 import type { PolicyView } from "../core/service.js";
-import type { JwtTemplateRecord, SessionStats, UserSessions } from "../core/store.js";
+import type { JwtTemplateRecord, SessionStats, UserSessions } from "../core/store/index.js";
 import type { WireActivity, WireActivityEntry, WireSession } from "./schemas.js";
 
 export function wireActivity(a: SessionActivity): WireActivity {

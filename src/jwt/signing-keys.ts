@@ -13,7 +13,7 @@ import { createCipheriv, createDecipheriv, createHash, createPrivateKey, generat
 import type { Clock } from "../core/clock.js";
 import { SessiondError, isSessiondError } from "../core/errors.js";
 import { MAX_JWT_LIFETIME_SECONDS, type SessionClaims, type TokenSigner } from "../core/jwt-claims.js";
-import type { SessionStore, SigningKeyRecord } from "../core/store.js";
+import type { SigningKeyRecord, SigningKeyStore, Store } from "../core/store/index.js";
 import { loadJose } from "./jose.js";
 
 /** How long a new key is published before it signs: longer than JWKS caches refuse to refetch. */
@@ -36,7 +36,8 @@ export interface PublicJwk {
 }
 
 export interface SigningKeysOptions {
-  store: SessionStore;
+  /** The store's signing-key role, or a whole store (its `signingKeys` are used). */
+  store: SigningKeyStore | Pick<Store, "signingKeys">;
   /** The secret that seals private keys; null: this deployment cannot mint (shared store without a key). */
   keyEncryptionKey: string | null;
   clock: Clock;
@@ -52,14 +53,14 @@ export interface Rotation {
 }
 
 export class SigningKeys implements TokenSigner {
-  private readonly store: SessionStore;
+  private readonly store: SigningKeyStore;
   private readonly sealingKey: Buffer | null;
   private readonly clock: Clock;
   private cached: { at: number; keys: SigningKeyRecord[] } | null = null;
   private readonly opened = new Map<string, KeyObject>();
 
   constructor(options: SigningKeysOptions) {
-    this.store = options.store;
+    this.store = "signingKeys" in options.store ? options.store.signingKeys : options.store;
     this.clock = options.clock;
     this.sealingKey = options.keyEncryptionKey === null ? null : deriveSealingKey(options.keyEncryptionKey);
   }
@@ -131,12 +132,12 @@ export class SigningKeys implements TokenSigner {
     const current = stored.filter((k) => k.retireAt === null);
     const retireAt = options.immediately === true ? now : now + PUBLISH_LEAD_MS + MAX_JWT_LIFETIME_SECONDS * 1000 + CLOCK_SKEW_MS;
     const kid = await this.insertNewKey(sealingKey);
-    for (const key of current) await this.store.retireSigningKey(key.kid, retireAt);
+    for (const key of current) await this.store.retire(key.kid, retireAt);
     // A leak may reach keys still published after an earlier rotation: a retirement date is set
     // only once, so those are deleted (what pruning would do later), and stop counting now too.
     const overlapping = options.immediately === true ? stored.filter((k) => k.retireAt !== null && k.retireAt > now) : [];
     for (const key of overlapping) {
-      await this.store.deleteSigningKey(key.kid);
+      await this.store.delete(key.kid);
       this.opened.delete(key.kid);
     }
     this.cached = null;
@@ -152,7 +153,7 @@ export class SigningKeys implements TokenSigner {
     const now = this.clock.now();
     const gone = (await this.keys(true)).filter((k) => k.retireAt !== null && k.retireAt <= now);
     for (const key of gone) {
-      await this.store.deleteSigningKey(key.kid);
+      await this.store.delete(key.kid);
       this.opened.delete(key.kid);
     }
     if (gone.length > 0) this.cached = null;
@@ -173,7 +174,7 @@ export class SigningKeys implements TokenSigner {
   private async keys(fresh = false): Promise<SigningKeyRecord[]> {
     const now = this.clock.now();
     if (!fresh && this.cached !== null && now - this.cached.at < KEY_CACHE_MS && now >= this.cached.at) return this.cached.keys;
-    const keys = await this.store.listSigningKeys();
+    const keys = await this.store.list();
     this.cached = { at: now, keys };
     return keys;
   }
@@ -183,7 +184,7 @@ export class SigningKeys implements TokenSigner {
     const jwk = publicKey.export({ format: "jwk" }) as { kty: string; crv: string; x: string };
     const kid = fixedKid ?? createHash("sha256").update(jwk.x).digest("base64url").slice(0, 16);
     const pkcs8 = privateKey.export({ format: "der", type: "pkcs8" });
-    await this.store.insertSigningKey({
+    await this.store.insert({
       kid,
       algorithm: ALGORITHM,
       publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x },

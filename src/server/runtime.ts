@@ -3,7 +3,7 @@ import { pino, type Logger } from "pino";
 import { ApiKeys } from "../core/api-keys.js";
 import { systemClock } from "../core/clock.js";
 import { createSessions, type Sessions } from "../core/service.js";
-import type { SessionStore } from "../core/store.js";
+import type { Store } from "../core/store/index.js";
 import { systemRandom } from "../core/session-token.js";
 import { existsSync } from "node:fs";
 import { type Config, ConfigError, publicUrl, rateLimitsOf, settingsOf } from "../config.js";
@@ -15,7 +15,7 @@ import { SigningKeys } from "../jwt/signing-keys.js";
 
 export interface Runtime {
   config: Config;
-  store: SessionStore;
+  store: Store;
   sessions: Sessions;
   apiKeys: ApiKeys;
   enricher: ReturnType<typeof createEnricher>;
@@ -38,8 +38,8 @@ export async function openRuntime(config: Config, open: { migrate?: boolean; mus
   const jwt = { signer: signingKeys, publicUrl: () => issuerBase };
   const verifyCache = config.verifyCache ? { maxEntries: config.verifyCacheSize, ttlMs: config.verifyCacheTtlSeconds * 1000 } : false;
   const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache });
-  const apiKeys = new ApiKeys(store, systemClock, systemRandom, config.rootKey ?? null);
-  const rateLimiter = new RateLimiter(store, systemClock, rateLimitsOf(config));
+  const apiKeys = new ApiKeys(store.apiKeys, systemClock, systemRandom, config.rootKey ?? null);
+  const rateLimiter = new RateLimiter(store.counters, systemClock, rateLimitsOf(config));
   let closed = false;
   return {
     config,

@@ -1,10 +1,11 @@
 /** Store URL → store. Drivers load lazily, so a deployment only loads the one it uses. */
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { ConfigError } from "../config.js";
+import { ConfigError } from "../config-error.js";
 import { DEFAULT_SETTINGS, DEFAULT_STORE_TIMEOUT_MS } from "../core/defaults.js";
 import { SessiondError } from "../core/errors.js";
-import type { SessionStore } from "../core/store.js";
+import type { FlatMethods } from "../core/store/flat-methods.js";
+import type { Store } from "../core/store/index.js";
 
 /** What opening a store needs besides its URL. */
 export interface OpenOptions {
@@ -73,10 +74,10 @@ function decodeQueryName(name: string): string {
  * (`?schema=name` picks a schema), `redis://host:port[/db]`, `redis-cluster://h1:p1,h2:p2,…`
  * (`?prefix=name:` namespaces the keys).
  */
-export async function openStore(url: string, options: OpenOptions = {}): Promise<SessionStore> {
+export async function openStore(url: string, options: OpenOptions = {}): Promise<Store & FlatMethods> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
   if (url === "memory:" || url === "memory://") {
-    const { memoryStore } = await import("./memory.js");
+    const { memoryStore } = await import("./memory/index.js");
     return memoryStore();
   }
   if (url.startsWith("sqlite:")) {

@@ -6,27 +6,32 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
 import { createSessions } from "../../src/core/service.js";
-import type { ChangeListener, SessionStore } from "../../src/core/store.js";
+import type { ChangeFeed, ChangeListener, Store } from "../../src/core/store/index.js";
 import { VerifyCache } from "../../src/core/verify-cache.js";
-import { memoryStore } from "../../src/stores/memory.js";
+import { memoryStore } from "../../src/stores/memory/index.js";
 import { sqliteStore } from "../../src/stores/sqlite/index.js";
 import { makeRecord } from "../conformance/fixtures.js";
 
-/** The store with its `get` calls counted, and optionally a change feed that hears nothing. */
-function counted(store: SessionStore, options: { deaf?: boolean; healthy?: () => boolean } = {}) {
+/** The store with its session `get` calls counted, and optionally a change feed that hears nothing. */
+function counted(store: Store, options: { deaf?: boolean; healthy?: () => boolean } = {}) {
   const counter = { gets: 0 };
-  const wrapped = new Proxy(store, {
+  const sessions = new Proxy(store.sessions, {
     get(target, property, receiver) {
       if (property === "get") return (id: string) => ((counter.gets += 1), target.get(id));
-      if (property === "watchChanges" && (options.deaf === true || options.healthy !== undefined))
-        return async (listener: ChangeListener) => {
-          const watch = await target.watchChanges(options.deaf === true ? () => undefined : listener);
-          return { poll: () => watch.poll(), stop: () => watch.stop(), get healthy() { return options.healthy?.() ?? watch.healthy; } };
-        };
       const value = Reflect.get(target, property, receiver);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+  const changes: ChangeFeed =
+    options.deaf === true || options.healthy !== undefined
+      ? {
+          watch: async (listener: ChangeListener) => {
+            const watch = await store.changes.watch(options.deaf === true ? () => undefined : listener);
+            return { poll: () => watch.poll(), stop: () => watch.stop(), get healthy() { return options.healthy?.() ?? watch.healthy; } };
+          },
+        }
+      : store.changes;
+  const wrapped: Store = Object.assign(Object.create(store) as Store, { sessions, changes });
   return { store: wrapped, counter };
 }
 
@@ -109,11 +114,11 @@ describe("verify cache", () => {
   it("does not keep a read that raced an invalidation of its session, and stays within its size", async () => {
     const store = memoryStore();
     const cache = new VerifyCache({ maxEntries: 2 });
-    await cache.start(store);
+    await cache.start(store.changes);
     const record = makeRecord();
-    await store.insert(record, { maxActivePerUser: null, nowMs: record.createdAt });
+    await store.sessions.insert(record, { maxActivePerUser: null, nowMs: record.createdAt });
     const before = cache.readGeneration;
-    await store.update(record.id, { metadata: { changed: true } }, 1); // the change lands while "our read" is in flight
+    await store.sessions.update(record.id, { metadata: { changed: true } }, 1); // the change lands while "our read" is in flight
     cache.remember(record, before, Date.now());
     assert.equal(cache.lookup(record.id, Date.now()), undefined);
     cache.remember(record, cache.readGeneration, Date.now());

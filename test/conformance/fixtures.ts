@@ -3,7 +3,7 @@ import { ManualClock } from "../../src/core/clock.js";
 import type { ActivityRecord, SessionRecord } from "../../src/core/model.js";
 import type { Settings } from "../../src/core/policy.js";
 import { createSessions, type Sessions } from "../../src/core/service.js";
-import type { SessionStore } from "../../src/core/store.js";
+import type { Store } from "../../src/core/store/index.js";
 import { hashSecret, newId, newSessionId, systemRandom } from "../../src/core/session-token.js";
 
 export const T0 = Date.UTC(2026, 0, 1);
@@ -78,7 +78,7 @@ export function makeRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
 }
 
 /** A service over `store` with a manual clock at {@link T0}. */
-export function serviceOn(store: SessionStore, policy: Partial<Settings> = {}): { sessions: Sessions; clock: ManualClock } {
+export function serviceOn(store: Store, policy: Partial<Settings> = {}): { sessions: Sessions; clock: ManualClock } {
   const clock = new ManualClock(T0);
   return { sessions: createSessions({ store, policy, clock }), clock };
 }

@@ -9,7 +9,7 @@ import { systemRandom } from "../../src/core/session-token.js";
 import { loadConfig, rateLimitsOf } from "../../src/config.js";
 import { RateLimiter } from "../../src/core/rate-limit.js";
 import { type App, buildApp } from "../../src/http/app.js";
-import { memoryStore } from "../../src/stores/memory.js";
+import { memoryStore } from "../../src/stores/memory/index.js";
 import { SigningKeys } from "../../src/jwt/signing-keys.js";
 
 /** The public URL the harness's JWT issuers are built from. */
@@ -34,9 +34,9 @@ export async function harness(policy: Partial<Settings> = {}, env: Record<string
   const signingKeys = new SigningKeys({ store, clock, keyEncryptionKey: "harness-key-encryption-key-0123456789" });
   const jwt = { signer: signingKeys, publicUrl: PUBLIC_URL };
   const sessions = createSessions({ store, clock, policy, jwt, ...(enricher === undefined ? {} : { enricher }) });
-  const apiKeys = new ApiKeys(store, clock, systemRandom, ROOT_KEY);
+  const apiKeys = new ApiKeys(store.apiKeys, clock, systemRandom, ROOT_KEY);
   const config = loadConfig({ env });
-  const rateLimiter = new RateLimiter(store, clock, rateLimitsOf(config));
+  const rateLimiter = new RateLimiter(store.counters, clock, rateLimitsOf(config));
   const app = await buildApp({ sessions, apiKeys, config, signingKeys, rateLimiter });
   const keys = { root: ROOT_KEY, acme: (await apiKeys.create("acme", "acme")).key, globex: (await apiKeys.create("globex", "globex")).key };
   return {

@@ -5,7 +5,7 @@ import { ManualClock } from "../../src/core/clock.js";
 import { isSessiondError } from "../../src/core/errors.js";
 import { RATE_WINDOW_MS, RateLimiter } from "../../src/core/rate-limit.js";
 import { createSessions } from "../../src/core/service.js";
-import { memoryStore } from "../../src/stores/memory.js";
+import { memoryStore } from "../../src/stores/memory/index.js";
 import { codeOf, harness } from "./harness.js";
 
 const BAD = "sess_0000000000000000000000000000zz.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -95,8 +95,8 @@ describe("rate limits across servers", () => {
     const store = memoryStore();
     const clock = new ManualClock(Date.UTC(2026, 10, 23, 12, 0, 0));
     const limits = { failedVerifyPerIp: 5, failedVerifyPerKey: null, requestsPerKey: null };
-    const a = new RateLimiter(store, clock, limits);
-    const b = new RateLimiter(store, clock, limits);
+    const a = new RateLimiter(store.counters, clock, limits);
+    const b = new RateLimiter(store.counters, clock, limits);
     const refused = (e: unknown) => isSessiondError(e, "rate_limited");
     for (let i = 0; i < 3; i++) assert.equal(await a.failedVerify("203.0.113.5", "k"), null);
     for (let i = 0; i < 2; i++) assert.equal(await b.failedVerify("203.0.113.5", "k"), null);

@@ -9,7 +9,7 @@ import { systemRandom } from "../../src/core/session-token.js";
 import { createLogger } from "../../src/server/runtime.js";
 import { loadConfig } from "../../src/config.js";
 import { buildApp } from "../../src/http/app.js";
-import { memoryStore } from "../../src/stores/memory.js";
+import { memoryStore } from "../../src/stores/memory/index.js";
 
 const ROOT = "request-log-root-key-0123456789abcdefgh";
 
@@ -18,7 +18,7 @@ async function logsOf(env: Record<string, string>): Promise<{ lines: Record<stri
   const sink = new Writable({ write: (chunk, _encoding, done) => ((text += String(chunk)), done()) });
   const store = memoryStore();
   const config = loadConfig({ env });
-  const app = await buildApp({ sessions: createSessions({ store }), apiKeys: new ApiKeys(store, systemClock, systemRandom, ROOT), config, logger: createLogger(config, sink) });
+  const app = await buildApp({ sessions: createSessions({ store }), apiKeys: new ApiKeys(store.apiKeys, systemClock, systemRandom, ROOT), config, logger: createLogger(config, sink) });
   const headers = { authorization: `Bearer ${ROOT}`, "content-type": "application/json" };
   const created = (await app.inject({ method: "POST", url: "/v1/sessions", headers, payload: { user_id: "ann" } })).json();
   await app.inject({ method: "POST", url: "/v1/sessions/verify", headers, payload: { token: created.token } });

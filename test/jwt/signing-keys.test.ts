@@ -6,7 +6,7 @@ import { ManualClock } from "../../src/core/clock.js";
 import { isSessiondError } from "../../src/core/errors.js";
 import type { SessionClaims } from "../../src/core/jwt-claims.js";
 import { CLOCK_SKEW_MS, PUBLISH_LEAD_MS, SigningKeys } from "../../src/jwt/signing-keys.js";
-import { memoryStore } from "../../src/stores/memory.js";
+import { memoryStore } from "../../src/stores/memory/index.js";
 
 const KEK = "a-key-encryption-key-of-at-least-32-chars";
 const HOUR = 3_600_000;
@@ -40,7 +40,7 @@ describe("JWT signing keys", () => {
     const store = memoryStore();
     const keys = new SigningKeys({ store, keyEncryptionKey: KEK, clock });
     await keys.sign(claimsAt(clock));
-    const [record] = await store.listSigningKeys();
+    const [record] = await store.signingKeys.list();
     assert.match(record!.encryptedPrivateKey, /^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
     assert.ok(!JSON.stringify(record).includes("PRIVATE KEY"));
     assert.deepEqual(Object.keys(record!.publicJwk).sort(), ["crv", "kty", "x"], "no private part (d) in the published JWK");
@@ -50,7 +50,7 @@ describe("JWT signing keys", () => {
 
     // A sealed key copied under another kid does not open: the kid is bound into the seal.
     const other = memoryStore();
-    await other.insertSigningKey({ ...record!, kid: "someone-else" });
+    await other.signingKeys.insert({ ...record!, kid: "someone-else" });
     await assert.rejects(new SigningKeys({ store: other, keyEncryptionKey: KEK, clock }).sign(claimsAt(clock)), (e) => isSessiondError(e, "signing_key_unavailable"));
   });
 
@@ -83,7 +83,7 @@ describe("JWT signing keys", () => {
     const servers = Array.from({ length: 4 }, () => new SigningKeys({ store, keyEncryptionKey: KEK, clock }));
     const jwts = await Promise.all(servers.map((keys) => keys.sign(claimsAt(clock))));
     assert.equal(new Set(jwts.map(kidOf)).size, 1, "one kid for all");
-    assert.equal((await store.listSigningKeys()).length, 1);
+    assert.equal((await store.signingKeys.list()).length, 1);
     for (const keys of servers) await verifyAt(keys, jwts[0]!, clock);
   });
 
@@ -119,7 +119,7 @@ describe("JWT signing keys", () => {
     clock.set(rotation.retired[0]!.retireAt);
     assert.ok(!(await keys.jwks()).keys.some((k) => k.kid === oldKid), "dropped once every token it signed has expired");
     assert.deepEqual(await keys.prune(), [oldKid]);
-    assert.deepEqual((await store.listSigningKeys()).map((k) => k.kid), [rotation.kid]);
+    assert.deepEqual((await store.signingKeys.list()).map((k) => k.kid), [rotation.kid]);
   });
 
   it("rotates immediately for a leaked key: the new key signs now and the old one leaves the JWKS now", async () => {

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { createSessions } from "../../src/core/service.js";
 import { isSessiondError } from "../../src/core/errors.js";
-import { memoryStore } from "../../src/stores/memory.js";
+import { memoryStore } from "../../src/stores/memory/index.js";
 import { createJwtVerifier, jwksUrlFor } from "../../src/jwt/verifier.js";
 import { PUBLIC_URL, codeOf, harness, type Harness } from "../http/harness.js";
 

@@ -15,7 +15,7 @@ describe("SECURITY.md", () => {
 
   it("quotes test names that are in the files it names", () => {
     for (const row of checklist.split("\n").filter((line) => line.startsWith("|"))) {
-      for (const [, path, quoted] of row.matchAll(/`((?:src|test)\/[\w./-]+\.test\.ts|test\/conformance\/[\w-]+\.ts)` "([^"]+)"/g)) {
+      for (const [, path, quoted] of row.matchAll(/`((?:src|test)\/[\w./-]+\.test\.ts|test\/conformance\/[\w/-]+\.ts)` "([^"]+)"/g)) {
         const source = readFileSync(new URL(path!, root), "utf8");
         const name = quoted!.replace(/…$/, "");
         assert.ok(source.includes(name), `${path} has no test "${name}"`);

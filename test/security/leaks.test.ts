@@ -10,7 +10,7 @@ import { createLogger } from "../../src/server/runtime.js";
 import { loadConfig } from "../../src/config.js";
 import { buildApp } from "../../src/http/app.js";
 import { SigningKeys } from "../../src/jwt/signing-keys.js";
-import { memoryStore } from "../../src/stores/memory.js";
+import { memoryStore } from "../../src/stores/memory/index.js";
 
 const ROOT = "leak-test-root-key-0123456789abcdefghij";
 const KEK = "leak-test-key-encryption-key-0123456789";
@@ -30,7 +30,7 @@ describe("secrets never leak", () => {
       const clock = new ManualClock(Date.now());
       const signingKeys = new SigningKeys({ store, clock, keyEncryptionKey: KEK });
       const sessions = createSessions({ store, clock, jwt: { signer: signingKeys, publicUrl: "https://sessiond.test" } });
-      const apiKeys = new ApiKeys(store, clock, systemRandom, ROOT);
+      const apiKeys = new ApiKeys(store.apiKeys, clock, systemRandom, ROOT);
       const config = loadConfig({ env: { SESSIOND_LOG_LEVEL: level, SESSIOND_LOG_REQUESTS: "true" } });
       const app = await buildApp({ sessions, apiKeys, config, signingKeys, logger: createLogger(config, sink) });
       const responses: string[] = [];
@@ -72,7 +72,7 @@ describe("secrets never leak", () => {
         }
       }
       // Stored private signing keys are sealed; the sealed text and key material stay inside the store.
-      const [signing] = await store.listSigningKeys();
+      const [signing] = await store.signingKeys.list();
       for (const body of [...shown, logs]) assert.ok(!body.includes(signing!.encryptedPrivateKey));
     });
   }

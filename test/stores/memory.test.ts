@@ -1,4 +1,4 @@
-import { memoryStore } from "../../src/stores/memory.js";
+import { memoryStore } from "../../src/stores/memory/index.js";
 import { describeStore } from "../conformance/store.js";
 
 describeStore("memory", { open: async () => memoryStore() });

@@ -1,13 +1,13 @@
-import type { SessionStore } from "../../src/core/store.js";
+import type { Store } from "../../src/core/store/index.js";
 import { postgresStore } from "../../src/stores/postgres/index.js";
 import { describeStore } from "../conformance/store.js";
 import { dropSchema, freshSchema, POSTGRES_URL, postgresSkip } from "../support/services.js";
 
 const skip = await postgresSkip();
-const schemas = new WeakMap<SessionStore, string>();
+const schemas = new WeakMap<Store, string>();
 
 /** Each store gets its own schema, dropped when the store closes. */
-async function open(schema = freshSchema(), owner = true): Promise<SessionStore> {
+async function open(schema = freshSchema(), owner = true): Promise<Store> {
   const store = await postgresStore({ url: POSTGRES_URL, schema, poolSize: 4 });
   schemas.set(store, schema);
   if (!owner) return store;

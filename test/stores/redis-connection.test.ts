@@ -17,7 +17,7 @@ describe("Redis connection set-up", { skip: await redisSkip(REDIS_URL) }, () => 
         // A gap lets the connection reach whatever state it settles in, 'ready' on database 0 included.
         await new Promise((r) => setTimeout(r, 100));
         await assert.rejects(
-          store.putPolicy("acme", { lifetimeMs: 60_000 }),
+          store.policies.put("acme", { lifetimeMs: 60_000 }),
           (error) => isSessiondError(error) && error.code === "store_unavailable" && /database 99/.test(error.message),
         );
       }

@@ -49,13 +49,13 @@ describe("redis store specifics", { skip }, () => {
       const now = Date.now();
       const limit = { maxActivePerUser: 2, nowMs: now };
       const [a, b, c] = [1, 2, 3].map((i) => liveRecord(now, { ...user, createdAt: now - 10 + i }));
-      for (const r of [a!, b!, c!]) await store.insert(r, limit);
+      for (const r of [a!, b!, c!]) await store.sessions.insert(r, limit);
       const pending = liveRecord(now, { ...user, status: "pending" });
-      await store.insert(pending, limit, c!.id);
-      await store.update(pending.id, { status: "active" }, 1, limit);
-      await store.recordActivity(pending.id, activityAt(pending, now + 1, now + HOUR), 3);
-      await store.endMany({ ...user, nowMs: now }, { status: "revoked", endReason: "revoked", atMs: now });
-      assert.equal((await store.sweep(now + 2 * HOUR, now + HOUR, 10)).purged, 4);
+      await store.sessions.insert(pending, limit, c!.id);
+      await store.sessions.update(pending.id, { status: "active" }, 1, limit);
+      await store.sessions.recordActivity(pending.id, activityAt(pending, now + 1, now + HOUR), 3);
+      await store.sessions.endMany({ ...user, nowMs: now }, { status: "revoked", endReason: "revoked", atMs: now });
+      assert.equal((await store.sessions.sweep(now + 2 * HOUR, now + HOUR, 10)).purged, 4);
       await raw.echo(`${prefix}done`);
       while (!seen.some((s) => s.args[0] === "echo")) await sleep(10);
     } finally {
@@ -79,19 +79,19 @@ describe("redis store specifics", { skip }, () => {
     try {
       const now = Date.now();
       const r = liveRecord(now);
-      await store.insert(r, noLimit(now));
+      await store.sessions.insert(r, noLimit(now));
       const index = keys.userIndex(r.tenantId, r.userId);
       for (const key of [keys.record(r.id), keys.activities(r.id), index]) assert.equal(await expiry(key), now + HOUR / 2 + DAY, key);
 
-      assert.equal(await store.recordActivity(r.id, activityAt(r, now + 1000, now + 1000 + HOUR / 2), 20), true);
+      assert.equal(await store.sessions.recordActivity(r.id, activityAt(r, now + 1000, now + 1000 + HOUR / 2), 20), true);
       assert.equal(await expiry(keys.record(r.id)), now + 1000 + HOUR / 2 + DAY, "activity moved the inactivity deadline");
       assert.equal(await expiry(keys.activities(r.id)), now + 1000 + HOUR / 2 + DAY);
 
       const longer = liveRecord(now, { tenantId: r.tenantId, userId: r.userId, expireAt: now + 2 * HOUR, abandonAt: null });
-      await store.insert(longer, noLimit(now));
+      await store.sessions.insert(longer, noLimit(now));
       assert.equal(await expiry(index), now + 2 * HOUR + DAY, "the index lives as long as its longest-lived session");
 
-      await store.update(r.id, { status: "revoked", endReason: "revoked", revokedAt: now + 2000, endedAt: now + 2000 }, 1);
+      await store.sessions.update(r.id, { status: "revoked", endReason: "revoked", revokedAt: now + 2000, endedAt: now + 2000 }, 1);
       assert.equal(await expiry(keys.record(r.id)), now + 2000 + DAY, "a terminal session is kept for the retention after its end");
       assert.equal(await expiry(keys.activities(r.id)), now + 2000 + DAY);
       assert.equal(await expiry(index), now + 2 * HOUR + DAY);
@@ -106,15 +106,15 @@ describe("redis store specifics", { skip }, () => {
     try {
       const now = Date.now();
       const r = liveRecord(now, { createdAt: now - 2000, expireAt: now - 1000, abandonAt: null });
-      await store.insert(r, noLimit(now));
-      assert.deepEqual(await store.sweep(now, 0, 10), { expired: 1, abandoned: 0, purged: 0 });
-      const swept = await store.get(r.id);
+      await store.sessions.insert(r, noLimit(now));
+      assert.deepEqual(await store.sessions.sweep(now, 0, 10), { expired: 1, abandoned: 0, purged: 0 });
+      const swept = await store.sessions.get(r.id);
       assert.equal(swept?.status, "expired");
       assert.equal(swept?.endedAt, now - 1000);
-      assert.equal((await store.activities(r.id, { limit: 10 })).items.length, 1);
+      assert.equal((await store.sessions.activities(r.id, { limit: 10 })).items.length, 1);
       while (Date.now() < now + 700) await sleep(50);
-      assert.equal(await store.get(r.id), null, "gone once its end plus the retention passed");
-      assert.deepEqual((await store.activities(r.id, { limit: 10 })).items, []);
+      assert.equal(await store.sessions.get(r.id), null, "gone once its end plus the retention passed");
+      assert.deepEqual((await store.sessions.activities(r.id, { limit: 10 })).items, []);
     } finally {
       await store.close();
     }
@@ -126,8 +126,8 @@ describe("redis store specifics", { skip }, () => {
     try {
       const now = Date.now();
       const r = liveRecord(now);
-      await store.insert(r, noLimit(now));
-      for (let i = 1; i <= 7; i++) await store.recordActivity(r.id, activityAt(r, now + i, r.abandonAt), 3);
+      await store.sessions.insert(r, noLimit(now));
+      for (let i = 1; i <= 7; i++) await store.sessions.recordActivity(r.id, activityAt(r, now + i, r.abandonAt), 3);
       assert.equal(await raw.llen(new RedisKeys(store.options.prefix).activities(r.id)), 3);
     } finally {
       raw.disconnect();
@@ -144,15 +144,15 @@ describe("redis store specifics", { skip }, () => {
       const user = { tenantId: "acme", userId: "bob" };
       const index = keys.userIndex(user.tenantId, user.userId);
       const [a, b, c] = [1, 2, 3].map((i) => liveRecord(now, { ...user, createdAt: now + i }));
-      await store.insert(a!, noLimit(now));
-      await store.insert(b!, noLimit(now));
+      await store.sessions.insert(a!, noLimit(now));
+      await store.sessions.insert(b!, noLimit(now));
       await raw.del(keys.record(a!.id)); // as if its expiry had passed
-      await store.insert(c!, noLimit(now));
+      await store.sessions.insert(c!, noLimit(now));
       assert.deepEqual((await raw.zrange(index, 0, "-1")).sort(), [b!.id, c!.id].sort());
       await raw.del(keys.record(b!.id));
-      assert.deepEqual(await store.endMany({ ...user, nowMs: now }, { status: "revoked", endReason: "revoked", atMs: now }), [c!.id]);
+      assert.deepEqual(await store.sessions.endMany({ ...user, nowMs: now }, { status: "revoked", endReason: "revoked", atMs: now }), [c!.id]);
       assert.deepEqual(await raw.zrange(index, 0, "-1"), [c!.id]);
-      assert.deepEqual((await store.list({ ...user, nowMs: now }, { limit: 10 })).items.map((s) => s.id), [c!.id]);
+      assert.deepEqual((await store.sessions.list({ ...user, nowMs: now }, { limit: 10 })).items.map((s) => s.id), [c!.id]);
     } finally {
       raw.disconnect();
       await store.close();
@@ -208,12 +208,12 @@ describe("redis store availability", { skip: hasRedisServer ? false : "redis-ser
     let server: ChildProcess | undefined;
     try {
       let started = Date.now();
-      await assert.rejects(store.get("sess_0000000000000000000000000000zz"), unavailable);
+      await assert.rejects(store.sessions.get("sess_0000000000000000000000000000zz"), unavailable);
       assert.ok(Date.now() - started < 1000, "an unreachable server is reported within the timeout");
 
       server = await startRedis(port);
       await eventually(() => store.ping(), 5000);
-      assert.equal(await store.get("sess_0000000000000000000000000000zz"), null);
+      assert.equal(await store.sessions.get("sess_0000000000000000000000000000zz"), null);
 
       await stopRedis(server);
       started = Date.now();

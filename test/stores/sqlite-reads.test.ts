@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import { createSessions } from "../../src/core/service.js";
 import { lapsedSql, statsStep, statusTotalStep, usersStep } from "../../src/stores/sqlite/counts.js";
 import { sqliteStore } from "../../src/stores/sqlite/index.js";
-import { listSql } from "../../src/stores/sqlite/queries.js";
+import { listSql } from "../../src/stores/sqlite/sessions.js";
 import { T0, makeRecord } from "../conformance/fixtures.js";
 
 const tempPath = () => join(mkdtempSync(join(tmpdir(), "sessiond-sqlite-reads-")), "s.db");
@@ -82,8 +82,8 @@ describe("sqlite heavy reads", () => {
     const store = sqliteStore({ path });
     try {
       const r = makeRecord({ tenantId: "zeros" });
-      await store.insert({ ...r, latestActivity: { ...r.latestActivity!, osName: "made-up-os-1" } }, { maxActivePerUser: null, nowMs: r.createdAt });
-      await store.update(r.id, { status: "revoked", endReason: "revoked", endedAt: r.createdAt, revokedAt: r.createdAt }, r.version);
+      await store.sessions.insert({ ...r, latestActivity: { ...r.latestActivity!, osName: "made-up-os-1" } }, { maxActivePerUser: null, nowMs: r.createdAt });
+      await store.sessions.update(r.id, { status: "revoked", endReason: "revoked", endedAt: r.createdAt, revokedAt: r.createdAt }, r.version);
       const db = new Database(path, { readonly: true });
       const keys = (db.prepare("SELECT dimension, key FROM session_counts WHERE tenant_id = 'zeros' ORDER BY dimension, key").all() as { dimension: string; key: string }[]).map((k) => `${k.dimension}:${k.key}`);
       db.close();
@@ -105,8 +105,8 @@ describe("sqlite heavy reads", () => {
       makeRecord({ tenantId: "other", userId: "ann" }),
     ];
     const store = sqliteStore({ path });
-    for (const r of records) await store.insert(r, now);
-    const expected = { stats: await store.stats(undefined, now.nowMs), old: await store.stats("old", now.nowMs), users: await store.users("old", now.nowMs, { limit: 10 }) };
+    for (const r of records) await store.sessions.insert(r, now);
+    const expected = { stats: await store.sessions.stats(undefined, now.nowMs), old: await store.sessions.stats("old", now.nowMs), users: await store.sessions.users("old", now.nowMs, { limit: 10 }) };
     await store.close();
     // Back to schema 4: no counts, no triggers, the old tenant index.
     const db = new Database(path);
@@ -115,9 +115,9 @@ describe("sqlite heavy reads", () => {
     db.close();
     const migrated = sqliteStore({ path });
     try {
-      assert.deepEqual(await migrated.stats(undefined, now.nowMs), expected.stats);
-      assert.deepEqual(await migrated.stats("old", now.nowMs), expected.old);
-      assert.deepEqual(await migrated.users("old", now.nowMs, { limit: 10 }), expected.users);
+      assert.deepEqual(await migrated.sessions.stats(undefined, now.nowMs), expected.stats);
+      assert.deepEqual(await migrated.sessions.stats("old", now.nowMs), expected.old);
+      assert.deepEqual(await migrated.sessions.users("old", now.nowMs, { limit: 10 }), expected.users);
       assert.deepEqual([expected.old.activeSessions, expected.old.distinctUsers, expected.users.items.map((u) => [u.userId, u.username, u.activeSessions])], [2, 1, [["ann", "Annie", 2]]]);
     } finally {
       await migrated.close();
@@ -132,7 +132,7 @@ describe("sqlite heavy reads", () => {
       const { token } = await sessions.create({ userId: "ann", tenantId: "busy" });
       // 100 000 sessions whose deadline passed without the sweeper writing it: stats has to look at each.
       const template = makeRecord({ tenantId: "busy", createdAt: Date.now() - 120_000, expireAt: Date.now() - 60_000, abandonAt: null });
-      await store.insert(template, { maxActivePerUser: null, nowMs: Date.now() });
+      await store.sessions.insert(template, { maxActivePerUser: null, nowMs: Date.now() });
       const db = new Database(path);
       const columns = (db.prepare("SELECT name FROM pragma_table_info('sessions')").all() as { name: string }[]).map((c) => c.name);
       const values = columns.map((c) => (c === "id" ? "printf('sess_%026d', i)" : c === "user_id" ? "'user_' || (i % 5000)" : c));

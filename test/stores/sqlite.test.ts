@@ -7,7 +7,8 @@ import { dirname, join } from "node:path";
 import type { SqliteStore } from "../../src/stores/sqlite/index.js";
 import { SQLITE_SCHEMA_VERSION, sqliteStore } from "../../src/stores/sqlite/index.js";
 import Database from "better-sqlite3";
-import { SWEEP_SQL, listSql } from "../../src/stores/sqlite/queries.js";
+import { listSql } from "../../src/stores/sqlite/sessions.js";
+import { SWEEP_SQL } from "../../src/stores/sqlite/sweeper.js";
 import { makeRecord } from "../conformance/fixtures.js";
 import { describeStore } from "../conformance/store.js";
 
@@ -37,7 +38,7 @@ describe("sqlite specifics", () => {
       try {
         const dir = join(root, `u${umask.toString(8)}`, "data");
         const store = sqliteStore({ path: join(dir, "sessiond.db") });
-        await store.insert(makeRecord(), { maxActivePerUser: null, nowMs: Date.now() });
+        await store.sessions.insert(makeRecord(), { maxActivePerUser: null, nowMs: Date.now() });
         assert.equal(mode(dir), 0o700, `data directory, umask ${umask.toString(8)}`);
         assert.equal(mode(dirname(dir)), 0o700, "a missing parent it created too");
         for (const file of ["sessiond.db", "sessiond.db-wal", "sessiond.db-shm"]) assert.equal(mode(join(dir, file)), 0o600, `${file}, umask ${umask.toString(8)}`);
@@ -58,7 +59,7 @@ describe("sqlite specifics", () => {
   it("migrates a new file once however many handles open it, and reports each step to an explicit migrate", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "sessiond-sqlite-")), "s.db");
     const fresh = sqliteStore({ path, migrate: false });
-    await assert.rejects(fresh.get("sess_0000000000000000000000000000zz"), (e) => isSessiondError(e, "store_unavailable"));
+    await assert.rejects(fresh.sessions.get("sess_0000000000000000000000000000zz"), (e) => isSessiondError(e, "store_unavailable"));
     const steps: number[] = [];
     assert.deepEqual(await fresh.migrate((s) => steps.push(s.version)), { version: SQLITE_SCHEMA_VERSION, applied: steps });
     assert.equal(steps.length, SQLITE_SCHEMA_VERSION);
@@ -103,11 +104,11 @@ describe("sqlite specifics", () => {
 
   it("commits every write with synchronous=FULL, relaxing it only inside a sweep batch", async () => {
     const store = sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "sessiond-sqlite-")), "s.db") });
-    const db = (store as unknown as { db: InstanceType<typeof Database> }).db;
+    const db = (store as unknown as { conn: { db: InstanceType<typeof Database> } }).conn.db;
     const synchronous = () => db.pragma("synchronous", { simple: true });
     try {
       assert.equal(synchronous(), 2, "FULL");
-      await store.sweep(Date.now(), 0, 10);
+      await store.sessions.sweep(Date.now(), 0, 10);
       assert.equal(synchronous(), 2, "FULL again after a sweep");
     } finally {
       await store.close();

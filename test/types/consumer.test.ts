@@ -24,7 +24,7 @@ const PEER_TYPES = ["@types/express"];
 
 const CONSUMER = `
 import { createSessions, memoryStore, openStore, postgresStore, redisStore, sqliteStore, SqliteStore, PostgresStore, RedisStore, SessiondError, createJwtVerifier,
-  type Session, type SessionStore, type VerifyResult } from "sessiond";
+  type Session, type Store, type VerifyResult } from "sessiond";
 import { sessiondExpress } from "sessiond/express";
 import { sessiondFastify } from "sessiond/fastify";
 import { sessiondHono } from "sessiond/hono";
@@ -32,7 +32,7 @@ import { sqliteStore as sqliteOnly, SqliteStore as SqliteOnly, type SqliteOption
 import { postgresStore as postgresOnly, PostgresStore as PostgresOnly, type PostgresOptions } from "sessiond/postgres";
 import { redisStore as redisOnly, RedisStore as RedisOnly, type RedisStoreOptions } from "sessiond/redis";
 
-const stores: SessionStore[] = [memoryStore(), sqliteStore({ path: "./s.db" }), await openStore("postgres://db/app")];
+const stores: Store[] = [memoryStore(), sqliteStore({ path: "./s.db" }), await openStore("postgres://db/app")];
 const sessions = createSessions({ store: stores[0]! });
 export async function check(token: string): Promise<string> {
   const result: VerifyResult = await sessions.verify(token, { ip: "203.0.113.7", userAgent: "Mozilla/5.0" });
@@ -47,6 +47,8 @@ const redisOptions: RedisStoreOptions = { url: "redis://cache:6379", retentionMs
 export const ownEntries: SessionStore[] = [sqliteOnly(sqliteOptions), await postgresOnly(postgresOptions), redisOnly(redisOptions)];
 export const sameClasses: [typeof SqliteStore, typeof PostgresStore, typeof RedisStore] = [SqliteOnly, PostgresOnly, RedisOnly];
 export const parts = [postgresStore, redisStore, SqliteStore, PostgresStore, RedisStore, SessiondError, createJwtVerifier, sessiondExpress, sessiondFastify, sessiondHono];
+// Code written before the store roles still compiles: the old flat methods (deprecated) and a custom flat store.
+export const legacy = async (custom: import("sessiond").FlatSessionStore) => [createSessions({ store: custom }), await memoryStore().getPolicy("acme")];
 `;
 
 function tsc(args: string[], cwd = ROOT): void {

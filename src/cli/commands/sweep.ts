@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { definedOnly } from "../../core/defined-only.js";
 import { SessiondError } from "../../core/errors.js";
-import type { SweepResult } from "../../core/store.js";
+import type { SweepResult } from "../../core/store/index.js";
 import { action, integerArg, withRuntime } from "../command.js";
 import { withConfigFlags } from "../config-flags.js";
 import { print } from "../output.js";

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { DEFAULT_TENANT_ID } from "../../core/defaults.js";
 import { definedOnly, ifGiven } from "../../core/defined-only.js";
 import { SessiondError } from "../../core/errors.js";
-import type { JwtTemplateRecord } from "../../core/store.js";
+import type { JwtTemplateRecord } from "../../core/store/index.js";
 import { wireTemplate } from "../../http/wire.js";
 import { action, integerArg, withRuntime } from "../command.js";
 import { withConfigFlags } from "../config-flags.js";

@@ -4,48 +4,29 @@
  * connection is down the watch reports unhealthy (copies are not trusted), and every
  * reconnect tells listeners to forget everything, since notifications are not replayed.
  */
-import pg from "pg";
-import type { ChangeListener, ChangeWatch } from "../../core/store.js";
-import { ChangeListeners } from "../shared.js";
+import type pg from "pg";
+import { SessiondError } from "../../core/errors.js";
+import type { ChangeFeed, ChangeListener, ChangeWatch } from "../../core/store/index.js";
+import { type PostgresConnection, pgDriver } from "./connection.js";
 
-/** NOTIFY payloads are limited to 8000 bytes: ids go in comma-joined chunks well under that. */
-const PAYLOAD_BYTES = 7000;
 const RECONNECT_MS = 500;
 
-/** Comma-joined id lists, each fitting one NOTIFY payload. */
-export function notificationPayloads(ids: readonly string[]): string[] {
-  const payloads: string[] = [];
-  let current = "";
-  for (const id of ids) {
-    if (current !== "" && current.length + id.length + 1 > PAYLOAD_BYTES) {
-      payloads.push(current);
-      current = "";
-    }
-    current = current === "" ? id : `${current},${id}`;
-  }
-  if (current !== "") payloads.push(current);
-  return payloads;
-}
-
-export class PostgresChangeFeed {
-  readonly channel: string;
-  private readonly listeners = new ChangeListeners();
+export class PostgresChangeFeed implements ChangeFeed {
   private client: pg.Client | null = null;
   private connected = false;
   private closed = false;
   private starting: Promise<void> | null = null;
   private retry: NodeJS.Timeout | null = null;
 
-  constructor(private readonly options: { url: string; channel: string; timeoutMs: number }) {
-    this.channel = options.channel;
+  constructor(private readonly conn: PostgresConnection) {}
+
+  private get listeners() {
+    return this.conn.listeners;
   }
 
-  /** This process's own committed changes, announced without waiting for the round trip. */
-  local(ids: readonly string[]): void {
-    if (ids.length > 0) this.listeners.emit(ids);
-  }
-
+  /** Other processes' changes arrive by LISTEN on one dedicated connection, opened on first use. */
   async watch(listener: ChangeListener): Promise<ChangeWatch> {
+    if (this.conn.isClosed) throw new SessiondError("store_unavailable", "the store is closed");
     const watch = this.listeners.add(listener, { healthy: () => this.connected, onEmpty: () => this.disconnect() });
     this.starting ??= this.connect();
     await this.starting;
@@ -53,7 +34,8 @@ export class PostgresChangeFeed {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: this.options.timeoutMs });
+    const { url, timeoutMs } = this.conn.options;
+    const client = new (pgDriver().Client)({ connectionString: url, connectionTimeoutMillis: timeoutMs });
     this.client = client;
     const lost = () => {
       if (this.client !== client) return;
@@ -68,11 +50,11 @@ export class PostgresChangeFeed {
     client.on("error", lost);
     client.on("end", lost);
     client.on("notification", (message) => {
-      if (message.channel === this.channel && message.payload) this.listeners.emit(message.payload.split(","));
+      if (message.channel === this.conn.channel && message.payload) this.listeners.emit(message.payload.split(","));
     });
     try {
       await client.connect();
-      await client.query(`LISTEN "${this.channel}"`);
+      await client.query(`LISTEN "${this.conn.channel}"`);
       this.connected = true;
       // Anything committed before LISTEN took effect was not heard: start from a clean slate.
       this.listeners.emit(null);

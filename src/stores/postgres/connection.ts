@@ -1,17 +1,115 @@
-/** The pool, named parameters and error translation of the PostgreSQL store. */
+/**
+ * The PostgreSQL store's connections: the driver (loaded when the first store opens), the
+ * pool, named parameters, transactions that announce changed sessions, and error translation.
+ */
 import { createHash } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { SessiondError } from "../../core/errors.js";
+import { ChangeListeners } from "../change-listeners.js";
+import { lazyDriver } from "../lazy-driver.js";
 import type { Row } from "../sql/rows.js";
 
-/** BIGINT columns hold epoch milliseconds, which fit a JS number exactly. */
-const types = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+/** node-postgres, loaded when the first PostgreSQL store opens. */
+export const pgDriver = lazyDriver<typeof pg>("pg");
 
-export function createPool(options: { url: string; schema: string; poolSize: number; timeoutMs: number }): pg.Pool {
-  const pool = new pg.Pool({
+/** Runs a query with `@name` parameters and returns its rows. */
+export type Query = (text: string, params: Row) => Promise<Row[]>;
+
+/** NOTIFY payloads are limited to 8000 bytes: ids go in comma-joined chunks well under that. */
+const PAYLOAD_BYTES = 7000;
+
+/** Comma-joined id lists, each fitting one NOTIFY payload. */
+export function notificationPayloads(ids: readonly string[]): string[] {
+  const payloads: string[] = [];
+  let current = "";
+  for (const id of ids) {
+    if (current !== "" && current.length + id.length + 1 > PAYLOAD_BYTES) {
+      payloads.push(current);
+      current = "";
+    }
+    current = current === "" ? id : `${current},${id}`;
+  }
+  if (current !== "") payloads.push(current);
+  return payloads;
+}
+
+/**
+ * The pool every role shares, and this process's change listeners (changes.ts adds other
+ * processes' changes to them; transactions add this one's).
+ */
+export class PostgresConnection {
+  readonly pool: pg.Pool;
+  /** The NOTIFY channel of this schema's changes. */
+  readonly channel: string;
+  readonly listeners = new ChangeListeners();
+  private closed = false;
+
+  constructor(readonly options: { url: string; schema: string; poolSize: number; timeoutMs: number }) {
+    this.pool = createPool(options);
+    this.channel = `sessiond_changes_${options.schema}`;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  readonly query: Query = async (text, params) => {
+    if (this.closed) throw new SessiondError("store_unavailable", "the store is closed");
+    try {
+      return (await this.pool.query(named(text, params))).rows as Row[];
+    } catch (error) {
+      throw translate(error);
+    }
+  };
+
+  /**
+   * Runs `work` in a transaction; a deadlock or serialisation failure is a lost race (`conflict`),
+   * which callers retry. Sessions `work` reports as changed are announced with NOTIFY, which
+   * PostgreSQL delivers exactly when (and only if) the transaction commits.
+   */
+  async transaction<T>(work: (query: Query, changed: (ids: string[]) => void) => Promise<T>): Promise<T> {
+    if (this.closed) throw new SessiondError("store_unavailable", "the store is closed");
+    try {
+      return await withClient(this.pool, async (client) => {
+        const query: Query = async (text, params) => (await client.query(named(text, params))).rows as Row[];
+        const changedIds: string[] = [];
+        try {
+          await client.query("BEGIN");
+          const result = await work(query, (ids) => changedIds.push(...ids));
+          for (const payload of notificationPayloads(changedIds)) await query("SELECT pg_notify(@channel, @payload)", { channel: this.channel, payload });
+          await client.query("COMMIT");
+          // This process's own committed changes, announced without waiting for the round trip.
+          if (changedIds.length > 0) this.listeners.emit(changedIds);
+          return result;
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "40P01" || code === "40001") throw new SessiondError("conflict", "a concurrent change won; try again", { cause: error });
+      throw translate(error);
+    }
+  }
+
+  /** Refuses new queries, runs `beforeEnd` (the change feed's own connection), then ends the pool; idempotent. */
+  async close(beforeEnd: () => Promise<void>): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await beforeEnd();
+    await this.pool.end();
+  }
+}
+
+function createPool(options: { url: string; schema: string; poolSize: number; timeoutMs: number }): pg.Pool {
+  const { Pool, types: pgTypes } = pgDriver();
+  // BIGINT columns hold epoch milliseconds, which fit a JS number exactly.
+  const types = {
+    getTypeParser: ((oid: number, format?: "text" | "binary") =>
+      oid === pgTypes.builtins.INT8 ? (value: string) => Number(value) : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+  };
+  const pool = new Pool({
     connectionString: options.url,
     max: options.poolSize,
     connectionTimeoutMillis: options.timeoutMs,

@@ -4,12 +4,12 @@
  * SUBSCRIBEs on one dedicated connection. While it is down the watch reports unhealthy, and
  * every (re)subscription tells listeners to forget everything, since messages are not replayed.
  */
-import { Cluster, type Redis } from "ioredis";
-import type { ChangeListener, ChangeWatch } from "../../core/store.js";
-import { ChangeListeners } from "../shared.js";
-import type { Client } from "./connection.js";
+import type { Redis } from "ioredis";
+import type { ChangeFeed, ChangeListener, ChangeWatch } from "../../core/store/index.js";
+import { ChangeListeners } from "../change-listeners.js";
+import { type Client, redisDriver } from "./connection.js";
 
-export class RedisChangeFeed {
+export class RedisChangeFeed implements ChangeFeed {
   private readonly listeners = new ChangeListeners();
   private subscriber: Client | null = null;
   private subscribed = false;
@@ -20,7 +20,7 @@ export class RedisChangeFeed {
   /**
    * Announces committed changes: here at once, elsewhere through Redis. A failed PUBLISH is
    * not the write's failure (the write is done); other processes' copies then live at most
-   * until their cache's time-to-live.
+   * until their cache's time-to-live. The session role calls it after each write.
    */
   async announce(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
@@ -30,6 +30,7 @@ export class RedisChangeFeed {
       .catch(() => undefined);
   }
 
+  /** Other processes' changes arrive by SUBSCRIBE on one dedicated connection, opened on first use. */
   async watch(listener: ChangeListener): Promise<ChangeWatch> {
     const watch = this.listeners.add(listener, { healthy: () => this.subscribed, onEmpty: () => this.stop() });
     this.starting ??= this.start();
@@ -40,7 +41,7 @@ export class RedisChangeFeed {
   private async start(): Promise<void> {
     const publisher = this.publisher();
     // A cluster's duplicate subscribes through one node; cluster pub/sub reaches every node.
-    const subscriber = (publisher instanceof Cluster ? publisher.duplicate() : (publisher as Redis).duplicate({ autoResubscribe: false })) as Client;
+    const subscriber = (publisher instanceof redisDriver().Cluster ? publisher.duplicate() : (publisher as Redis).duplicate({ autoResubscribe: false })) as Client;
     this.subscriber = subscriber;
     const lost = () => {
       if (!this.subscribed) return;

@@ -1,11 +1,17 @@
 /**
  * One ioredis client (standalone or cluster) behind a gate that makes every call fail
  * fast with `store_unavailable` instead of hanging while Redis is away; ioredis itself
- * keeps reconnecting, so the store works again as soon as the server is back.
+ * keeps reconnecting, so the store works again as soon as the server is back. ioredis
+ * loads when the first Redis store is created.
  */
-import { Cluster, Redis, type ClusterNode } from "ioredis";
+import type * as IORedis from "ioredis";
+import type { Cluster, ClusterNode, Redis } from "ioredis";
 import { SessiondError } from "../../core/errors.js";
+import { lazyDriver } from "../lazy-driver.js";
 import { SCRIPTS, type ScriptCommands } from "./lua.js";
+
+/** ioredis, loaded when the first Redis store is created. */
+export const redisDriver = lazyDriver<typeof IORedis>("ioredis");
 
 export type Client = (Redis | Cluster) & ScriptCommands;
 
@@ -32,6 +38,7 @@ function clusterNodes(list: string): ClusterNode[] {
 
 /** An ioredis client for a store URL, with the store's scripts defined. */
 export function createClient(url: string, timeoutMs: number): Client {
+  const { Cluster, Redis } = redisDriver();
   // Every command has a deadline, and a dropped connection retries a command at most once;
   // together with the readiness gate below nothing waits longer than the timeout.
   const perNode = { commandTimeout: timeoutMs, connectTimeout: timeoutMs, maxRetriesPerRequest: 1 };
@@ -96,7 +103,7 @@ export class Connection {
 
   constructor(url: string, private readonly timeoutMs: number) {
     this.client = createClient(url, timeoutMs);
-    this.isCluster = this.client instanceof Cluster;
+    this.isCluster = this.client instanceof redisDriver().Cluster;
     this.target = describeTarget(url);
     // Failures reach callers through their commands as store_unavailable; without a listener
     // ioredis would print every reconnect attempt's error. A reply error here (not a command's:

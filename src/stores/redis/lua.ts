@@ -8,6 +8,7 @@
  * version) and HSETs strings encoded in codec.ts as they are; field names are codec.ts's.
  * Instants travel as decimal strings and are written back as received, never reformatted.
  */
+import { SESSION_LIMIT_LUA } from "./session-limit.js";
 
 const PRELUDE = `
 local LIVE = { pending = true, active = true }
@@ -69,34 +70,7 @@ local function finish(key, status, reason, at)
   redis.call('HINCRBY', key, 'version', 1)
 end
 
--- Ends the user's least recently active effectively-active sessions (ties: older created_at,
--- then id) so that at most max - 1 remain besides exceptId: the order of memory.ts.
-local function evict(indexKey, recordPrefix, activityPrefix, exceptId, max, nowText, retention)
-  local now = tonumber(nowText)
-  local active = {}
-  for _, id in ipairs(redis.call('ZRANGE', indexKey, 0, -1)) do
-    if id ~= exceptId then
-      local f = redis.call('HMGET', recordPrefix .. id, 'status', 'expire_at', 'abandon_at', 'is_deleted', 'last_active_at', 'created_at')
-      if f[1] and f[4] ~= '1' and effective(f[1], tonumber(f[2]), num(f[3]), now) == 'active' then
-        active[#active + 1] = { id = id, last = tonumber(f[5]), created = tonumber(f[6]) }
-      end
-    end
-  end
-  table.sort(active, function(a, b)
-    if a.last ~= b.last then return a.last < b.last end
-    if a.created ~= b.created then return a.created < b.created end
-    return a.id < b.id
-  end)
-  local victims = {}
-  for i = 1, math.min(#active, #active - (max - 1)) do
-    local id = active[i].id
-    finish(recordPrefix .. id, 'removed', 'session_limit', nowText)
-    keep(recordPrefix .. id, activityPrefix .. id, indexKey, id, retention)
-    victims[#victims + 1] = id
-  end
-  return victims
-end
-
+${SESSION_LIMIT_LUA}
 local function owner(f, tenant, user)
   if f[1] ~= tenant or f[2] ~= user then error('session owner does not match its user index key') end
 end

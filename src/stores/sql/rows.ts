@@ -3,7 +3,7 @@
  * columns, JSON text for lists and objects, and one definition of effective status.
  */
 import type { ActivityRecord, SessionChange, SessionRecord, SupersededSecret } from "../../core/model.js";
-import type { ApiKeyRecord, JwtTemplateRecord, SigningKeyRecord } from "../../core/store.js";
+import type { ApiKeyRecord, JwtTemplateRecord, SigningKeyRecord } from "../../core/store/index.js";
 
 export type Row = Record<string, unknown>;
 

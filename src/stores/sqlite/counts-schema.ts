@@ -2,7 +2,7 @@
  * Migration 5: counts kept by triggers, so that stats, list totals and who-is-online read a
  * few rows instead of every session of a tenant (at 300 k sessions, stats took 1.1 s on the
  * event loop). The counts follow the *stored* status; readers correct them with the few live
- * sessions whose deadline has passed but which the sweeper has not written yet (queries.ts).
+ * sessions whose deadline has passed but which the sweeper has not written yet (counts.ts).
  *
  * - `session_counts`: per tenant, non-deleted sessions by stored status (`status`), active
  *   ones by country, browser, device type and OS (a null value under `unknown`, as stats

@@ -6,8 +6,9 @@
  * read costs O(counted keys + lapsed sessions + page), not O(sessions): normally the sweeper
  * leaves no more than a sweep interval's worth of them.
  */
-import type { PageRequest, SessionStats, UserSessions } from "../../core/store.js";
-import { countInto, emptyStats, parseUserKey } from "../shared.js";
+import type { PageRequest, SessionStats, UserSessions } from "../../core/store/index.js";
+import { countInto, emptyStats } from "../counting.js";
+import { parseUserKey } from "../paging.js";
 import { EFFECTIVE_STATUS, type Row, STILL } from "../sql/rows.js";
 
 /** One statement for the reader (reader.ts). */

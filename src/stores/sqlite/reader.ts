@@ -8,11 +8,12 @@
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import { type Database, SqliteError } from "better-sqlite3";
+import type { Database } from "better-sqlite3";
 import { SessiondError } from "../../core/errors.js";
 import type { Row } from "../sql/rows.js";
 import type { ReadStep } from "./counts.js";
-import type { StatementCache } from "./queries.js";
+import type { StatementCache } from "./connection.js";
+import { sqliteDriver } from "./driver.js";
 
 /** Runs read steps in one snapshot and answers each step's rows. */
 export interface Reader {
@@ -109,7 +110,7 @@ export class WorkerReader implements Reader {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if ("rows" in reply) waiting.resolve(reply.rows);
-    else waiting.reject(typeof reply.error.code === "string" ? new SqliteError(reply.error.message, reply.error.code) : new Error(reply.error.message));
+    else waiting.reject(typeof reply.error.code === "string" ? new (sqliteDriver().SqliteError)(reply.error.message, reply.error.code) : new Error(reply.error.message));
   }
 
   private fail(worker: Worker, error: SessiondError): void {

@@ -1,0 +1,15 @@
+/** Paging input of the service's listings: limit, offset or cursor, checked before any store call. */
+import { SessiondError } from "./errors.js";
+import { definedOnly } from "./defined-only.js";
+import * as input from "./input.js";
+import type { PageRequest } from "./store/index.js";
+
+/** A page request; a cursor must hold a position of the listing it is used on (`keyShape`). */
+export function pageRequest(req: { limit?: number; offset?: number; cursor?: string }, keyShape?: RegExp): PageRequest {
+  const afterKey = input.decodeCursor(req.cursor);
+  if (afterKey !== undefined && keyShape !== undefined && !keyShape.test(afterKey))
+    throw new SessiondError("request_invalid", "cursor is not valid here", { details: { field: "cursor" } });
+  const offset = input.offset(req.offset);
+  if (afterKey !== undefined && offset > 0) throw new SessiondError("request_invalid", "use either offset or cursor, not both");
+  return { limit: input.pageLimit(req.limit), offset, ...definedOnly({ afterKey }) };
+}

@@ -1,0 +1,51 @@
+/**
+ * The sweep loop of `Sessions.sweep`: the store's session role writes one bounded batch at a
+ * time (src/stores/<backend>/sweeper.ts); this runs batches until nothing is left, paced when
+ * it shares its process with verify traffic.
+ */
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
+import type { ServiceContext } from "./context.js";
+import type { SweepResult } from "./store/index.js";
+
+/** A paced sweep's first and smallest batches. */
+const PACED_FIRST_BATCH = 100;
+const PACED_MIN_BATCH = 10;
+
+/** Options of a sweep (see `Sessions.sweep`). */
+export interface SweepOptions {
+  maxBatches?: number;
+  onBatch?: (total: SweepResult) => void;
+  batchBudgetMs?: number;
+}
+
+/**
+ * Writes passed deadlines and purges sessions ended longer than the retention ago, in batches
+ * until nothing is left (or `maxBatches` ran). Between batches, waiting I/O runs.
+ */
+export async function sweepInBatches(ctx: ServiceContext, options: SweepOptions): Promise<SweepResult> {
+  const total: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
+  const { sweepBatchSize, retentionMs } = ctx.settings;
+  const budget = options.batchBudgetMs;
+  let limit = budget === undefined ? sweepBatchSize : Math.min(sweepBatchSize, PACED_FIRST_BATCH);
+  for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {
+    const now = ctx.clock.now();
+    const started = performance.now();
+    const done = await ctx.sessions.sweep(now, now - retentionMs, limit);
+    const tookMs = performance.now() - started;
+    total.expired += done.expired;
+    total.abandoned += done.abandoned;
+    total.purged += done.purged;
+    options.onBatch?.({ ...total });
+    if (done.expired + done.abandoned < limit && done.purged < limit) break;
+    if (budget === undefined) {
+      await yieldToEventLoop();
+      continue;
+    }
+    // At most doubling or halving per batch, so one slow fsync does not swing the size.
+    limit = Math.round(Math.min(sweepBatchSize, Math.max(PACED_MIN_BATCH, limit * Math.min(2, Math.max(0.5, budget / Math.max(tookMs, 0.01))))));
+    // Then rest as long as the batch ran: the sweep takes at most half of the event loop, and
+    // requests that queued behind a batch are answered before the next one starts.
+    await sleep(Math.max(1, Math.round(tookMs)));
+  }
+  return total;
+}

@@ -1,0 +1,211 @@
+/**
+ * The SQLite store's sessions: writes in IMMEDIATE transactions (connection.ts), the hot
+ * path's primary-key read on this thread, and lists, who is online and stats through the
+ * reader (reader.ts: a worker thread for a file) from the maintained counts (counts.ts).
+ * Activities are read on the store's own connection (a session's history is short).
+ */
+import { SessiondError } from "../../core/errors.js";
+import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
+import type {
+  ActivationOptions, Ending, Page, PageRequest, SessionFilter, SessionStats, SessionStore, SweepResult, UserSessions, UserSessionsFilter,
+} from "../../core/store/index.js";
+import { userKey } from "../paging.js";
+import { EFFECTIVE_STATUS, type Row, STILL, activityColumns, rowReader, sqliteBoolean, toColumns, toRecord } from "../sql/rows.js";
+import type { SqliteConnection } from "./connection.js";
+import { type ReadStep, statsFrom, statsStep, statusTotalStep, usersFrom, usersStep } from "./counts.js";
+import { SqliteSessionLimit } from "./session-limit.js";
+import { SqliteSweeper } from "./sweeper.js";
+
+/** How long the change log keeps an entry; a cache that falls further behind forgets everything. */
+const CHANGE_LOG_MS = 3_600_000;
+
+function filterSql(filter: SessionFilter): { where: string; params: Row } {
+  const clauses = ["is_deleted = 0"];
+  const params: Row = { now: filter.nowMs };
+  const equal = (field: string, column: string, value: unknown) => {
+    if (value === undefined) return;
+    clauses.push(`${column} = @${field}`);
+    params[field] = value;
+  };
+  equal("tenantId", "tenant_id", filter.tenantId);
+  equal("userId", "user_id", filter.userId);
+  equal("clientId", "client_id", filter.clientId);
+  equal("workspaceId", "workspace_id", filter.workspaceId);
+  if (filter.createdFrom !== undefined) (clauses.push("created_at >= @createdFrom"), (params["createdFrom"] = filter.createdFrom));
+  if (filter.createdTo !== undefined) (clauses.push("created_at <= @createdTo"), (params["createdTo"] = filter.createdTo));
+  if (filter.status === "active" || filter.status === "pending") clauses.push(STILL(filter.status));
+  else if (filter.status !== undefined) (clauses.push(`(${EFFECTIVE_STATUS}) = @status`), (params["status"] = filter.status));
+  return { where: clauses.join(" AND "), params };
+}
+
+/**
+ * The two statements of a list page: the total, and one row more than the page (exported for
+ * the query-plan test). A total narrowed by nothing but the tenant and the status comes from
+ * the maintained counts; any other filter counts its rows.
+ */
+export function listSql(filter: SessionFilter, page: PageRequest): { count: ReadStep; rows: ReadStep } {
+  const { where, params } = filterSql(filter);
+  const after = page.afterKey === undefined ? "" : " AND id < @afterKey";
+  const counted = filter.userId === undefined && filter.clientId === undefined && filter.workspaceId === undefined && filter.createdFrom === undefined && filter.createdTo === undefined;
+  return {
+    count: counted ? statusTotalStep(filter.tenantId, filter.status, filter.nowMs) : { sql: `SELECT COUNT(*) AS n FROM sessions WHERE ${where}`, params },
+    rows: {
+      sql: `SELECT * FROM sessions WHERE ${where}${after} ORDER BY id DESC LIMIT @limit OFFSET @offset`,
+      params: { ...params, ...(page.afterKey === undefined ? {} : { afterKey: page.afterKey }), limit: page.limit + 1, offset: page.offset ?? 0 },
+    },
+  };
+}
+
+export class SqliteSessions implements SessionStore {
+  private readonly q;
+  private readonly limit: SqliteSessionLimit;
+  private readonly sweeper: SqliteSweeper;
+
+  constructor(private readonly conn: SqliteConnection) {
+    this.limit = new SqliteSessionLimit(conn);
+    this.sweeper = new SqliteSweeper(conn, CHANGE_LOG_MS);
+    this.q = conn.prepared((db) => {
+      const getRaw = db.prepare<[string], unknown[]>("SELECT * FROM sessions WHERE id = ?").raw(true);
+      const toRow = rowReader(getRaw.columns().map((c) => c.name));
+      return {
+        /** The hot path's one read: raw values, turned into a row by a compiled builder (see rowReader). */
+        get: (id: string): Row | undefined => {
+          const values = getRaw.get(id);
+          return values === undefined ? undefined : toRow(values);
+        },
+        version: db.prepare<[string], Row>("SELECT version, status, tenant_id, user_id FROM sessions WHERE id = ?"),
+        end: db.prepare(
+          `UPDATE sessions SET status = @status, end_reason = @endReason, ended_at = @atMs, updated_at = @updatedAt,
+           revoked_at = CASE WHEN @status = 'revoked' THEN @atMs ELSE revoked_at END, version = version + 1
+           WHERE id = @id AND is_deleted = 0 AND ${STILL("live")}`,
+        ),
+        insertActivity: db.prepare("INSERT INTO activities (id, session_id, data) VALUES (?, ?, ?)"),
+        trimActivities: db.prepare(
+          "DELETE FROM activities WHERE session_id = @id AND id NOT IN (SELECT id FROM activities WHERE session_id = @id ORDER BY id DESC LIMIT @keep)",
+        ),
+        userLive: db.prepare<Row, { id: string }>(
+          `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0 AND ${STILL("live")}`,
+        ),
+      };
+    });
+  }
+
+  private insertRow(record: SessionRecord): void {
+    const row = { ...toColumns(record, sqliteBoolean), ...activityColumns(record.latestActivity) };
+    const names = Object.keys(row);
+    this.conn.statements.get(`INSERT INTO sessions (${names.join(", ")}) VALUES (${names.map((n) => `@${n}`).join(", ")})`).run(row);
+  }
+
+  /** Ends the sessions that make way for one more of the user's (session-limit.ts). */
+  private evict(tenantId: string, userId: string, exceptId: string, activation: ActivationOptions): string[] {
+    const victims = this.limit.victims(tenantId, userId, exceptId, activation);
+    for (const id of victims) this.endOne(id, { status: "removed", endReason: "session_limit", atMs: activation.nowMs }, activation.nowMs);
+    return victims;
+  }
+
+  private endOne(id: string, ending: Ending, nowMs: number): boolean {
+    const ended = this.q().end.run({ id, status: ending.status, endReason: ending.endReason, atMs: ending.atMs, updatedAt: ending.atMs, now: nowMs }).changes > 0;
+    if (ended) this.conn.changed(id, nowMs);
+    return ended;
+  }
+
+  insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string): Promise<{ evicted: string[] }> {
+    return this.conn.immediate(() => {
+      if (replaceId !== undefined) this.endOne(replaceId, { status: "replaced", endReason: "replaced", atMs: activation.nowMs }, activation.nowMs);
+      const evicted = record.status === "active" ? this.evict(record.tenantId, record.userId, record.id, activation) : [];
+      this.insertRow(record);
+      if (record.latestActivity !== null) this.q().insertActivity.run(record.latestActivity.id, record.id, JSON.stringify(record.latestActivity));
+      return { evicted };
+    });
+  }
+
+  get(id: string): Promise<SessionRecord | null> {
+    return this.conn.run(() => {
+      const row = this.q().get(id);
+      return row === undefined ? null : toRecord(row);
+    });
+  }
+
+  update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions): Promise<SessionRecord> {
+    return this.conn.immediate(() => {
+      const current = this.q().version.get(id);
+      if (current === undefined) throw new SessiondError("resource_not_found", "no such session");
+      if (current["version"] !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
+      if (change.status === "active" && current["status"] !== "active" && activation !== undefined)
+        this.evict(current["tenant_id"] as string, current["user_id"] as string, id, activation);
+      const row = toColumns(change, sqliteBoolean);
+      const sets = Object.keys(row).map((c) => `${c} = @${c}`);
+      this.conn.statements.get(`UPDATE sessions SET ${[...sets, "version = version + 1"].join(", ")} WHERE id = @id`).run({ ...row, id });
+      this.conn.changed(id, Date.now());
+      return toRecord(this.q().get(id)!);
+    });
+  }
+
+  recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
+    return this.conn.immediate(() => {
+      const row = { ...toColumns(change, sqliteBoolean), id };
+      const sets = Object.keys(row).filter((c) => c !== "id").map((c) => `${c} = @${c}`);
+      const written = this.conn.statements
+        .get(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`)
+        .run(row).changes;
+      if (written > 0) {
+        const activity = change.latestActivity;
+        this.q().insertActivity.run(activity.id, activity.sessionId, JSON.stringify(activity));
+        this.q().trimActivities.run({ id: activity.sessionId, keep: historyLimit });
+      }
+      return written > 0;
+    });
+  }
+
+  list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
+    return this.conn.heavy(async (reader) => {
+      const sql = listSql(filter, page);
+      const [count, rows] = await reader.read([sql.count, sql.rows]);
+      const items = rows!.slice(0, page.limit).map((row) => toRecord(row));
+      return { items, totalCount: count![0]!["n"] as number, nextKey: rows!.length > page.limit ? items[items.length - 1]!.id : null };
+    });
+  }
+
+  endMany(filter: UserSessionsFilter, ending: Ending): Promise<string[]> {
+    return this.conn.immediate(() => {
+      const ids = this.q().userLive.all({ tenantId: filter.tenantId, userId: filter.userId, exceptId: filter.exceptId ?? "", now: filter.nowMs }).map((r) => r.id);
+      return ids.filter((id) => this.endOne(id, ending, filter.nowMs));
+    });
+  }
+
+  activities(sessionId: string, page: PageRequest): Promise<Page<ActivityRecord>> {
+    return this.conn.run(() => {
+      const after = page.afterKey === undefined ? "" : " AND id < @afterKey";
+      const rows = this.conn.statements
+        .get(`SELECT data FROM activities WHERE session_id = @sessionId${after} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
+        .all({ sessionId, limit: page.limit + 1, offset: page.offset ?? 0, ...(page.afterKey === undefined ? {} : { afterKey: page.afterKey }) }) as Row[];
+      const items = rows.slice(0, page.limit).map((r) => JSON.parse(r["data"] as string) as ActivityRecord);
+      return { items, nextKey: rows.length > page.limit ? items[items.length - 1]!.id : null };
+    });
+  }
+
+  users(tenantId: string, nowMs: number, page: PageRequest): Promise<Page<UserSessions>> {
+    return this.conn.heavy(async (reader) => {
+      const [rows] = await reader.read([usersStep(tenantId, nowMs, page)]);
+      const items = usersFrom(rows!.slice(0, page.limit));
+      return { items, nextKey: rows!.length > page.limit ? userKey(items[items.length - 1]!) : null };
+    });
+  }
+
+  stats(tenantId: string | undefined, nowMs: number): Promise<SessionStats> {
+    return this.conn.heavy(async (reader) => statsFrom((await reader.read([statsStep(tenantId, nowMs)]))[0]!));
+  }
+
+  sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
+    // A batch lost to a power cut is redone by the next sweep, so its commit need not wait for
+    // an fsync, which would hold the event loop; every other write keeps synchronous=FULL (and
+    // the next such commit makes this one durable too).
+    const relax = this.conn.usable;
+    if (relax) this.conn.db.pragma("synchronous = NORMAL");
+    try {
+      return this.conn.immediate(() => this.sweeper.batch(nowMs, purgeEndedBefore, limit));
+    } finally {
+      if (relax) this.conn.db.pragma("synchronous = FULL");
+    }
+  }
+}
