@@ -31,6 +31,7 @@ import { sessiondHono } from "sessiond/hono";
 import { sqliteStore as sqliteOnly, SqliteStore as SqliteOnly, type SqliteOptions } from "sessiond/sqlite";
 import { postgresStore as postgresOnly, PostgresStore as PostgresOnly, type PostgresOptions } from "sessiond/postgres";
 import { redisStore as redisOnly, RedisStore as RedisOnly, type RedisStoreOptions } from "sessiond/redis";
+import { loadConfig, startServer, type RunningServer } from "sessiond/server";
 
 const stores: Store[] = [memoryStore(), sqliteStore({ path: "./s.db" }), await openStore("postgres://db/app")];
 const sessions = createSessions({ store: stores[0]! });
@@ -44,10 +45,11 @@ export async function check(token: string): Promise<string> {
 const sqliteOptions: SqliteOptions = { path: "./s.db", busyTimeoutMs: 2000 };
 const postgresOptions: PostgresOptions = { url: "postgres://db/app", schema: "sessiond" };
 const redisOptions: RedisStoreOptions = { url: "redis://cache:6379", retentionMs: 86_400_000 };
-export const ownEntries: SessionStore[] = [sqliteOnly(sqliteOptions), await postgresOnly(postgresOptions), redisOnly(redisOptions)];
+export const ownEntries: Store[] = [sqliteOnly(sqliteOptions), await postgresOnly(postgresOptions), redisOnly(redisOptions)];
 export const sameClasses: [typeof SqliteStore, typeof PostgresStore, typeof RedisStore] = [SqliteOnly, PostgresOnly, RedisOnly];
 export const parts = [postgresStore, redisStore, SqliteStore, PostgresStore, RedisStore, SessiondError, createJwtVerifier, sessiondExpress, sessiondFastify, sessiondHono];
 // Code written before the store roles still compiles: the old flat methods (deprecated) and a custom flat store.
+export const server: Promise<RunningServer> = startServer(loadConfig({ env: {} }));
 export const legacy = async (custom: import("sessiond").FlatSessionStore) => [createSessions({ store: custom }), await memoryStore().getPolicy("acme")];
 `;
 
