@@ -58,13 +58,13 @@ async function user(url: string, id: number, until: number, tally: () => Tally):
     }
     const roll = i % 100;
     if (roll === 50) {
-      const next = await call("refresh", "/v1/sessions/refresh", { token: session["token"], ip, user_agent: "soak/1" });
+      const next = await call("refresh", "/v1/sessions/refresh", { token: session.token, ip, user_agent: "soak/1" });
       if (next !== null) session = next;
     } else if (roll === 99) {
-      await call("revoke", `/v1/sessions/${String(session["id"])}/revoke`, {});
+      await call("revoke", `/v1/sessions/${String(session.id)}/revoke`, {});
       session = null;
     } else {
-      await call("verify", "/v1/sessions/verify", { token: session["token"], ip, user_agent: "soak/1" });
+      await call("verify", "/v1/sessions/verify", { token: session.token, ip, user_agent: "soak/1" });
     }
   }
 }

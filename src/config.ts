@@ -136,7 +136,7 @@ export function loadConfig(sources: { env?: Record<string, string | undefined>; 
   const filled = Value.Default(ConfigSchema, raw) as Record<string, unknown>;
   for (const error of Value.Errors(ConfigSchema, filled)) {
     const key = error.path.split("/")[1] ?? "";
-    if (key === "store" && typeof filled["store"] === "string") {
+    if (key === "store" && typeof filled.store === "string") {
       problems.push(`${origin.get(key) ?? envName(key)}: must be sqlite:<path>, postgres://…, redis://…, redis-cluster://h1:p1,… or memory:`);
       continue;
     }

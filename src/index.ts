@@ -25,7 +25,7 @@ export type { ErrorCode, VerifyFailureCode } from "./core/errors.js";
 export { ManualClock, systemClock } from "./core/clock.js";
 export type { Clock } from "./core/clock.js";
 export type { RandomSource } from "./core/session-token.js";
-export { DEFAULT_SETTINGS } from "./core/policy.js";
+export { DEFAULT_SETTINGS } from "./core/defaults.js";
 export type { Policy, Settings, TenantPolicy } from "./core/policy.js";
 export { SESSION_STATUSES, SESSION_TYPES } from "./core/model.js";
 export type {

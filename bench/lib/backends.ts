@@ -74,7 +74,7 @@ export function redisPrefix(url: string): string {
 /** The Redis Cluster's store URL; starts it (and stops it at cleanup) unless one is running already. */
 export function redisCluster(): string {
   const script = join(ROOT_DIR, "scripts", "redis-cluster.sh");
-  const before = spawnSync("redis-cli", ["-p", (process.env["SESSIOND_CLUSTER_PORTS"] ?? "17001").split(" ")[0]!, "cluster", "info"], { encoding: "utf8" });
+  const before = spawnSync("redis-cli", ["-p", (process.env.SESSIOND_CLUSTER_PORTS ?? "17001").split(" ")[0]!, "cluster", "info"], { encoding: "utf8" });
   const running = before.status === 0 && before.stdout.includes("cluster_state:ok");
   const url = execFileSync("bash", [script, "start"], { encoding: "utf8" }).trim();
   if (!running) onCleanup("redis cluster", () => void execFileSync("bash", [script, "stop"]));

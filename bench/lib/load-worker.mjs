@@ -39,7 +39,7 @@ if (spec.samplesFile !== undefined) writeFileSync(spec.samplesFile, Float64Array
 const sorted = Float64Array.from(latencies).sort();
 const at = (q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]);
 process.stdout.write(
-  JSON.stringify({
+  `${JSON.stringify({
     ok: result["2xx"],
     errors: result.errors + result.timeouts + result.non2xx,
     seconds: result.duration,
@@ -49,5 +49,5 @@ process.stdout.write(
     maxMs: at(1),
     statusCodes: result.statusCodeStats,
     cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
-  }) + "\n",
+  })}\n`,
 );

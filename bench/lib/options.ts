@@ -96,7 +96,7 @@ export function parseOptions(argv: string[]): Options {
     rounds: int(values.rounds, 1),
     quietWaitS: values["quiet-wait"] === "0" ? 0 : int(values["quiet-wait"], quick ? 0 : 30),
     keep: values.keep,
-    postgresUrl: process.env["BENCH_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
-    redisUrl: process.env["BENCH_REDIS_URL"] ?? "redis://127.0.0.1:6379",
+    postgresUrl: process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+    redisUrl: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
   };
 }

@@ -108,4 +108,4 @@ async function main(job: LoopJob): Promise<LoopResult> {
   };
 }
 
-if (process.argv[2] !== undefined) process.stdout.write(JSON.stringify(await main(JSON.parse(process.argv[2]) as LoopJob)) + "\n");
+if (process.argv[2] !== undefined) process.stdout.write(`${JSON.stringify(await main(JSON.parse(process.argv[2]) as LoopJob))}\n`);

@@ -36,14 +36,14 @@ async function runTrials(a: Server, b: Server, label: string): Promise<Trials> {
   const result: Trials = { latencies: [], acceptedAfterRevoke: 0, failures: 0 };
   for (let trial = 0; trial < TRIALS; trial++) {
     const created = await post(a, "/v1/sessions", { user_id: `revocation-${label}-${trial}` });
-    const token = created.body["token"] as string;
+    const token = created.body.token as string;
     for (let i = 0; i < 2; i++) if ((await post(b, "/v1/sessions/verify", { token })).status !== 200) result.failures += 1;
-    if ((await post(a, `/v1/sessions/${String(created.body["id"])}/revoke`)).status !== 200) result.failures += 1;
+    if ((await post(a, `/v1/sessions/${String(created.body.id)}/revoke`)).status !== 200) result.failures += 1;
     const revokedAt = performance.now();
     let answer = await post(b, "/v1/sessions/verify", { token });
     if (answer.status === 200) result.acceptedAfterRevoke += 1;
     while (answer.status === 200 && performance.now() - revokedAt < GIVE_UP_MS) answer = await post(b, "/v1/sessions/verify", { token });
-    const code = (answer.body["errors"] as { code: string }[] | undefined)?.[0]?.code;
+    const code = (answer.body.errors as { code: string }[] | undefined)?.[0]?.code;
     if (code === "session_revoked") result.latencies.push(performance.now() - revokedAt);
     else result.failures += 1;
   }

@@ -34,7 +34,7 @@ describe("input checks", () => {
     invalid(() => input.metadata([1]));
     const parsed = JSON.parse('{"__proto__": {"polluted": true}}');
     const kept = input.metadata(parsed);
-    assert.equal(({} as Record<string, unknown>)["polluted"], undefined);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.equal(Object.getPrototypeOf(kept), Object.prototype);
   });
 

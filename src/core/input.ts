@@ -111,7 +111,7 @@ export function isIpAddress(text: string): boolean {
   const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
   const all = groups.flat();
   const last = all.at(-1);
-  const v4Tail = last !== undefined && last.includes(".");
+  const v4Tail = last?.includes(".");
   if (v4Tail && !IPV4.test(last!)) return false;
   const hextets = v4Tail ? all.slice(0, -1) : all;
   if (!hextets.every((h) => HEXTET.test(h))) return false;

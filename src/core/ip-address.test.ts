@@ -35,7 +35,7 @@ describe("canonicalIp", () => {
     ["::g", null],
     [":1", null],
     ["", null],
-    ["1.2.3.4" + " ".repeat(100), null],
+    [`1.2.3.4${" ".repeat(100)}`, null],
     ["<script>", null],
   ];
   for (const [input, expected] of table) test(`${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)} → ${expected}`, () => assert.equal(canonicalIp(input), expected));

@@ -31,7 +31,7 @@ function parseIpv6(text: string): number[] | null {
   const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
   const last = groups.at(-1)?.at(-1);
   let tail: number[] = [];
-  if (last !== undefined && last.includes(".")) {
+  if (last?.includes(".")) {
     const v4 = parseIpv4(last);
     if (v4 === null) return null;
     tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];

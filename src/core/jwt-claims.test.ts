@@ -44,12 +44,12 @@ describe("session JWT claims", () => {
 
   it("puts template claims and chosen session fields beside the standard ones, which a template cannot override", () => {
     const claims = sessionClaims(session, { ...base, template: { claims: { role: "user", sub: "mallory" }, sessionFields: ["username", "metadata", "created_at", "country"] } });
-    assert.equal(claims["role"], "user");
+    assert.equal(claims.role, "user");
     assert.equal(claims.sub, "ann");
-    assert.equal(claims["username"], "Ann");
-    assert.deepEqual(claims["metadata"], { plan: "pro" });
-    assert.equal(claims["session_created_at"], (NOW - 60_000) / 1000);
-    assert.equal(claims["country"], null);
+    assert.equal(claims.username, "Ann");
+    assert.deepEqual(claims.metadata, { plan: "pro" });
+    assert.equal(claims.session_created_at, (NOW - 60_000) / 1000);
+    assert.equal(claims.country, null);
   });
 
   it("accepts lifetimes of 30 to 3600 s and defaults to the template's, else 60", () => {

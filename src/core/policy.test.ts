@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isSessiondError } from "./errors.js";
 import type { SessionRecord } from "./model.js";
-import { DEFAULT_SETTINGS, resolvePolicy, sessionLifetimes, validateTenantPolicy } from "./policy.js";
+import { DEFAULT_SETTINGS } from "./defaults.js";
+import { resolvePolicy, sessionLifetimes, validateTenantPolicy } from "./policy.js";
 import { activityDue, judge } from "./verdict.js";
 import { effectiveStatus, expireAtFor } from "./deadlines.js";
 

@@ -3,7 +3,7 @@
  * and the lifetimes a new session gets. Pure; no I/O.
  */
 import { SessiondError } from "./errors.js";
-import { type SessionType } from "./model.js";
+import type { SessionType } from "./model.js";
 
 /** A tenant's session policy, resolved against the deployment defaults. */
 export interface Policy {
@@ -42,8 +42,6 @@ export interface Settings extends Policy {
   userSessionCap: number;
 }
 
-/** The defaults of SPEC §3 and §8 (kept with every other default in defaults.ts). */
-export { DEFAULT_SETTINGS } from "./defaults.js";
 
 const NULLABLE_POLICY_FIELDS = new Set<keyof Policy>(["inactivityTimeoutMs", "maxSessionsPerUser"]);
 const POLICY_FIELDS: readonly (keyof Policy)[] = [

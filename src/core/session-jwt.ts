@@ -6,7 +6,7 @@ import type { Scope, ServiceContext } from "./context.js";
 import { definedOnly } from "./defined-only.js";
 import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
-import { type Session } from "./model.js";
+import type { Session } from "./model.js";
 import { judge } from "./verdict.js";
 import { toSession } from "./view.js";
 import { issuerFor, jwtLifetimeSeconds, type SessionClaims, sessionClaims, type TokenSigner } from "./jwt-claims.js";
@@ -106,7 +106,7 @@ export async function refreshJwt(ctx: ServiceContext, jwt: JwtSettings | null, i
   await loadScoped(ctx, id, req);
   if (req.expiredToken !== undefined) {
     const previous = typeof req.expiredToken === "string" ? await settings.signer.readOwn(req.expiredToken) : null;
-    if (previous === null || previous["sid"] !== id) throw new SessiondError("token_invalid", "expired_token is not a session JWT of this session", { details: { field: "expired_token" } });
+    if (previous === null || previous.sid !== id) throw new SessiondError("token_invalid", "expired_token is not a session JWT of this session", { details: { field: "expired_token" } });
   }
   const verified = await verifySession(ctx, req.refreshToken, {
     sessionId: id,

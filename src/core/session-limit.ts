@@ -3,7 +3,7 @@
  * limit; each store enforces it atomically when a session becomes active (`evict` in
  * `stores/<backend>/sessions.ts`, or the store's insert and activation scripts).
  */
-import { type Policy, type Settings } from "./policy.js";
+import type { Policy, Settings } from "./policy.js";
 
 /** The per-user limit a write applies: the policy's, never above the deployment's cap. */
 export function activeSessionLimit(policy: Policy, settings: Pick<Settings, "userSessionCap">): number {

@@ -2,8 +2,8 @@
  * The verify verdict (SPEC §3 "Valid", "Activity"): one pure decision per use of a token,
  * in the SPEC's order, and whether activity is due. The service carries it out.
  */
-import { type VerifyFailureCode } from "./errors.js";
-import { type SessionRecord, type SessionStatus } from "./model.js";
+import type { VerifyFailureCode } from "./errors.js";
+import type { SessionRecord, SessionStatus } from "./model.js";
 import { effectiveStatus } from "./deadlines.js";
 
 const FAILURE_FOR_STATUS: Record<Exclude<SessionStatus, "active" | "pending">, VerifyFailureCode> = {

@@ -8,7 +8,7 @@ import type { Scope, ServiceContext } from "./context.js";
 import { definedOnly } from "./defined-only.js";
 import { isSessiondError, SessiondError, type VerifyFailureCode } from "./errors.js";
 import * as input from "./input.js";
-import { type ClientHints, type Session, type SessionRecord } from "./model.js";
+import type { ClientHints, Session, SessionRecord } from "./model.js";
 import { judge, type Verdict } from "./verdict.js";
 import { toSession } from "./view.js";
 import { digestsEqual, parseToken } from "./session-token.js";

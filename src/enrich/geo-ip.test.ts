@@ -57,7 +57,7 @@ describe("without the optional bundled database (npm install --omit=optional)", 
   it("server start logs one warning saying so; with the database, or with geo off, it logs none", () => {
     const without = recorder();
     loadGeoIp({ geo: new GeoIp("bundled", { resolveFrom: elsewhere }) }, without.log);
-    assert.deepEqual(without.warnings.map((w) => w["geoIp"]), ["off"]);
+    assert.deepEqual(without.warnings.map((w) => w.geoIp), ["off"]);
     const installed = recorder();
     loadGeoIp({ geo: new GeoIp("bundled") }, installed.log);
     loadGeoIp({ geo: null }, installed.log);

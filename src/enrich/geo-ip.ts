@@ -41,7 +41,7 @@ export interface GeoRecord {
 /** A database record as a place; exported for tests of both record schemas. */
 export function placeOf(record: GeoRecord | null): Place {
   if (record === null) return NO_PLACE;
-  const city = typeof record.city === "string" ? record.city : (record.city?.names?.["en"] ?? null);
+  const city = typeof record.city === "string" ? record.city : (record.city?.names?.en ?? null);
   const country = record.country_code ?? record.country?.iso_code ?? null;
   const cityName = city === "" ? null : city;
   const code = country === "" || country === "ZZ" ? null : country;

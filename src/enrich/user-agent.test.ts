@@ -58,7 +58,7 @@ describe("user-agent parsing", () => {
     const huge = `${TABLE[0]![0]}${"x".repeat(10_000)}`;
     assert.equal(describeUserAgent(huge), describeUserAgent(`${TABLE[0]![0]}${"x".repeat(600)}`), "both cut to the same cached prefix");
     assert.equal(describeUserAgent(huge).browserName, "Chrome");
-    for (const junk of ["\u0000", "(".repeat(5000), "Mozilla/5.0 (" + ";".repeat(3000)]) assert.doesNotThrow(() => describeUserAgent(junk));
+    for (const junk of ["\u0000", "(".repeat(5000), `Mozilla/5.0 (${";".repeat(3000)}`]) assert.doesNotThrow(() => describeUserAgent(junk));
   });
 
   it("prefers client hints: brand, version, platform and mobility", () => {

@@ -54,9 +54,9 @@ function fromFastify(error: FastifyError): SessiondError | null {
   if (error.validation !== undefined) {
     const first = error.validation[0];
     const params = (first?.params ?? {}) as Record<string, unknown>;
-    const extra = params["additionalProperty"] ?? params["missingProperty"];
+    const extra = params.additionalProperty ?? params.missingProperty;
     const field = [error.validationContext, first?.instancePath.slice(1).replaceAll("/", "."), extra].filter((p) => typeof p === "string" && p !== "").join(".");
-    const message = params["additionalProperty"] !== undefined ? "is not a known field" : (first?.message ?? "is invalid");
+    const message = params.additionalProperty !== undefined ? "is not a known field" : (first?.message ?? "is invalid");
     return new SessiondError("request_invalid", `${field || "request"} ${message}`, { details: { field } });
   }
   switch (error.code) {
@@ -93,7 +93,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
     return;
   }
   if (known.code === "store_unavailable") request.log.warn({ code: known.code, cause: String((known.cause as Error | undefined)?.message ?? "") }, "store unavailable");
-  if (known.code === "rate_limited" && typeof known.details?.["retryAfterSeconds"] === "number") void reply.header("retry-after", String(known.details["retryAfterSeconds"]));
+  if (known.code === "rate_limited" && typeof known.details?.retryAfterSeconds === "number") void reply.header("retry-after", String(known.details.retryAfterSeconds));
   sendError(reply, HTTP_STATUS[known.code], errorBody(known.code, known.message, request.id, known.details ?? {}));
 }
 

@@ -49,14 +49,14 @@ describe("createAuthenticator", () => {
   test("a made-up X-Forwarded-For falls back to the socket address", async () => {
     const { sent, authenticate } = withSessiond(200, SESSION, { trustProxy: true });
     await authenticate(facts({ cookie: `__Host-sessiond=${TOKEN}`, "x-forwarded-for": "203.0.113.7, <script>" }));
-    assert.equal(sent[0]?.body["ip"], "10.1.2.3");
+    assert.equal(sent[0]?.body.ip, "10.1.2.3");
   });
 
   test("trustProxy counts hops from the right, so a forged leftmost X-Forwarded-For entry is never sent as the user's", async () => {
     const sentIp = async (trustProxy: boolean | number, forwardedFor: string) => {
       const { sent, authenticate } = withSessiond(200, SESSION, { trustProxy });
       await authenticate(facts({ cookie: `__Host-sessiond=${TOKEN}`, "x-forwarded-for": forwardedFor }));
-      return sent[0]?.body["ip"];
+      return sent[0]?.body.ip;
     };
     assert.equal(await sentIp(true, "6.6.6.6, 203.0.113.7"), "203.0.113.7", "true is one hop");
     assert.equal(await sentIp(1, "6.6.6.6, 203.0.113.7"), "203.0.113.7");
@@ -68,7 +68,7 @@ describe("createAuthenticator", () => {
   test("a user agent sessiond would refuse (a tab, an overlong header) is cleaned, never a failed check", async () => {
     const { sent, authenticate } = withSessiond(200, SESSION);
     await authenticate(facts({ cookie: `__Host-sessiond=${TOKEN}`, "user-agent": `a\tb${"x".repeat(20_000)}` }));
-    const sentAgent = String(sent[0]?.body["user_agent"]);
+    const sentAgent = String(sent[0]?.body.user_agent);
     assert.ok(sentAgent.startsWith("a b") && sentAgent.length <= 1024, `sent ${sentAgent.length} characters starting ${JSON.stringify(sentAgent.slice(0, 3))}`);
   });
 
@@ -96,10 +96,10 @@ describe("createAuthenticator", () => {
   test("a pending session passes only with acceptPending: the cookie path asks sessiond for it, a pending JWT is session_pending", async () => {
     const plain = withSessiond(200, SESSION);
     await plain.authenticate(facts({ cookie: `__Host-sessiond=${TOKEN}` }));
-    assert.equal(plain.sent[0]?.body["accept_pending"], undefined);
+    assert.equal(plain.sent[0]?.body.accept_pending, undefined);
     const opted = withSessiond(200, SESSION, { acceptPending: true });
     await opted.authenticate(facts({ cookie: `__Host-sessiond=${TOKEN}` }));
-    assert.equal(opted.sent[0]?.body["accept_pending"], true);
+    assert.equal(opted.sent[0]?.body.accept_pending, true);
     // A prebuilt verifier that lets pending JWTs through: the middleware still checks sts itself.
     const verifier = { verify: async () => ({ sub: "u1", sid: "sess_1", tid: "acme", sts: "pending" }) as never };
     const jwt = facts({ authorization: "Bearer a.b.c" });

@@ -176,7 +176,7 @@ function proxyAddressWarning(logger: { warn(message: string): void }, trustedHop
 }
 
 function failureOf(error: SessiondError): AuthFailure {
-  const retryAfterSeconds = error.details?.["retryAfterSeconds"];
+  const retryAfterSeconds = error.details?.retryAfterSeconds;
   return {
     status: HTTP_STATUS[error.code],
     headers: { "content-type": "application/json", ...(typeof retryAfterSeconds === "number" ? { "retry-after": String(retryAfterSeconds) } : {}) },

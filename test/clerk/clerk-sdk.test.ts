@@ -15,19 +15,19 @@ const SESSION_FIELDS = ["abandonAt", "actor", "clientId", "createdAt", "expireAt
 function assertMapped(session: Session, wire: Record<string, any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
   assertSdkResource(session, "Session");
   assert.deepEqual(Object.keys(session).sort(), SESSION_FIELDS);
-  assert.equal(wire["object"], "session");
-  assert.equal(session.id, wire["id"]);
-  assert.equal(session.clientId, wire["client_id"]);
-  assert.equal(session.userId, wire["user_id"]);
-  assert.equal(session.status, wire["status"]);
+  assert.equal(wire.object, "session");
+  assert.equal(session.id, wire.id);
+  assert.equal(session.clientId, wire.client_id);
+  assert.equal(session.userId, wire.user_id);
+  assert.equal(session.status, wire.status);
   for (const [field, key] of [["lastActiveAt", "last_active_at"], ["expireAt", "expire_at"], ["createdAt", "created_at"], ["updatedAt", "updated_at"]] as const) {
     assert.equal(typeof session[field], "number", `${field} is epoch ms`);
     assert.equal(session[field], wire[key]);
   }
-  assert.equal(session.abandonAt, wire["abandon_at"]);
-  assert.equal(session.lastActiveOrganizationId, wire["last_active_organization_id"]);
-  assert.deepEqual(session.actor, wire["actor"]);
-  const activity = wire["latest_activity"];
+  assert.equal(session.abandonAt, wire.abandon_at);
+  assert.equal(session.lastActiveOrganizationId, wire.last_active_organization_id);
+  assert.deepEqual(session.actor, wire.actor);
+  const activity = wire.latest_activity;
   assertSdkResource(session.latestActivity, "SessionActivity");
   assert.deepEqual(
     { ...session.latestActivity },

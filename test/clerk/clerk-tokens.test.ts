@@ -28,9 +28,9 @@ describe("@clerk/backend SDK against sessiond serve: session JWTs", () => {
     const { payload } = await env.verifyJwt(jwt, tenantId);
     assert.equal(payload.iss, `${env.url}/t/${tenantId}`);
     assert.equal(payload.sub, session.userId);
-    assert.equal(payload["sid"], session.id);
-    assert.equal(payload["tid"], tenantId);
-    assert.equal(payload["sts"], "active");
+    assert.equal(payload.sid, session.id);
+    assert.equal(payload.tid, tenantId);
+    assert.equal(payload.sts, "active");
     assert.ok(payload.nbf !== undefined && payload.iat !== undefined && payload.nbf <= payload.iat);
     return payload as Required<typeof payload> & Record<string, unknown>;
   };
@@ -66,13 +66,13 @@ describe("@clerk/backend SDK against sessiond serve: session JWTs", () => {
     assert.equal(env.tap.last().path, `/v1/sessions/${session.id}/tokens/billing`);
     assertSdkResource(token, "Token");
     const claims = await assertSessionJwt(token.jwt, session);
-    assert.equal(claims["app"], "billing");
-    assert.equal(claims["tier"], 3);
-    assert.equal(claims["client_id"], session.clientId);
+    assert.equal(claims.app, "billing");
+    assert.equal(claims.tier, 3);
+    assert.equal(claims.client_id, session.clientId);
     assert.equal(claims.exp - claims.iat, 300);
     const shorter = await assertSessionJwt((await env.clerk.sessions.getToken(session.id, "billing", 90)).jwt, session);
     assert.equal(shorter.exp - shorter.iat, 90);
-    assert.equal(shorter["app"], "billing");
+    assert.equal(shorter.app, "billing");
     await clerkError(env.clerk.sessions.getToken(session.id, "no-such-template"), 404, "resource_not_found");
   });
 

@@ -12,7 +12,7 @@ import { createEnricher } from "../../src/enrich/index.js";
 import { harness, type Harness } from "../http/harness.js";
 import { shortText } from "./values.js";
 
-const SEED = process.env["FUZZ_SEED"] === undefined ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : Number(process.env["FUZZ_SEED"]);
+const SEED = process.env.FUZZ_SEED === undefined ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : Number(process.env.FUZZ_SEED);
 const RUNS = 60;
 
 /** Names that are properties of every plain object, and so break `counts[name] ?? 0`. */

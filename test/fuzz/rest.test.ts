@@ -20,8 +20,8 @@ import type { Pools } from "./fields.js";
 import type { RouteSpec } from "./parts.js";
 import { describeRequest, type FuzzRequest, type OpenApiDocument, requestArb, routeSpecs } from "./routes.js";
 
-const RUNS = Number(process.env["FUZZ_RUNS"] ?? 10_000);
-const SEED = process.env["FUZZ_SEED"] === undefined ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : Number(process.env["FUZZ_SEED"]);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
+const SEED = process.env.FUZZ_SEED === undefined ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : Number(process.env.FUZZ_SEED);
 const REQUEST_TIMEOUT_MS = 20_000;
 /** Pools keep their seeded entries and the newest of what the app handed out. */
 const POOL_LIMIT = 64;
@@ -171,18 +171,18 @@ function learn(pools: Pools, secrets: Secrets, response: LightMyRequestResponse)
     pool.push(value);
     if (pool.length > POOL_LIMIT) pool.splice(seededLength.get(pool) ?? 0, 1);
   };
-  if (typeof body["token"] === "string" && body["object"] === "session") {
-    add(pools.tokens, body["token"]);
-    add(pools.sessionIds, body["id"]);
-    secrets.learn(secretPart(body["token"]));
+  if (typeof body.token === "string" && body.object === "session") {
+    add(pools.tokens, body.token);
+    add(pools.sessionIds, body.id);
+    secrets.learn(secretPart(body.token));
   }
-  if (body["object"] === "token") add(pools.jwts, body["jwt"]);
-  if (body["object"] === "api_key" && typeof body["key"] === "string") {
-    add(pools.apiKeyIds, body["id"]);
-    secrets.learn(body["key"]);
-    secrets.learn(secretPart(body["key"]));
+  if (body.object === "token") add(pools.jwts, body.jwt);
+  if (body.object === "api_key" && typeof body.key === "string") {
+    add(pools.apiKeyIds, body.id);
+    secrets.learn(body.key);
+    secrets.learn(secretPart(body.key));
   }
-  add(pools.cursors, body["next_cursor"]);
+  add(pools.cursors, body.next_cursor);
 }
 
 async function send(h: Harness, request: FuzzRequest): Promise<LightMyRequestResponse> {

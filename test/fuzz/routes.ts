@@ -136,7 +136,7 @@ export function requestArb(spec: RouteSpec, pools: Pools): fc.Arbitrary<FuzzRequ
           if (g.bend === "fragment") url = `${url}#x`;
         }
         const headers: Record<string, string> = { ...g.others };
-        if (g.authorization !== null) headers["authorization"] = g.authorization;
+        if (g.authorization !== null) headers.authorization = g.authorization;
         // A clean request labels its body as JSON; a hostile Content-Type comes with or without a body.
         if (g.contentType !== null && (g.body !== undefined || hostile.includes("contentType"))) headers["content-type"] = g.contentType;
         return { route: `${spec.method} ${spec.path}`, attacked: hostile, method: g.method, url, headers, payload: g.body };

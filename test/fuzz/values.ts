@@ -170,7 +170,7 @@ export function forgedJwtArb(jwts: readonly string[]): fc.Arbitrary<string> {
 
 /** Cursors: real ones, ones from another listing, forged base64url, tampered, absurd. */
 export function cursorArb(cursors: string[]): fc.Arbitrary<string> {
-  const forged = ["c1.", "c1.sess_zzz", "c1.x'; drop table sessions;--", "c1.\u0000", "c2.sess_0000000000000000000000000000zz", "c1." + "9".repeat(400), "{}", "null"];
+  const forged = ["c1.", "c1.sess_zzz", "c1.x'; drop table sessions;--", "c1.\u0000", "c2.sess_0000000000000000000000000000zz", `c1.${"9".repeat(400)}`, "{}", "null"];
   return fc.oneof(
     { weight: 3, arbitrary: live(cursors) },
     { weight: 2, arbitrary: nearly(cursors) },

@@ -31,17 +31,17 @@ async function logsOf(env: Record<string, string>): Promise<{ lines: Record<stri
 describe("request logging", () => {
   it("writes no per-request line by default", async () => {
     const { lines } = await logsOf({});
-    assert.deepEqual(lines.filter((l) => l["msg"] === "request" || "req" in l || "res" in l), []);
+    assert.deepEqual(lines.filter((l) => l.msg === "request" || "req" in l || "res" in l), []);
   });
 
   it("with SESSIOND_LOG_REQUESTS writes one line per request: method, route pattern, status and time, never the URL", async () => {
     const { lines, token } = await logsOf({ SESSIOND_LOG_REQUESTS: "true" });
-    const requests = lines.filter((l) => l["msg"] === "request");
+    const requests = lines.filter((l) => l.msg === "request");
     assert.deepEqual(
-      requests.map((l) => [l["method"], l["route"], l["status"]]),
+      requests.map((l) => [l.method, l.route, l.status]),
       [["POST", "/v1/sessions", 200], ["POST", "/v1/sessions/verify", 200], ["GET", "/v1/sessions/:id", 200], ["GET", "/v1/sessions/:id", 400]],
     );
-    for (const line of requests) assert.equal(typeof line["ms"], "number");
+    for (const line of requests) assert.equal(typeof line.ms, "number");
     const text = JSON.stringify(lines);
     assert.ok(!text.includes(token.split(".")[0]!), "no session id from a URL or body");
   });

@@ -139,12 +139,12 @@ describe("JWT signing keys", () => {
     const one = new SigningKeys({ store, keyEncryptionKey: KEK, clock });
     const two = new SigningKeys({ store, keyEncryptionKey: KEK, clock });
     const overlapped = await one.sign(claimsAt(clock));
-    assert.equal((await two.readOwn(overlapped))?.["sid"], "sess_x", "the second server has read (and cached) the keys");
+    assert.equal((await two.readOwn(overlapped))?.sid, "sess_x", "the second server has read (and cached) the keys");
     await one.rotate();
     clock.advance(PUBLISH_LEAD_MS);
-    assert.equal((await two.readOwn(overlapped))?.["sid"], "sess_x", "an overlapped key counts until it leaves the JWKS");
+    assert.equal((await two.readOwn(overlapped))?.sid, "sess_x", "an overlapped key counts until it leaves the JWKS");
     const leaked = await one.sign(claimsAt(clock));
-    assert.equal((await two.readOwn(leaked))?.["sid"], "sess_x");
+    assert.equal((await two.readOwn(leaked))?.sid, "sess_x");
     await one.rotate({ immediately: true });
     assert.equal(await one.readOwn(leaked), null);
     assert.equal(await two.readOwn(leaked), null, "not even from a server whose key cache is still fresh");
@@ -157,7 +157,7 @@ describe("JWT signing keys", () => {
     const keys = new SigningKeys({ store: memoryStore(), keyEncryptionKey: KEK, clock });
     const jwt = await keys.sign(claimsAt(clock, 30));
     clock.advance(HOUR);
-    assert.equal((await keys.readOwn(jwt))?.["sid"], "sess_x");
+    assert.equal((await keys.readOwn(jwt))?.sid, "sess_x");
     const stranger = await new SigningKeys({ store: memoryStore(), keyEncryptionKey: KEK, clock }).sign(claimsAt(clock));
     assert.equal(await keys.readOwn(stranger), null);
     assert.equal(await keys.readOwn(`${jwt.slice(0, -4)}AAAA`), null);

@@ -36,7 +36,7 @@ describe("session JWTs over REST", () => {
     assert.equal(protectedHeader.alg, "EdDSA");
     assert.ok(protectedHeader.kid);
     assert.deepEqual(
-      { sub: payload.sub, sid: payload["sid"], tid: payload["tid"], sts: payload["sts"], amr: payload["amr"], scp: payload["scp"], wid: payload["wid"], org_id: payload["org_id"] },
+      { sub: payload.sub, sid: payload.sid, tid: payload.tid, sts: payload.sts, amr: payload.amr, scp: payload.scp, wid: payload.wid, org_id: payload.org_id },
       { sub: "ann", sid: s.id, tid: "acme", sts: "active", amr: ["pwd"], scp: "read", wid: "ws1", org_id: "org1" },
     );
     assert.equal(payload.exp! - payload.iat!, 60, "default lifetime 60 s");
@@ -79,7 +79,7 @@ describe("session JWTs over REST", () => {
     assert.equal(codeOf(await mint(deleted.id)), "token_invalid");
     const pending = await create({ pending: true });
     assert.equal(codeOf(await mint(pending.id)), "session_pending");
-    assert.equal(decodeJwt((await mint(pending.id, { accept_pending: true })).json().jwt)["sts"], "pending");
+    assert.equal(decodeJwt((await mint(pending.id, { accept_pending: true })).json().jwt).sts, "pending");
     const bound = await create({ bind_user_agent: true, user_agent: "UA/1" });
     assert.equal(codeOf(await mint(bound.id, { user_agent: "UA/2" })), "user_agent_mismatch");
     assert.equal((await mint(bound.id, { user_agent: "UA/1" })).statusCode, 200);
@@ -96,7 +96,7 @@ describe("session JWTs over REST", () => {
     assert.equal(codeOf(await h.call("POST", "/v1/jwt_templates", { body: { name: "hasura", tenant_id: "acme" } })), "conflict");
     const s = await create({ username: "Ann", metadata: { plan: "pro" } });
     const claims = decodeJwt((await mint(s.id, undefined, "tokens/hasura")).json().jwt);
-    assert.deepEqual([claims["role"], claims["username"], claims["metadata"], claims.exp! - claims.iat!], ["user", "Ann", { plan: "pro" }, 300]);
+    assert.deepEqual([claims.role, claims.username, claims.metadata, claims.exp! - claims.iat!], ["user", "Ann", { plan: "pro" }, 300]);
     assert.equal(claims.sub, "ann");
     assert.equal(decodeJwt((await mint(s.id, { expires_in_seconds: 30 }, "tokens/hasura")).json().jwt).exp! - Math.floor(h.clock.now() / 1000), 30);
 
@@ -128,7 +128,7 @@ describe("session JWTs over REST", () => {
       const response = await refresh(s.id, { refresh_token: s.token, expired_token: old, request_originating_ip: "198.51.100.7", request_headers: { "User-Agent": ["Browser/2"] }, format: "token" });
       assert.equal(response.statusCode, 200, response.body);
       const { payload } = await jwtVerify(response.json().jwt, jwks, { issuer: ACME_ISSUER, currentDate: new Date(h.clock.now()) });
-      assert.equal(payload["sid"], s.id);
+      assert.equal(payload.sid, s.id);
       const session = (await h.call("GET", `/v1/sessions/${s.id}`)).json();
       assert.equal(session.latest_activity.ip_address, "198.51.100.7", "the refresh is a use, recorded from request_originating_ip");
     });

@@ -1,5 +1,5 @@
 /** Test signing keys, JWTs shaped like sessiond's, and a JWKS server whose keys can change at runtime. */
-import { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { type CryptoKey, type JWK, type JWTHeaderParameters, SignJWT, exportJWK, generateKeyPair } from "jose";
 import { issuerFor } from "../../src/core/jwt-claims.js";

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 
-export const POSTGRES_URL = process.env["SESSIOND_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
+export const POSTGRES_URL = process.env.SESSIOND_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** What `describe(name, { skip })` takes: false when the service answers, else the reason. Throws under CI. */
 export async function serviceSkip(name: string, reachable: () => Promise<unknown>): Promise<false | string> {
@@ -14,7 +14,7 @@ export async function serviceSkip(name: string, reachable: () => Promise<unknown
     return false;
   } catch (error) {
     const reason = `${name} is not reachable: ${(error as Error).message}`;
-    if (process.env["CI"] === "true") throw new Error(`${reason} (CI=true: a missing service is a failure)`);
+    if (process.env.CI === "true") throw new Error(`${reason} (CI=true: a missing service is a failure)`);
     process.stderr.write(`\n*** SKIPPING ${name} tests: ${reason}\n`);
     return reason;
   }
@@ -44,11 +44,11 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-export const REDIS_URL = process.env["SESSIOND_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
+export const REDIS_URL = process.env.SESSIOND_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /** The cluster started by scripts/test.mjs (scripts/redis-cluster.sh). */
 export function redisClusterUrl(): string {
-  return process.env["SESSIOND_TEST_REDIS_CLUSTER_URL"] ?? "redis-cluster://127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003";
+  return process.env.SESSIOND_TEST_REDIS_CLUSTER_URL ?? "redis-cluster://127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003";
 }
 
 /** Checks a redis:// or redis-cluster:// URL answers PING. */

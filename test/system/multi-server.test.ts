@@ -78,7 +78,7 @@ for (const backend of backends) {
       assert.equal(fromB!.status, 200, JSON.stringify(fromB!.body));
       const jwksOfB = createRemoteJWKSet(new URL(`${b.url}/v1/jwks`));
       const { payload } = await jwtVerify(fromA!.body.jwt, jwksOfB, { issuer: `${PUBLIC_URL}/t/default` });
-      assert.equal(payload["sid"], created.id);
+      assert.equal(payload.sid, created.id);
       await jwtVerify(fromB!.body.jwt, createRemoteJWKSet(new URL(`${a.url}/.well-known/jwks.json`)), { issuer: `${PUBLIC_URL}/t/default` });
       await a.request("POST", `/v1/sessions/${created.id}/revoke`, ROOT);
       assert.equal((await b.request("POST", `/v1/sessions/${created.id}/tokens`, ROOT)).body.errors[0].code, "session_revoked");

@@ -20,7 +20,7 @@ describe("the generated root key", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const { port } = blocker.address() as { port: number };
     try {
-      const failed = spawnSync(process.execPath, [BIN, "serve", "--port", String(port)], { cwd, env: { PATH: process.env["PATH"] ?? "" }, encoding: "utf8" });
+      const failed = spawnSync(process.execPath, [BIN, "serve", "--port", String(port)], { cwd, env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
       assert.equal(failed.status, EXIT_CONFIG, failed.stderr);
       assert.equal(printedRootKey(failed.stderr), null, `no key from a start that failed:\n${failed.stderr}`);
     } finally {

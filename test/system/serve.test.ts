@@ -105,7 +105,7 @@ describe("sessiond serve", () => {
     const first = await startServer(cwd, { SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length" });
     try {
       const port = new URL(first.url).port;
-      const result = spawnSync(process.execPath, [BIN, "serve", "--port", port], { cwd, env: { PATH: process.env["PATH"] ?? "", SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length" }, encoding: "utf8" });
+      const result = spawnSync(process.execPath, [BIN, "serve", "--port", port], { cwd, env: { PATH: process.env.PATH ?? "", SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length" }, encoding: "utf8" });
       assert.equal(result.status, 78, result.stderr);
       assert.match(result.stderr, /SESSIOND_PORT \(--port\): cannot listen/);
     } finally {
@@ -114,7 +114,7 @@ describe("sessiond serve", () => {
   });
 
   it("stops at start-up on bad configuration, naming the variable", () => {
-    const result = spawnSync(process.execPath, [BIN, "serve"], { cwd: scratch(), env: { PATH: process.env["PATH"] ?? "", SESSIOND_PORT: "seventy" }, encoding: "utf8" });
+    const result = spawnSync(process.execPath, [BIN, "serve"], { cwd: scratch(), env: { PATH: process.env.PATH ?? "", SESSIOND_PORT: "seventy" }, encoding: "utf8" });
     assert.equal(result.status, 78);
     assert.match(result.stderr, /SESSIOND_PORT/);
   });

@@ -20,7 +20,7 @@ export interface Server {
  */
 export async function startServer(cwd: string, env: Record<string, string> = {}, args: string[] = [], asExecutable = false, bin = BIN): Promise<Server> {
   const [command, argv] = asExecutable ? [bin, ["serve", "--port", "0", ...args]] : [process.execPath, [bin, "serve", "--port", "0", ...args]];
-  const child = spawn(command, argv, { cwd, env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, argv, { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stderr!.on("data", (chunk) => (err += String(chunk)));

@@ -30,7 +30,7 @@ describe("startServer", () => {
       const read = await fetch(`${server.address}/v1/sessions/${session.id}`, { headers: { authorization: `Bearer ${keys[0]}` } });
       assert.equal(((await read.json()) as { user_id: string }).user_id, "ann", "the program and the API share one service");
       const listening = lines.find((l) => l.msg === "sessiond listening");
-      assert.equal(listening?.["rootKeySource"], "generated");
+      assert.equal(listening?.rootKeySource, "generated");
       assert.ok(!JSON.stringify(lines).includes(keys[0]!), "the key never reaches the log");
     } finally {
       await server.close();

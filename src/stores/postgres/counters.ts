@@ -11,6 +11,6 @@ export class PostgresCounters implements CounterStore {
        ON CONFLICT (key, window_start) DO UPDATE SET total = rate_counters.total + excluded.total RETURNING total`,
       { key, windowStart: windowStartAt, count, expiresAt: windowStartAt + windowMs },
     );
-    return rows[0]!["total"] as number;
+    return rows[0]!.total as number;
   }
 }

@@ -8,7 +8,7 @@ export class PostgresPolicies implements PolicyStore {
 
   async get(tenantId: string): Promise<TenantPolicy | null> {
     const [row] = await this.query("SELECT policy FROM tenant_policies WHERE tenant_id = @tenantId", { tenantId });
-    return row === undefined ? null : (JSON.parse(row["policy"] as string) as TenantPolicy);
+    return row === undefined ? null : (JSON.parse(row.policy as string) as TenantPolicy);
   }
 
   async put(tenantId: string, policy: TenantPolicy): Promise<void> {

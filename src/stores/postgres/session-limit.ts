@@ -21,5 +21,5 @@ export async function limitVictims(query: Query, tenantId: string, userId: strin
      ORDER BY last_active_at, created_at, id`,
     { tenantId, userId, exceptId, now: activation.nowMs },
   );
-  return active.slice(0, Math.max(0, active.length - (activation.maxActivePerUser - 1))).map((r) => r["id"] as string);
+  return active.slice(0, Math.max(0, active.length - (activation.maxActivePerUser - 1))).map((r) => r.id as string);
 }

@@ -59,7 +59,7 @@ export class PostgresSessions implements SessionStore {
       await lockUser(query, record.tenantId, record.userId);
       if (replaceId !== undefined) {
         const replaced = await query(`${END} WHERE id = @id AND ${LIVE} RETURNING id`, { id: replaceId, status: "replaced", endReason: "replaced", atMs: activation.nowMs, now: activation.nowMs });
-        changed(replaced.map((r) => r["id"] as string));
+        changed(replaced.map((r) => r.id as string));
       }
       const evicted = record.status === "active" ? await this.evict(query, record.tenantId, record.userId, record.id, activation, changed) : [];
       const row = { ...toColumns(record, nativeBoolean), ...activityColumns(record.latestActivity) };
@@ -82,10 +82,10 @@ export class PostgresSessions implements SessionStore {
       if (owner === undefined) throw new SessiondError("resource_not_found", "no such session");
       const activating = change.status === "active" && activation !== undefined;
       // The user lock comes before any row lock, in the same order as inserts take them.
-      if (activating) await lockUser(query, owner["tenant_id"] as string, owner["user_id"] as string);
+      if (activating) await lockUser(query, owner.tenant_id as string, owner.user_id as string);
       const current = (await query("SELECT version, status FROM sessions WHERE id = @id FOR UPDATE", { id }))[0]!;
-      if (current["version"] !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
-      if (activating && current["status"] !== "active") await this.evict(query, owner["tenant_id"] as string, owner["user_id"] as string, id, activation, changed);
+      if (current.version !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
+      if (activating && current.status !== "active") await this.evict(query, owner.tenant_id as string, owner.user_id as string, id, activation, changed);
       const row = toColumns(change, nativeBoolean);
       const sets = [...Object.keys(row).map((c) => `${c} = @${c}`), "version = version + 1"];
       changed([id]);
@@ -108,7 +108,7 @@ export class PostgresSessions implements SessionStore {
        ) SELECT COUNT(*)::int AS n FROM written`,
       { ...row, id, activityId: change.latestActivity.id, data: JSON.stringify(change.latestActivity), keep: Math.max(0, historyLimit - 1) },
     );
-    return (rows[0]!["n"] as number) > 0;
+    return (rows[0]!.n as number) > 0;
   }
 
   async list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
@@ -124,7 +124,7 @@ export class PostgresSessions implements SessionStore {
       }),
     ]);
     const items = rows.slice(0, page.limit).map((row) => toRecord(row));
-    return { items, totalCount: count[0]!["n"] as number, nextKey: rows.length > page.limit ? items[items.length - 1]!.id : null };
+    return { items, totalCount: count[0]!.n as number, nextKey: rows.length > page.limit ? items[items.length - 1]!.id : null };
   }
 
   endMany(filter: UserSessionsFilter, ending: Ending): Promise<string[]> {
@@ -137,8 +137,8 @@ export class PostgresSessions implements SessionStore {
         exceptId: filter.exceptId ?? "",
         now: filter.nowMs,
       });
-      changed(rows.map((r) => r["id"] as string));
-      return rows.map((r) => r["id"] as string);
+      changed(rows.map((r) => r.id as string));
+      return rows.map((r) => r.id as string);
     });
   }
 
@@ -150,7 +150,7 @@ export class PostgresSessions implements SessionStore {
       limit: page.limit + 1,
       offset: page.offset ?? 0,
     });
-    const items = rows.slice(0, page.limit).map((r) => JSON.parse(r["data"] as string) as ActivityRecord);
+    const items = rows.slice(0, page.limit).map((r) => JSON.parse(r.data as string) as ActivityRecord);
     return { items, nextKey: rows.length > page.limit ? items[items.length - 1]!.id : null };
   }
 
@@ -165,10 +165,10 @@ export class PostgresSessions implements SessionStore {
       { tenantId, now: nowMs, limit: page.limit + 1, offset: page.offset ?? 0, afterAt: after?.lastActiveAt, afterUser: after?.userId },
     );
     const items = rows.slice(0, page.limit).map((r) => ({
-      userId: r["user_id"] as string,
-      username: r["username"] as string | null,
-      activeSessions: r["active_sessions"] as number,
-      lastActiveAt: r["last_active_at"] as number,
+      userId: r.user_id as string,
+      username: r.username as string | null,
+      activeSessions: r.active_sessions as number,
+      lastActiveAt: r.last_active_at as number,
     }));
     return { items, nextKey: rows.length > page.limit ? userKey(items[items.length - 1]!) : null };
   }
@@ -184,11 +184,11 @@ export class PostgresSessions implements SessionStore {
       ...groups.map(([, column]) => this.query(`SELECT ${column} AS k, COUNT(*)::int AS n ${active} GROUP BY k`, params)),
     ]);
     const stats = emptyStats();
-    for (const r of byStatus) countInto(stats.byStatus, r["k"] as string, r["n"] as number);
-    stats.activeSessions = totals[0]!["n"] as number;
-    stats.distinctUsers = totals[0]!["u"] as number;
+    for (const r of byStatus) countInto(stats.byStatus, r.k as string, r.n as number);
+    stats.activeSessions = totals[0]!.n as number;
+    stats.distinctUsers = totals[0]!.u as number;
     groups.forEach(([key], i) => {
-      for (const r of grouped[i]!) countInto(stats[key] as Record<string, number>, r["k"] as string | null, r["n"] as number);
+      for (const r of grouped[i]!) countInto(stats[key] as Record<string, number>, r.k as string | null, r.n as number);
     });
     return stats;
   }

@@ -24,6 +24,6 @@ export async function sweepBatch(query: Query, nowMs: number, purgeEndedBefore: 
     { before: purgeEndedBefore, limit },
   );
   await query("DELETE FROM rate_counters WHERE expires_at < @now", { now: nowMs });
-  const count = (status: string) => written.filter((r) => r["status"] === status).length;
-  return { expired: count("expired"), abandoned: count("abandoned"), purged: purged[0]!["n"] as number };
+  const count = (status: string) => written.filter((r) => r.status === status).length;
+  return { expired: count("expired"), abandoned: count("abandoned"), purged: purged[0]!.n as number };
 }

@@ -117,7 +117,7 @@ export function encodeChange(change: SessionChange | Partial<SessionRecord>): { 
 
 /** The record held by an HGETALL reply, or null when the HASH does not exist. */
 export function decodeRecord(hash: Record<string, string>): SessionRecord | null {
-  if (hash["id"] === undefined) return null;
+  if (hash.id === undefined) return null;
   const record: Record<string, unknown> = {};
   for (const { property, field, kind } of COLUMNS) {
     const text = hash[field];

@@ -67,12 +67,12 @@ const STATS_MAPS = { status: "byStatus", country: "byCountry", browser: "byBrows
 export function statsFrom(rows: Row[]): SessionStats {
   const stats = emptyStats();
   for (const r of rows) {
-    const dimension = r["dimension"] as string;
-    const n = r["n"] as number;
+    const dimension = r.dimension as string;
+    const n = r.n as number;
     if (dimension === "users") stats.distinctUsers = n;
-    else if (Object.hasOwn(STATS_MAPS, dimension)) countInto(stats[STATS_MAPS[dimension as keyof typeof STATS_MAPS]], r["key"] as string, n);
+    else if (Object.hasOwn(STATS_MAPS, dimension)) countInto(stats[STATS_MAPS[dimension as keyof typeof STATS_MAPS]], r.key as string, n);
   }
-  stats.activeSessions = Object.hasOwn(stats.byStatus, "active") ? stats.byStatus["active"]! : 0;
+  stats.activeSessions = Object.hasOwn(stats.byStatus, "active") ? stats.byStatus.active! : 0;
   return stats;
 }
 
@@ -117,9 +117,9 @@ export function usersStep(tenantId: string, nowMs: number, page: PageRequest): R
 
 export function usersFrom(rows: Row[]): UserSessions[] {
   return rows.map((r) => ({
-    userId: r["user_id"] as string,
-    username: r["username"] as string | null,
-    activeSessions: r["active_sessions"] as number,
-    lastActiveAt: r["last_active_at"] as number,
+    userId: r.user_id as string,
+    username: r.username as string | null,
+    activeSessions: r.active_sessions as number,
+    lastActiveAt: r.last_active_at as number,
   }));
 }

@@ -17,7 +17,7 @@ export class SqlitePolicies implements PolicyStore {
   get(tenantId: string): Promise<TenantPolicy | null> {
     return this.conn.run(() => {
       const row = this.q().get.get(tenantId);
-      return row === undefined ? null : (JSON.parse(row["policy"] as string) as TenantPolicy);
+      return row === undefined ? null : (JSON.parse(row.policy as string) as TenantPolicy);
     });
   }
 

@@ -31,10 +31,10 @@ function filterSql(filter: SessionFilter): { where: string; params: Row } {
   equal("userId", "user_id", filter.userId);
   equal("clientId", "client_id", filter.clientId);
   equal("workspaceId", "workspace_id", filter.workspaceId);
-  if (filter.createdFrom !== undefined) (clauses.push("created_at >= @createdFrom"), (params["createdFrom"] = filter.createdFrom));
-  if (filter.createdTo !== undefined) (clauses.push("created_at <= @createdTo"), (params["createdTo"] = filter.createdTo));
+  if (filter.createdFrom !== undefined) (clauses.push("created_at >= @createdFrom"), (params.createdFrom = filter.createdFrom));
+  if (filter.createdTo !== undefined) (clauses.push("created_at <= @createdTo"), (params.createdTo = filter.createdTo));
   if (filter.status === "active" || filter.status === "pending") clauses.push(STILL(filter.status));
-  else if (filter.status !== undefined) (clauses.push(`(${EFFECTIVE_STATUS}) = @status`), (params["status"] = filter.status));
+  else if (filter.status !== undefined) (clauses.push(`(${EFFECTIVE_STATUS}) = @status`), (params.status = filter.status));
   return { where: clauses.join(" AND "), params };
 }
 
@@ -130,9 +130,9 @@ export class SqliteSessions implements SessionStore {
     return this.conn.immediate(() => {
       const current = this.q().version.get(id);
       if (current === undefined) throw new SessiondError("resource_not_found", "no such session");
-      if (current["version"] !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
-      if (change.status === "active" && current["status"] !== "active" && activation !== undefined)
-        this.evict(current["tenant_id"] as string, current["user_id"] as string, id, activation);
+      if (current.version !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
+      if (change.status === "active" && current.status !== "active" && activation !== undefined)
+        this.evict(current.tenant_id as string, current.user_id as string, id, activation);
       const row = toColumns(change, sqliteBoolean);
       const sets = Object.keys(row).map((c) => `${c} = @${c}`);
       this.conn.statements.get(`UPDATE sessions SET ${[...sets, "version = version + 1"].join(", ")} WHERE id = @id`).run({ ...row, id });
@@ -162,7 +162,7 @@ export class SqliteSessions implements SessionStore {
       const sql = listSql(filter, page);
       const [count, rows] = await reader.read([sql.count, sql.rows]);
       const items = rows!.slice(0, page.limit).map((row) => toRecord(row));
-      return { items, totalCount: count![0]!["n"] as number, nextKey: rows!.length > page.limit ? items[items.length - 1]!.id : null };
+      return { items, totalCount: count![0]!.n as number, nextKey: rows!.length > page.limit ? items[items.length - 1]!.id : null };
     });
   }
 
@@ -179,7 +179,7 @@ export class SqliteSessions implements SessionStore {
       const rows = this.conn.statements
         .get(`SELECT data FROM activities WHERE session_id = @sessionId${after} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
         .all({ sessionId, limit: page.limit + 1, offset: page.offset ?? 0, ...(page.afterKey === undefined ? {} : { afterKey: page.afterKey }) }) as Row[];
-      const items = rows.slice(0, page.limit).map((r) => JSON.parse(r["data"] as string) as ActivityRecord);
+      const items = rows.slice(0, page.limit).map((r) => JSON.parse(r.data as string) as ActivityRecord);
       return { items, nextKey: rows.length > page.limit ? items[items.length - 1]!.id : null };
     });
   }

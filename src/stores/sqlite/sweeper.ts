@@ -40,9 +40,9 @@ export class SqliteSweeper {
     const q = this.q();
     const result: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
     for (const row of this.passed(nowMs, limit)) {
-      const deadlines = { expireAt: row["expire_at"] as number, abandonAt: row["abandon_at"] as number | null };
-      const status = effectiveStatus({ status: row["status"] as "active", ...deadlines }, nowMs) as "expired" | "abandoned";
-      q.writeDeadline.run({ id: row["id"], status, endedAt: deadlinePassedAt(deadlines, status), now: nowMs });
+      const deadlines = { expireAt: row.expire_at as number, abandonAt: row.abandon_at as number | null };
+      const status = effectiveStatus({ status: row.status as "active", ...deadlines }, nowMs) as "expired" | "abandoned";
+      q.writeDeadline.run({ id: row.id, status, endedAt: deadlinePassedAt(deadlines, status), now: nowMs });
       result[status] += 1;
     }
     q.trimChanges.run(nowMs - this.changeLogMs);
@@ -59,9 +59,9 @@ export class SqliteSweeper {
   private passed(nowMs: number, limit: number): Row[] {
     const q = this.q();
     const byId = new Map<string, Row>();
-    for (const row of q.passedExpiry.all({ now: nowMs, limit })) byId.set(row["id"] as string, row);
+    for (const row of q.passedExpiry.all({ now: nowMs, limit })) byId.set(row.id as string, row);
     if (byId.size < limit)
-      for (const row of q.passedInactivity.all({ now: nowMs, limit })) if (byId.size < limit) byId.set(row["id"] as string, row);
+      for (const row of q.passedInactivity.all({ now: nowMs, limit })) if (byId.size < limit) byId.set(row.id as string, row);
     return [...byId.values()];
   }
 }

@@ -138,7 +138,7 @@ export function lifecycleTests(h: StoreHarness): void {
       assert.equal((await sessions.get(session.id)).isDeleted, true);
       assert.equal((await sessions.list({})).totalCount, 0);
       assert.equal((await sessions.users({})).data.length, 0);
-      assert.equal((await sessions.stats({})).byStatus["revoked"], undefined);
+      assert.equal((await sessions.stats({})).byStatus.revoked, undefined);
       assert.ok(!("deleted" in deleted));
     }));
 
