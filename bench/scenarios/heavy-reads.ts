@@ -6,8 +6,8 @@
  * on the same server. The heavy calls' own latencies, one at a time, are shown too.
  */
 import { join } from "node:path";
-import { type Context, PER_USER } from "../lib/context.js";
-import { startHeavyClient } from "../lib/heavy-client.js";
+import { type Context, type Measurement, PER_USER } from "../lib/context.js";
+import { type HeavyCallResult, startHeavyClient } from "../lib/heavy-client.js";
 import { Population, TENANT } from "../lib/population.js";
 import { seedSqlite } from "../lib/seed.js";
 import { heavyReadRequests, startSessiond, verifyRequests } from "../lib/serve.js";
@@ -35,8 +35,8 @@ export async function heavyReads(ctx: Context): Promise<Row[]> {
     const verify = verifyRequests(population.tokens(options.tokens, size));
     const alone = await ctx.measure(SCENARIO, `verify, ${CONNECTIONS} connections`, server, verify, { connections: CONNECTIONS });
     const client = startHeavyClient(server.url, calls);
-    let loaded;
-    let heavy;
+    let loaded: Measurement;
+    let heavy: HeavyCallResult[];
     try {
       loaded = await ctx.measure(SCENARIO, `verify, ${CONNECTIONS} connections, while one client loops ${calls.map((c) => c.name).join(" → ")}`, server, verify, { connections: CONNECTIONS });
     } finally {

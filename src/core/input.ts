@@ -10,6 +10,7 @@ import { SESSION_ID_PATTERN } from "./session-token.js";
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 // Control characters (NUL included) and lone surrogates break logs, terminals and some stores.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: input holding them is refused.
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Longest user agent kept; longer ones are cut here on create and on every use, so binding still compares like with like. */

@@ -19,7 +19,10 @@ function childCache<T>(make: (...labels: string[]) => T): (...labels: string[]) 
   return (...labels) => {
     const key = labels.join("\0");
     let child = children.get(key);
-    if (child === undefined) children.set(key, (child = make(...labels)));
+    if (child === undefined) {
+      child = make(...labels);
+      children.set(key, child);
+    }
     return child;
   };
 }

@@ -144,7 +144,7 @@ function credentialOf(facts: RequestFacts, cookieName: string, verifier: JwtVeri
 }
 
 function hasCookie(header: string | undefined, name: string): boolean {
-  return header !== undefined && header.split(";").some((pair) => pair.slice(0, pair.indexOf("=")).trim() === name);
+  return header?.split(";").some((pair) => pair.slice(0, pair.indexOf("=")).trim() === name) ?? false;
 }
 
 /** `trustProxy` as a number of hops. @throws TypeError for anything but a boolean or an integer 0–32. */

@@ -26,10 +26,13 @@ export function clientIp(facts: RequestFacts, trustedHops: number): string | und
   return forwardedClientIp(facts.remoteAddress, facts.header("x-forwarded-for"), trustedHops);
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the control characters sessiond refuses in a user agent.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /**
  * The user agent as sessiond accepts it: cut to the length sessiond keeps, and without the
  * control characters (a tab is legal in a header) it refuses, so an odd browser header is never a failed check.
  */
 export function clientUserAgent(facts: RequestFacts): string | undefined {
-  return facts.header("user-agent")?.slice(0, MAX_USER_AGENT_LENGTH).replace(/[\u0000-\u001f\u007f]/g, " ");
+  return facts.header("user-agent")?.slice(0, MAX_USER_AGENT_LENGTH).replace(CONTROL_CHARACTERS, " ");
 }

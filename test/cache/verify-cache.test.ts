@@ -17,7 +17,12 @@ function counted(store: Store, options: { deaf?: boolean; healthy?: () => boolea
   const counter = { gets: 0 };
   const sessions = new Proxy(store.sessions, {
     get(target, property, receiver) {
-      if (property === "get") return (id: string) => ((counter.gets += 1), target.get(id));
+      if (property === "get") {
+        return (id: string) => {
+          counter.gets += 1;
+          return target.get(id);
+        };
+      }
       const value = Reflect.get(target, property, receiver);
       return typeof value === "function" ? value.bind(target) : value;
     },

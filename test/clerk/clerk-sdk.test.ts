@@ -6,13 +6,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Session, createClerkClient } from "@clerk/backend";
+import type { WireBody } from "../support/wire-body.js";
 import { type ClerkEnvironment, IPHONE_UA, ROOT_KEY, UNKNOWN_SESSION_ID, assertSdkResource, clerkError, startClerkEnvironment } from "./support.js";
 
 /** The SDK's Session holds exactly these fields (its constructor's parameters). */
 const SESSION_FIELDS = ["abandonAt", "actor", "clientId", "createdAt", "expireAt", "id", "lastActiveAt", "lastActiveOrganizationId", "latestActivity", "status", "updatedAt", "userId"];
 
 /** Each SDK Session field equals the wire field it comes from. */
-function assertMapped(session: Session, wire: Record<string, any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+function assertMapped(session: Session, wire: Record<string, WireBody>): void {
   assertSdkResource(session, "Session");
   assert.deepEqual(Object.keys(session).sort(), SESSION_FIELDS);
   assert.equal(wire.object, "session");
@@ -114,7 +115,7 @@ describe("@clerk/backend SDK against sessiond serve: sessions", () => {
     assert.deepEqual(Object.keys(page).sort(), ["data", "totalCount"]);
     assert.equal(page.totalCount, 3);
     assert.deepEqual(page.data.map((s) => s.id), newestFirst.slice(0, 2));
-    page.data.forEach((s, i) => assertMapped(s, wire.data[i]));
+    for (const [i, s] of page.data.entries()) assertMapped(s, wire.data[i]);
     assert.equal(Object.getPrototypeOf(page.data[0]), Object.getPrototypeOf(created[0]), "one SDK Session class for every method");
 
     const rest = await env.clerk.sessions.getSessionList({ userId: "user_list", limit: 2, offset: 2 });

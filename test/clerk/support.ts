@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { type ClerkClient, type Session, createClerkClient } from "@clerk/backend";
 import { isClerkAPIResponseError } from "@clerk/backend/errors";
 import { type JWTPayload, type JWTVerifyResult, createRemoteJWKSet, jwtVerify } from "jose";
+import type { WireBody } from "../support/wire-body.js";
 import { type Server, startServer } from "../system/server.js";
 
 export type CreateSessionParams = Parameters<ClerkClient["sessions"]["createSession"]>[0];
@@ -102,7 +103,7 @@ export interface ClerkEnvironment {
   tapped: ClerkClient;
   tap: Tap;
   /** `createSession` through the tap: the SDK's Session, the wire session and the session token only the wire shows. */
-  signIn(params: CreateSessionParams): Promise<{ session: Session; wire: Record<string, any>; token: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  signIn(params: CreateSessionParams): Promise<{ session: Session; wire: Record<string, WireBody>; token: string }>;
   /** Verifies a session JWT against the server's JWKS and the tenant's issuer. */
   verifyJwt(jwt: string, tenantId?: string): Promise<JWTVerifyResult<JWTPayload>>;
   stop(): Promise<void>;

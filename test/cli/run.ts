@@ -12,7 +12,9 @@ import { loadConfig, settingsOf } from "../../src/config.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const dirs: string[] = [];
-process.once("exit", () => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+process.once("exit", () => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 export interface Run {
   code: number | null;

@@ -33,7 +33,10 @@ describe("PostgreSQL that cannot be used", { skip: await postgresSkip(), concurr
   });
 
   it("an unknown user is refused by name, and the password never shows", async () => {
-    const url = withPath(POSTGRES_URL, (u) => ((u.username = "no_such_cli_user"), (u.password = "hunter2-cli")));
+    const url = withPath(POSTGRES_URL, (u) => {
+      u.username = "no_such_cli_user";
+      u.password = "hunter2-cli";
+    });
     const message = unavailable(await sessiond(["stats", "--json"], { SESSIOND_STORE: url }));
     assert.ok(message.includes("no_such_cli_user"), message);
     const human = await sessiond(["stats"], { SESSIOND_STORE: url });

@@ -9,7 +9,10 @@ import { type StoreHarness, withTwo } from "./store.js";
 async function listen(store: Store) {
   const heard = new Set<string>();
   let forgets = 0;
-  const watch: ChangeWatch = await store.changes.watch((id) => (id === null ? (forgets += 1) : heard.add(id)));
+  const watch: ChangeWatch = await store.changes.watch((id) => {
+    if (id === null) forgets += 1;
+    else heard.add(id);
+  });
   const until = async (ids: string[]) => {
     for (const started = Date.now(); Date.now() - started < 3000; await new Promise((r) => setTimeout(r, 5))) {
       watch.poll();

@@ -33,13 +33,19 @@ export interface Load {
   stop(): Promise<Ledger>;
 }
 
-async function post(url: string, key: string, path: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+/** What the load reads of an answer: the session's id and token on success, the error code otherwise. */
+interface Answer {
+  status: number;
+  body: { id: string; token: string; errors?: { code: string }[] };
+}
+
+async function post(url: string, key: string, path: string, body?: unknown): Promise<Answer> {
   const response = await fetch(url + path, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as Answer["body"] };
 }
 
 const zero = (): Record<Verb, number> => ({ create: 0, refresh: 0, revoke: 0 });
@@ -59,7 +65,7 @@ export function startLoad(url: string, key: string, workers: number): Load {
       const roll = Math.random();
       const verb: Verb = live.length < 4 || roll < 0.5 ? "create" : roll < 0.8 ? "refresh" : "revoke";
       const target = verb === "create" ? undefined : live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
-      let answer: { status: number; body: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      let answer: Answer;
       try {
         answer =
           verb === "create" ? await post(url, key, "/v1/sessions", { user_id: `w${n}-u${i % 7}` })

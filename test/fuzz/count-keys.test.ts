@@ -19,12 +19,6 @@ const RUNS = 60;
 const PROTO_NAMES = [...Object.getOwnPropertyNames(Object.prototype), "prototype"];
 const name = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PROTO_NAMES) }, { weight: 1, arbitrary: shortText });
 
-interface Made {
-  userId: string;
-  platform: string;
-  brand: string;
-}
-
 const made = fc.record({ userId: name, platform: name, brand: name });
 
 /** Own keys only, `__proto__` included (JSON.parse makes it an ordinary key). */

@@ -27,12 +27,14 @@ export function toJson(value: unknown): string {
 
 
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell lookup, meant literally: logs and stores must keep it as text.
+const LOG4SHELL_PROBE = "${jndi:ldap://x}";
 const ODD_TEXT = [
   "", " ", "\u0000", "a\u0000b", "\u0000\u0000\u0000", "\u202e", "abc\u202edef", "\u200b", "\u200d", "\ufeff", "\ud800", "\udfff", "a\udc00b", "\udbff\udfff",
   "🙂", "👩‍👩‍👧‍👦", "e\u0301", "İ", "ß", "ﬃ", "Ω", "\u0085", "\u2028\u2029", "\r\n", "\t", "\u001b[31m", "\u007f", "\uffff", "\ufffd",
   "__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "__defineGetter__",
   "1e308", "-0", "NaN", "Infinity", "-Infinity", "null", "undefined", "true", "0x10", "0", "-1", "00",
-  "../../etc/passwd", "..", ".", "%00", "%2F", "%", "%zz", "${jndi:ldap://x}", "{{7*7}}", "<script>alert(1)</script>", "' OR 1=1 --", "\"; DROP TABLE sessions; --",
+  "../../etc/passwd", "..", ".", "%00", "%2F", "%", "%zz", LOG4SHELL_PROBE, "{{7*7}}", "<script>alert(1)</script>", "' OR 1=1 --", "\"; DROP TABLE sessions; --",
   "default", "acme", "globex", "ACME", "acme ", " acme", "acme\u0000", "Acme", "a".repeat(63), "a".repeat(64),
 ];
 
@@ -190,14 +192,17 @@ export function chance(p: number): fc.Arbitrary<boolean> {
 
 /** `encodeURIComponent`, except that a lone surrogate becomes its WTF-8 bytes (invalid UTF-8 once decoded) instead of throwing. */
 export function percentEncode(text: string): string {
-  return text.replace(/[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]|[^]/g, (unit) => {
+  return text.replace(/[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]|[\s\S]/g, (unit) => {
     if (unit.length === 2 || unit.charCodeAt(0) < 0xd800 || unit.charCodeAt(0) > 0xdfff) return encodeURIComponent(unit);
     const c = unit.charCodeAt(0);
     return [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join("");
   });
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters a header value cannot carry are what is removed.
+const HEADER_UNSAFE = /[\x00-\x08\x0a-\x1f\x7f]/g;
+
 /** What a raw HTTP request can carry in a header value: Latin-1 bytes without line breaks or NUL. */
 export function headerSafe(text: string): string {
-  return Buffer.from(text, "utf8").toString("latin1").replace(/[\x00-\x08\x0a-\x1f\x7f]/g, "");
+  return Buffer.from(text, "utf8").toString("latin1").replace(HEADER_UNSAFE, "");
 }

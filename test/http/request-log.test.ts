@@ -15,7 +15,12 @@ const ROOT = "request-log-root-key-0123456789abcdefgh";
 
 async function logsOf(env: Record<string, string>): Promise<{ lines: Record<string, unknown>[]; token: string }> {
   let text = "";
-  const sink = new Writable({ write: (chunk, _encoding, done) => ((text += String(chunk)), done()) });
+  const sink = new Writable({
+    write: (chunk, _encoding, done) => {
+      text += String(chunk);
+      done();
+    },
+  });
   const store = memoryStore();
   const config = loadConfig({ env });
   const app = await buildApp({ sessions: createSessions({ store }), apiKeys: new ApiKeys(store.apiKeys, systemClock, systemRandom, ROOT), config, logger: createLogger(config, sink) });

@@ -25,7 +25,12 @@ describe("secrets never leak", () => {
   for (const level of ["info", "trace"] as const) {
     it(`keeps tokens, keys and digests out of every log line (level ${level}) and every response`, async () => {
       let logs = "";
-      const sink = new Writable({ write: (chunk, _encoding, done) => ((logs += String(chunk)), done()) });
+      const sink = new Writable({
+        write: (chunk, _encoding, done) => {
+          logs += String(chunk);
+          done();
+        },
+      });
       const store = memoryStore();
       const clock = new ManualClock(Date.now());
       const signingKeys = new SigningKeys({ store, clock, keyEncryptionKey: KEK });

@@ -14,7 +14,15 @@ import { OLD_METHODS } from "../conformance/flat-methods.js";
 function oldStyleStore(): FlatSessionStore & { calls: string[] } {
   const inner = memoryStore() as unknown as Record<string, (...args: unknown[]) => unknown>;
   const calls: string[] = [];
-  const store = Object.fromEntries(OLD_METHODS.map((name) => [name, (...args: unknown[]) => (calls.push(name), inner[name]!(...args))]));
+  const store = Object.fromEntries(
+    OLD_METHODS.map((name) => [
+      name,
+      (...args: unknown[]) => {
+        calls.push(name);
+        return inner[name]!(...args);
+      },
+    ]),
+  );
   return Object.assign(store as unknown as FlatSessionStore, { calls });
 }
 

@@ -34,7 +34,10 @@ describe("PostgreSQL connection failures", { skip }, () => {
     const port = String(await freePort());
     const cases: Array<[string, string, RegExp]> = [
       ["unknown database", at((u) => (u.pathname = "/no_such_database_here")), new RegExp(`at ${base.hostname}:${base.port || 5432}, database "no_such_database_here": the database does not exist`)],
-      ["unknown user", at((u) => ((u.username = "no_such_user_here"), (u.password = "s3cret-pw"))), /database "[^"]+": user "no_such_user_here" was refused/],
+      ["unknown user", at((u) => {
+          u.username = "no_such_user_here";
+          u.password = "s3cret-pw";
+        }), /database "[^"]+": user "no_such_user_here" was refused/],
       ["closed port", at((u) => (u.port = port)), new RegExp(`at ${base.hostname}:${port}, database "[^"]+": connection refused`)],
       ["unknown host", at((u) => (u.hostname = "no-such-host.invalid")), /at no-such-host\.invalid:\d+, database "[^"]+": host no-such-host\.invalid not found/],
     ];

@@ -15,7 +15,9 @@ async function open(schema = freshSchema(), owner = true): Promise<Store> {
   let dropped = false;
   store.close = async () => {
     await close();
-    if (!dropped) (dropped = true), await dropSchema(schema);
+    if (dropped) return;
+    dropped = true;
+    await dropSchema(schema);
   };
   return store;
 }

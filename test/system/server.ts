@@ -1,6 +1,7 @@
 /** Starts the real `sessiond` binary as a child process and talks to it over TCP. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { WireBody } from "../support/wire-body.js";
 
 export const BIN = fileURLToPath(new URL("../../bin/sessiond.js", import.meta.url));
 
@@ -9,7 +10,7 @@ export interface Server {
   process: ChildProcess;
   stdout: () => string;
   stderr: () => string;
-  request(method: string, path: string, key: string | null, body?: unknown): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  request(method: string, path: string, key: string | null, body?: unknown): Promise<{ status: number; body: WireBody }>;
   stop(): Promise<void>;
 }
 

@@ -8,7 +8,12 @@ import { ConfigError, createLogger, loadConfig, startServer } from "../../src/se
 /** A logger whose lines are kept for the test to read. */
 function capturedLogger() {
   const lines: { msg: string; [field: string]: unknown }[] = [];
-  const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+  const sink = new Writable({
+    write: (chunk, _encoding, done) => {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
   return { logger: createLogger({ logLevel: "info" }, sink), lines };
 }
 

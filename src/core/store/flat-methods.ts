@@ -105,7 +105,11 @@ export const FlatMethodForwarder = forwarder();
 export function fromFlatStore(flat: FlatSessionStore): Store {
   const roles: Record<string, Record<string, unknown>> = {};
   const methods = flat as unknown as Record<string, (...a: unknown[]) => unknown>;
-  for (const [name, [role, method]] of Object.entries(FLAT_METHODS)) (roles[role] ??= {})[method] = (...args: unknown[]) => methods[name]!.apply(flat, args);
+  for (const [name, [role, method]] of Object.entries(FLAT_METHODS)) {
+    const group = roles[role] ?? {};
+    roles[role] = group;
+    group[method] = (...args: unknown[]) => methods[name]!.apply(flat, args);
+  }
   return { ...roles, migrate: (onStep) => flat.migrate(onStep), ping: () => flat.ping(), close: () => flat.close() } as Store;
 }
 

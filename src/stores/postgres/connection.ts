@@ -226,7 +226,10 @@ export function named(text: string, params: Row): { name: string; text: string; 
     return `$${index + 1}`;
   });
   let name = statementNames.get(positional);
-  if (name === undefined) statementNames.set(positional, (name = `sd_${createHash("sha1").update(positional).digest("hex").slice(0, 20)}`));
+  if (name === undefined) {
+    name = `sd_${createHash("sha1").update(positional).digest("hex").slice(0, 20)}`;
+    statementNames.set(positional, name);
+  }
   return { name, text: positional, values: order.map((name) => (params[name] === undefined ? null : params[name])) };
 }
 

@@ -172,7 +172,10 @@ export class Connection {
         done();
         reject(new SessiondError("store_unavailable", `${this.target} is not reachable (${this.client.status}) within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.failWaiting = (error) => (done(), reject(error));
+      this.failWaiting = (error) => {
+        done();
+        reject(error);
+      };
       this.client.on("ready", onReady);
     });
     return this.readying;

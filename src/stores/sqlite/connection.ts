@@ -101,7 +101,11 @@ export class SqliteConnection {
     const changed = this.pendingChanges;
     this.pendingChanges = [];
     // Announced only after the commit, and not at all when the transaction rolled back.
-    return changed.length === 0 ? done : done.then((result) => (this.listeners.emit(changed), result));
+    if (changed.length === 0) return done;
+    return done.then((result) => {
+      this.listeners.emit(changed);
+      return result;
+    });
   }
 
   /** Inside {@link immediate}: logs a changed session for other processes, and for this one after the commit. */

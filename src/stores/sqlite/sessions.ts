@@ -22,19 +22,19 @@ const CHANGE_LOG_MS = 3_600_000;
 function filterSql(filter: SessionFilter): { where: string; params: Row } {
   const clauses = ["is_deleted = 0"];
   const params: Row = { now: filter.nowMs };
-  const equal = (field: string, column: string, value: unknown) => {
+  const compare = (field: string, column: string, operator: "=" | ">=" | "<=", value: unknown) => {
     if (value === undefined) return;
-    clauses.push(`${column} = @${field}`);
+    clauses.push(`${column} ${operator} @${field}`);
     params[field] = value;
   };
-  equal("tenantId", "tenant_id", filter.tenantId);
-  equal("userId", "user_id", filter.userId);
-  equal("clientId", "client_id", filter.clientId);
-  equal("workspaceId", "workspace_id", filter.workspaceId);
-  if (filter.createdFrom !== undefined) (clauses.push("created_at >= @createdFrom"), (params.createdFrom = filter.createdFrom));
-  if (filter.createdTo !== undefined) (clauses.push("created_at <= @createdTo"), (params.createdTo = filter.createdTo));
+  compare("tenantId", "tenant_id", "=", filter.tenantId);
+  compare("userId", "user_id", "=", filter.userId);
+  compare("clientId", "client_id", "=", filter.clientId);
+  compare("workspaceId", "workspace_id", "=", filter.workspaceId);
+  compare("createdFrom", "created_at", ">=", filter.createdFrom);
+  compare("createdTo", "created_at", "<=", filter.createdTo);
   if (filter.status === "active" || filter.status === "pending") clauses.push(STILL(filter.status));
-  else if (filter.status !== undefined) (clauses.push(`(${EFFECTIVE_STATUS}) = @status`), (params.status = filter.status));
+  else compare("status", `(${EFFECTIVE_STATUS})`, "=", filter.status);
   return { where: clauses.join(" AND "), params };
 }
 

@@ -60,8 +60,12 @@ export class SqliteSweeper {
     const q = this.q();
     const byId = new Map<string, Row>();
     for (const row of q.passedExpiry.all({ now: nowMs, limit })) byId.set(row.id as string, row);
-    if (byId.size < limit)
-      for (const row of q.passedInactivity.all({ now: nowMs, limit })) if (byId.size < limit) byId.set(row.id as string, row);
+    if (byId.size < limit) {
+      for (const row of q.passedInactivity.all({ now: nowMs, limit })) {
+        if (byId.size >= limit) break;
+        byId.set(row.id as string, row);
+      }
+    }
     return [...byId.values()];
   }
 }
