@@ -41,7 +41,8 @@ module.exports = {
     },
     {
       name: "middleware-runs-in-the-app",
-      comment: "The middleware runs inside the app's process: core types and the JWT verifier only (for now also the error body and the wire session type from src/http, until a client package of its own holds them).",
+      comment:
+        "The middleware runs inside the app's process: core types and the JWT verifier only (for now also the error body and the wire session type from src/http, until a client package of its own holds them).",
       severity: "error",
       from: { path: "^src/middleware/" },
       to: { path: "^src/", pathNot: ["^src/core/", "^src/jwt/", "^src/middleware/", "^src/http/errors\\.ts$", "^src/http/schemas\\.ts$"] },

@@ -33,7 +33,9 @@ let failed = false;
 
 function report(): void {
   console.log(renderTable(rows, `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`));
-  console.log(`\nLoad: autocannon in its own process, ${options.connections} connections × pipelining ${options.pipelining}, ${options.warmupS} s warm-up + ${options.durationS} s per run, ${options.tokens} distinct tokens cycled; the generator shares the machine's cores with the server.`);
+  console.log(
+    `\nLoad: autocannon in its own process, ${options.connections} connections × pipelining ${options.pipelining}, ${options.warmupS} s warm-up + ${options.durationS} s per run, ${options.tokens} distinct tokens cycled; the generator shares the machine's cores with the server.`,
+  );
   for (const note of ctx.notes) console.log(`\n${note}`);
 }
 onInterrupt(report);

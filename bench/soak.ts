@@ -89,7 +89,11 @@ async function soak(store: "sqlite" | "redis"): Promise<string[]> {
     current = fresh();
     const sorted = Float64Array.from(t.latencies).sort();
     const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? NaN;
-    const line = `| ${store} | ${Math.round((Date.now() - startedAt) / 1000)} | ${Math.round(t.ops / INTERVAL_S)} | ${t.errors} | ${p99.toFixed(1)} | ${server.rssMb().toFixed(0)} | ${(await eventLoopP99Ms(server.url)).toFixed(1)} | ${Object.entries(t.byKind).map(([k, n]) => `${k} ${n}`).join(", ")} |`;
+    const line = `| ${store} | ${Math.round((Date.now() - startedAt) / 1000)} | ${Math.round(t.ops / INTERVAL_S)} | ${t.errors} | ${p99.toFixed(1)} | ${server.rssMb().toFixed(0)} | ${(await eventLoopP99Ms(server.url)).toFixed(1)} | ${Object.entries(
+      t.byKind,
+    )
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")} |`;
     lines.push(line);
     process.stderr.write(`${line}\n`);
   }
@@ -101,7 +105,9 @@ async function soak(store: "sqlite" | "redis"): Promise<string[]> {
 try {
   const rows: string[] = [];
   for (const store of STORES) rows.push(...(await soak(store as "sqlite" | "redis")));
-  console.log(`\nLoad soak, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${USERS} virtual users, ${MINUTES} min per store, geo-IP on:\n`);
+  console.log(
+    `\nLoad soak, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${USERS} virtual users, ${MINUTES} min per store, geo-IP on:\n`,
+  );
   console.log("| store | at s | ops/s | errors | p99 ms | RSS MB | event-loop p99 ms | operations in the interval |");
   console.log("|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(row);

@@ -46,9 +46,13 @@ const CHROMIUM = "/usr/bin/chromium";
 const needsBrowser = files.some((file) => readFileSync(file, "utf8").includes("support/browser.js"));
 if (needsBrowser && !existsSync(CHROMIUM)) {
   process.stderr.write(`${CHROMIUM} is missing: installing Debian's chromium with apt-get\n`);
-  const apt = spawnSync("bash", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"], { stdio: ["ignore", "ignore", "inherit"] });
+  const apt = spawnSync("bash", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (apt.status !== 0 || !existsSync(CHROMIUM)) {
-    process.stderr.write(`\n*** could not install chromium (apt-get exited ${apt.status}): browser tests ${env.CI === "true" ? "fail (CI=true)" : "are skipped"}\n`);
+    process.stderr.write(
+      `\n*** could not install chromium (apt-get exited ${apt.status}): browser tests ${env.CI === "true" ? "fail (CI=true)" : "are skipped"}\n`,
+    );
     if (env.CI === "true") process.exit(1);
   }
 }

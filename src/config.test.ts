@@ -28,7 +28,10 @@ describe("configuration", () => {
   });
 
   it("reads SESSIOND_* variables and lets flags win", () => {
-    const config = loadConfig({ env: { SESSIOND_PORT: "8000", SESSIOND_SLIDING_EXPIRATION: "true", SESSIOND_INACTIVITY_TIMEOUT_SECONDS: "900" }, flags: { port: "9000" } });
+    const config = loadConfig({
+      env: { SESSIOND_PORT: "8000", SESSIOND_SLIDING_EXPIRATION: "true", SESSIOND_INACTIVITY_TIMEOUT_SECONDS: "900" },
+      flags: { port: "9000" },
+    });
     assert.equal(config.port, 9000);
     assert.equal(config.slidingExpiration, true);
     assert.equal(settingsOf(config).inactivityTimeoutMs, 900_000);
@@ -36,10 +39,14 @@ describe("configuration", () => {
 
   it("names every bad variable or flag, and hides secret values", () => {
     const problems = problemsOf(() =>
-      loadConfig({ env: { SESSIOND_PORT: "abc", SESSIOND_ROOT_KEY: "short-secret", SESSIOND_LOG_LEVEL: "loud", SESSIOND_NOPE: "1" }, flags: { lifetimeSeconds: "-5" } }),
+      loadConfig({
+        env: { SESSIOND_PORT: "abc", SESSIOND_ROOT_KEY: "short-secret", SESSIOND_LOG_LEVEL: "loud", SESSIOND_NOPE: "1" },
+        flags: { lifetimeSeconds: "-5" },
+      }),
     );
     const text = problems.join("\n");
-    for (const name of ["SESSIOND_PORT", "SESSIOND_ROOT_KEY", "SESSIOND_LOG_LEVEL", "SESSIOND_NOPE", "--lifetime-seconds"]) assert.match(text, new RegExp(name));
+    for (const name of ["SESSIOND_PORT", "SESSIOND_ROOT_KEY", "SESSIOND_LOG_LEVEL", "SESSIOND_NOPE", "--lifetime-seconds"])
+      assert.match(text, new RegExp(name));
     assert.ok(!text.includes("short-secret"));
   });
 
@@ -47,7 +54,8 @@ describe("configuration", () => {
     const text = problemsOf(() => loadConfig({ env: { SESSIOND_STORE: "bogus", SESSIOND_LOG_LEVEL: "loud" } })).join("\n");
     assert.match(text, /SESSIOND_STORE: must be sqlite:<path>, postgres/);
     assert.match(text, /SESSIOND_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/);
-    for (const ok of ["sqlite:/tmp/x.db", "memory:", "postgres://u@h/db", "redis://h:1", "redis-cluster://a:1,b:2"]) assert.equal(loadConfig({ env: { SESSIOND_STORE: ok } }).store, ok);
+    for (const ok of ["sqlite:/tmp/x.db", "memory:", "postgres://u@h/db", "redis://h:1", "redis-cluster://a:1,b:2"])
+      assert.equal(loadConfig({ env: { SESSIOND_STORE: ok } }).store, ok);
   });
 
   describe("secrets from files", () => {
@@ -101,7 +109,10 @@ describe("configuration", () => {
   });
 
   it("refuses a default lifetime above the max lifetime", () => {
-    assert.match(problemsOf(() => loadConfig({ env: { SESSIOND_LIFETIME_SECONDS: "100", SESSIOND_MAX_LIFETIME_SECONDS: "50" } })).join(), /SESSIOND_LIFETIME_SECONDS/);
+    assert.match(
+      problemsOf(() => loadConfig({ env: { SESSIOND_LIFETIME_SECONDS: "100", SESSIOND_MAX_LIFETIME_SECONDS: "50" } })).join(),
+      /SESSIOND_LIFETIME_SECONDS/,
+    );
   });
 
   it("documents every setting in docs/configuration.md with its variable and flag", () => {

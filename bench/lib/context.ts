@@ -61,8 +61,12 @@ export class Context {
   async measure(scenario: string, variant: string, server: Server, requests: HttpRequest[], mode: MeasureMode = {}): Promise<Measurement> {
     const o = this.options;
     const spec = {
-      url: server.url, requests, connections: mode.connections ?? o.connections, pipelining: o.pipelining,
-      durationS: mode.until === undefined ? o.durationS : 24 * 3600, warmupS: o.warmupS,
+      url: server.url,
+      requests,
+      connections: mode.connections ?? o.connections,
+      pipelining: o.pipelining,
+      durationS: mode.until === undefined ? o.durationS : 24 * 3600,
+      warmupS: o.warmupS,
       // A run that lasts until something happens waits as long as that takes for each answer.
       ...(mode.until === undefined ? {} : { timeoutS: 3600 }),
       ...(mode.samples === true ? { samplesFile: join(this.tmp, `samples-${server.port}-${Date.now()}.bin`) } : {}),
@@ -72,9 +76,27 @@ export class Context {
     if (mode.prime ?? mode.sequential !== true) await prime(server.url, requests);
     const once = mode.until !== undefined || mode.sequential === true;
     const runs = { rounds: once ? 1 : o.rounds, quietWaitMs: mode.quiet === false ? 0 : o.quietWaitS * 1000 };
-    const result = await bestOf(runs, () => (mode.sequential === true ? runSequential(server.url, requests, 200, o.durationS * 3000) : runLoad(spec, this.tmp, mode.until)), (r) => r.rps);
+    const result = await bestOf(
+      runs,
+      () => (mode.sequential === true ? runSequential(server.url, requests, 200, o.durationS * 3000) : runLoad(spec, this.tmp, mode.until)),
+      (r) => r.rps,
+    );
     const { rps, p50Ms, p99Ms, maxMs, errors, otherLoad } = result;
-    return { scenario, variant, rps, p50Ms, p99Ms, maxMs, errors, rssMb: server.peakRssMb(), startRssMb, replyBytes, otherLoad, result, samplesFile: spec.samplesFile };
+    return {
+      scenario,
+      variant,
+      rps,
+      p50Ms,
+      p99Ms,
+      maxMs,
+      errors,
+      rssMb: server.peakRssMb(),
+      startRssMb,
+      replyBytes,
+      otherLoad,
+      result,
+      samplesFile: spec.samplesFile,
+    };
   }
 
   /** Starts a server, measures it, stops it. */

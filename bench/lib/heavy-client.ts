@@ -27,7 +27,11 @@ export function startHeavyClient(url: string, calls: { name: string; request: Ht
     while (!stopping) {
       for (const [i, { request }] of calls.entries()) {
         const started = performance.now();
-        const response = await fetch(url + request.path, { method: request.method, headers: request.headers, ...(request.body === undefined ? {} : { body: request.body }) });
+        const response = await fetch(url + request.path, {
+          method: request.method,
+          headers: request.headers,
+          ...(request.body === undefined ? {} : { body: request.body }),
+        });
         await response.arrayBuffer();
         if (response.ok) times[i]!.push(performance.now() - started);
         else errors[i]! += 1;

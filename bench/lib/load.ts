@@ -76,7 +76,17 @@ export async function runSequential(url: string, requests: HttpRequest[], count:
   }
   const seconds = (performance.now() - started) / 1000;
   const sorted = Float64Array.from(times).sort();
-  return { ok: times.length, errors, seconds, rps: times.length / seconds, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: quantile(sorted, 1), statusCodes: {}, cpuMs: 0 };
+  return {
+    ok: times.length,
+    errors,
+    seconds,
+    rps: times.length / seconds,
+    p50Ms: quantile(sorted, 0.5),
+    p99Ms: quantile(sorted, 0.99),
+    maxMs: quantile(sorted, 1),
+    statusCodes: {},
+    cpuMs: 0,
+  };
 }
 
 /** Calls `make(i)` for i < count, `inFlight` at a time, and returns the answers in order. */
@@ -95,7 +105,11 @@ export async function inParallel<T>(count: number, inFlight: number, make: (i: n
 
 /** One request outside the load: checks it succeeds and tells the reply's body size. */
 export async function probe(url: string, request: HttpRequest): Promise<number> {
-  const response = await fetch(url + request.path, { method: request.method, headers: request.headers, ...(request.body === undefined ? {} : { body: request.body }) });
+  const response = await fetch(url + request.path, {
+    method: request.method,
+    headers: request.headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+  });
   const body = await response.text();
   if (!response.ok) throw new Error(`${request.method} ${url}${request.path} answered ${response.status}: ${body.slice(0, 300)}`);
   return Buffer.byteLength(body);

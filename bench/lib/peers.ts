@@ -15,7 +15,11 @@ export interface PeerRun {
 
 /** POSTs JSON and returns the `name=value` of the session cookie it sets. */
 async function cookieFrom(url: string, body: unknown, origin: string): Promise<string> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", origin, "user-agent": BENCH_UA }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin, "user-agent": BENCH_UA },
+    body: JSON.stringify(body),
+  });
   await response.arrayBuffer();
   const cookie = response.headers.getSetCookie()[0];
   if (!response.ok || cookie === undefined) throw new Error(`${url} answered ${response.status} without a session cookie`);
@@ -32,7 +36,13 @@ const cookieRequests = (path: string, cookies: string[]): HttpRequest[] =>
  */
 export async function startBetterAuth(dir: string, logDir: string, tokens: number, sessions: number): Promise<PeerRun> {
   const file = join(dir, "better-auth.db");
-  const server = await startServer({ name: "better-auth", script: "bench/servers/better-auth.mjs", env: { BENCH_SQLITE: file }, readyPath: "/api/auth/ok", logDir });
+  const server = await startServer({
+    name: "better-auth",
+    script: "bench/servers/better-auth.mjs",
+    env: { BENCH_SQLITE: file },
+    readyPath: "/api/auth/ok",
+    logDir,
+  });
   try {
     const cookies = await inParallel(tokens, 8, (i) =>
       cookieFrom(`${server.url}/api/auth/sign-up/email`, { email: `user${i}@bench.example`, password: `password-${i}-bench`, name: `User ${i}` }, server.url),
@@ -56,9 +66,31 @@ export async function startBetterAuth(dir: string, logDir: string, tokens: numbe
 function sessionData(i: number): Record<string, unknown> {
   const now = Date.now();
   return {
-    user_id: `user_${i}`, tenant_id: "default", client_id: `client_${i}`, status: "active", scopes: [], amr: ["password"], metadata: {},
-    ip: BENCH_IP, user_agent: BENCH_UA, created_at: now, updated_at: now, last_active_at: now, expire_at: now + 7 * 86_400_000,
-    latest_activity: { object: "session_activity", id: `act_${i}`, is_mobile: false, ip_address: BENCH_IP, city: null, country: null, browser_name: "Chrome", browser_version: "124.0.0.0", device_type: "desktop", os_name: "Linux" },
+    user_id: `user_${i}`,
+    tenant_id: "default",
+    client_id: `client_${i}`,
+    status: "active",
+    scopes: [],
+    amr: ["password"],
+    metadata: {},
+    ip: BENCH_IP,
+    user_agent: BENCH_UA,
+    created_at: now,
+    updated_at: now,
+    last_active_at: now,
+    expire_at: now + 7 * 86_400_000,
+    latest_activity: {
+      object: "session_activity",
+      id: `act_${i}`,
+      is_mobile: false,
+      ip_address: BENCH_IP,
+      city: null,
+      country: null,
+      browser_name: "Chrome",
+      browser_version: "124.0.0.0",
+      device_type: "desktop",
+      os_name: "Linux",
+    },
   };
 }
 

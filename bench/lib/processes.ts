@@ -81,7 +81,9 @@ export class Server {
   /** Resolves once a line of the server's output matches (e.g. sessiond's "sweep" log line). */
   async waitForLine(pattern: RegExp, timeoutMs: number): Promise<string> {
     for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(250)) {
-      const line = this.log().split("\n").find((l) => pattern.test(l));
+      const line = this.log()
+        .split("\n")
+        .find((l) => pattern.test(l));
       if (line !== undefined) return line;
       if (!this.running) break;
     }
@@ -129,7 +131,10 @@ export async function startServer(o: StartOptions): Promise<Server> {
   const server = new Server(o.name, child, port, logFile);
   for (const until = Date.now() + 120_000; Date.now() < until; await sleep(100)) {
     if (!server.running) break;
-    const answered = await fetch(server.url + o.readyPath).then((r) => r.arrayBuffer().then(() => true), () => false);
+    const answered = await fetch(server.url + o.readyPath).then(
+      (r) => r.arrayBuffer().then(() => true),
+      () => false,
+    );
     if (answered) return server;
   }
   await server.stop();

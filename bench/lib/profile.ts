@@ -62,7 +62,10 @@ export function summarise(file: string, top: number): ProfileSummary {
     busy += us;
   }
   const ranked = (map: Map<string, number>, n: number) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, ms: us / 1000, share: us / busy }));
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({ name, ms: us / 1000, share: us / busy }));
   return { idleShare: idle / (idle + busy), functions: ranked(byFunction, top), areas: ranked(byArea, 12) };
 }
 
@@ -72,11 +75,15 @@ export function summariseProfile(dir: string, top: number, title: string): strin
   if (file === undefined) return `${title}: no profile was written to ${dir}`;
   const s = summarise(join(dir, file), top);
   const table = (head: string, rows: ProfileSummary["functions"]) => [
-    `| # | ${head} | self ms | share of busy time |`, "|---:|---|---:|---:|",
+    `| # | ${head} | self ms | share of busy time |`,
+    "|---:|---|---:|---:|",
     ...rows.map((r, i) => `| ${i + 1} | \`${r.name}\` | ${r.ms.toFixed(0)} | ${(r.share * 100).toFixed(1)}% |`),
   ];
   return [
     `${title}; idle ${(s.idleShare * 100).toFixed(0)}% of the time (${join(dir, file)}):`,
-    "", ...table("function", s.functions), "", ...table("area", s.areas),
+    "",
+    ...table("function", s.functions),
+    "",
+    ...table("area", s.areas),
   ].join("\n");
 }

@@ -6,7 +6,12 @@ import { BENCH_UA } from "./population.js";
 import { ROOT_DIR, type Server, startServer } from "./processes.js";
 
 /** The Node flags on bin/sessiond.js's `#!` line: what a deployment running `sessiond serve` gets. */
-const LAUNCHER_FLAGS = /^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(ROOT_DIR, "bin", "sessiond.js"), "utf8"))?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+const LAUNCHER_FLAGS =
+  /^#!.*\bnode\b(.*)$/m
+    .exec(readFileSync(join(ROOT_DIR, "bin", "sessiond.js"), "utf8"))?.[1]
+    ?.trim()
+    .split(/\s+/)
+    .filter(Boolean) ?? [];
 
 export const ROOT_KEY = "bench_root_key_0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -65,6 +70,9 @@ export const createRequests = (users: string[]): HttpRequest[] =>
 /** The reads one admin client repeats in the heavy-reads scenario: stats, a deep list page, a who-is-online page. */
 export const heavyReadRequests = (tenantId: string, offset: number): { name: string; request: HttpRequest }[] => [
   { name: "stats", request: { method: "GET", path: `/v1/stats?tenant_id=${tenantId}`, headers } },
-  { name: `list at offset ${offset.toLocaleString("en")}`, request: { method: "GET", path: `/v1/sessions?tenant_id=${tenantId}&offset=${offset}&limit=100`, headers } },
+  {
+    name: `list at offset ${offset.toLocaleString("en")}`,
+    request: { method: "GET", path: `/v1/sessions?tenant_id=${tenantId}&offset=${offset}&limit=100`, headers },
+  },
   { name: "who-is-online", request: { method: "GET", path: `/v1/users?tenant_id=${tenantId}&limit=100`, headers } },
 ];

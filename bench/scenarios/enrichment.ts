@@ -38,7 +38,9 @@ export async function enrichment(ctx: Context): Promise<Row[]> {
   const hot = await measure("verify, activity within resolution", n, false, false);
   const record = await measure("verify recording activity, no enrichment", n, false, true);
   const enrich = await measure("verify recording activity, UA + geo-IP enrichment", n, true, true);
-  ctx.notes.push(`Enrichment adds ${((enrich.p50Ms - record.p50Ms) * 1000).toFixed(1)} µs (p50) to a verify that records activity; a verify within the activity resolution does no enrichment.`);
+  ctx.notes.push(
+    `Enrichment adds ${((enrich.p50Ms - record.p50Ms) * 1000).toFixed(1)} µs (p50) to a verify that records activity; a verify within the activity resolution does no enrichment.`,
+  );
   return [
     { ...hot, ratio: "baseline" },
     { ...record, ratio: `${fmtTimes(record.rps / hot.rps)} hot` },

@@ -27,18 +27,31 @@ export async function heavyReads(ctx: Context): Promise<Row[]> {
   const path = join(tmp, "heavy.db");
   const population = await Population.create({ perUser: PER_USER, family: 0 });
   const seeded = await seedSqlite(path, population, 0, size);
-  const rows: Row[] = [{ scenario: SCENARIO, variant: `seed ${count(size)} sessions of ${count(size / PER_USER)} users in one tenant (through store.insert): ${(seeded.ms / 1000).toFixed(0)} s`, rps: seeded.count / (seeded.ms / 1000) }];
+  const rows: Row[] = [
+    {
+      scenario: SCENARIO,
+      variant: `seed ${count(size)} sessions of ${count(size / PER_USER)} users in one tenant (through store.insert): ${(seeded.ms / 1000).toFixed(0)} s`,
+      rps: seeded.count / (seeded.ms / 1000),
+    },
+  ];
   const server = await startSessiond({ name: "sessiond-heavy-reads", store: `sqlite:${path}`, logDir: tmp });
   try {
     const calls = heavyReadRequests(TENANT, DEEPEST_OFFSET);
-    for (const call of calls) rows.push(await ctx.measure(SCENARIO, `${call.name} over ${count(size)} sessions, one at a time`, server, [call.request], { sequential: true }));
+    for (const call of calls)
+      rows.push(await ctx.measure(SCENARIO, `${call.name} over ${count(size)} sessions, one at a time`, server, [call.request], { sequential: true }));
     const verify = verifyRequests(population.tokens(options.tokens, size));
     const alone = await ctx.measure(SCENARIO, `verify, ${CONNECTIONS} connections`, server, verify, { connections: CONNECTIONS });
     const client = startHeavyClient(server.url, calls);
     let loaded: Measurement;
     let heavy: HeavyCallResult[];
     try {
-      loaded = await ctx.measure(SCENARIO, `verify, ${CONNECTIONS} connections, while one client loops ${calls.map((c) => c.name).join(" → ")}`, server, verify, { connections: CONNECTIONS });
+      loaded = await ctx.measure(
+        SCENARIO,
+        `verify, ${CONNECTIONS} connections, while one client loops ${calls.map((c) => c.name).join(" → ")}`,
+        server,
+        verify,
+        { connections: CONNECTIONS },
+      );
     } finally {
       heavy = await client.stop();
     }
@@ -46,11 +59,18 @@ export async function heavyReads(ctx: Context): Promise<Row[]> {
     const heavyErrors = heavy.reduce((sum, h) => sum + h.errors, 0);
     rows.push(
       { ...alone, ratio: "baseline", checks: [zeroErrors(alone.errors ?? 0)] },
-      { ...loaded, ratio: `p99 ${fmtTimes(ratio)} without the client`, checks: [check("p99/p99 without", ratio, "<", 3), zeroErrors((loaded.errors ?? 0) + heavyErrors)] },
+      {
+        ...loaded,
+        ratio: `p99 ${fmtTimes(ratio)} without the client`,
+        checks: [check("p99/p99 without", ratio, "<", 3), zeroErrors((loaded.errors ?? 0) + heavyErrors)],
+      },
     );
     ctx.notes.push(
       `Heavy-reads client during the loaded verify run (scenario 6, ${count(size)} sessions): ` +
-        heavy.map((h) => `${h.name} ×${h.count} (p50 ${h.p50Ms.toFixed(1)} ms, p99 ${h.p99Ms.toFixed(1)} ms${h.errors > 0 ? `, ${h.errors} errors` : ""})`).join("; ") + ".",
+        heavy
+          .map((h) => `${h.name} ×${h.count} (p50 ${h.p50Ms.toFixed(1)} ms, p99 ${h.p99Ms.toFixed(1)} ms${h.errors > 0 ? `, ${h.errors} errors` : ""})`)
+          .join("; ") +
+        ".",
     );
     return rows;
   } finally {

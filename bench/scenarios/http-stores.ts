@@ -19,16 +19,36 @@ export async function httpStores(ctx: Context): Promise<Row[]> {
   const size = options.sessions;
   const population = await Population.create({ perUser: PER_USER, family: 0 });
   const verify = verifyRequests(population.tokens(options.tokens, size));
-  const sessiondOn = (name: string, store: string) => ctx.measureServer(SCENARIO, `sessiond serve, ${name}`, () => startSessiond({ name: `sessiond-${name}`, store, logDir: tmp }), verify);
+  const sessiondOn = (name: string, store: string) =>
+    ctx.measureServer(SCENARIO, `sessiond serve, ${name}`, () => startSessiond({ name: `sessiond-${name}`, store, logDir: tmp }), verify);
 
   const redis = options.redisUrl;
   const prefix = redisPrefix(redis);
   ctx.notes.push(seedingNote("Redis", await seedRedis(redis, prefix, population, 0, size)));
-  const raw = await ctx.measureServer(SCENARIO, "raw HTTP limit: node:http + HGETALL + SHA-256 + compare", () =>
-    startServer({ name: "raw-redis", script: "bench/servers/raw-redis.mjs", env: { BENCH_REDIS_URL: redis, BENCH_REDIS_PREFIX: prefix }, readyPath: "/", logDir: tmp }), verify);
+  const raw = await ctx.measureServer(
+    SCENARIO,
+    "raw HTTP limit: node:http + HGETALL + SHA-256 + compare",
+    () =>
+      startServer({
+        name: "raw-redis",
+        script: "bench/servers/raw-redis.mjs",
+        env: { BENCH_REDIS_URL: redis, BENCH_REDIS_PREFIX: prefix },
+        readyPath: "/",
+        logDir: tmp,
+      }),
+    verify,
+  );
   const onRedis = ctx.remember("sessiond-redis", await sessiondOn("Redis", `${redis}?prefix=${prefix}`));
   if (options.profile)
-    ctx.notes.push(await profileSessiond(ctx, SCENARIO, { name: "sessiond-redis-profiled", store: `${redis}?prefix=${prefix}` }, verify, "sessiond serve (Redis) under verify load, top self time"));
+    ctx.notes.push(
+      await profileSessiond(
+        ctx,
+        SCENARIO,
+        { name: "sessiond-redis-profiled", store: `${redis}?prefix=${prefix}` },
+        verify,
+        "sessiond serve (Redis) under verify load, top self time",
+      ),
+    );
 
   const cluster = redisCluster();
   const clusterPrefix = redisPrefix(cluster);
@@ -44,7 +64,11 @@ export async function httpStores(ctx: Context): Promise<Row[]> {
   const vsSqlite = (m: Measurement) => (onSqlite === undefined ? "" : `; ${fmtTimes(m.rps / onSqlite.rps)} sessiond on SQLite`);
   return [
     { ...raw, ratio: "baseline" },
-    { ...onRedis, ratio: vsRaw(onRedis) + vsSqlite(onRedis), checks: [check("sessiond/raw", onRedis.rps / raw.rps, "≥", 0.8), zeroErrors(onRedis.errors ?? 0)] },
+    {
+      ...onRedis,
+      ratio: vsRaw(onRedis) + vsSqlite(onRedis),
+      checks: [check("sessiond/raw", onRedis.rps / raw.rps, "≥", 0.8), zeroErrors(onRedis.errors ?? 0)],
+    },
     { ...onCluster, ratio: vsRaw(onCluster) + vsSqlite(onCluster), checks: [zeroErrors(onCluster.errors ?? 0)] },
     { ...onPostgres, ratio: vsRaw(onPostgres) + vsSqlite(onPostgres), checks: [zeroErrors(onPostgres.errors ?? 0)] },
   ];

@@ -79,7 +79,15 @@ export async function revocation(ctx: Context): Promise<Row[]> {
         const checks = verifyCache
           ? [check("revocation p99", p99, "<", 50, " ms")]
           : [{ target: "strict: B refuses at once in every trial", pass: t.acceptedAfterRevoke === 0 && t.failures === 0 }];
-        rows.push({ scenario: SCENARIO, variant, p50Ms: p50, p99Ms: p99, errors: t.failures, ratio, checks: [...checks, { target: "0 errors", pass: t.failures === 0 }] });
+        rows.push({
+          scenario: SCENARIO,
+          variant,
+          p50Ms: p50,
+          p99Ms: p99,
+          errors: t.failures,
+          ratio,
+          checks: [...checks, { target: "0 errors", pass: t.failures === 0 }],
+        });
       } finally {
         await Promise.all([a.stop(), b.stop()]);
       }

@@ -21,7 +21,11 @@ const SCENARIO = "4 scale";
 const count = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
 
 function seedRow(where: string, total: number, s: Seeded): Row {
-  return { scenario: SCENARIO, variant: `seed ${where} to ${count(total)} (+${s.count.toLocaleString("en")} through store.insert): ${(s.ms / 1000).toFixed(0)} s`, rps: s.count / (s.ms / 1000) };
+  return {
+    scenario: SCENARIO,
+    variant: `seed ${where} to ${count(total)} (+${s.count.toLocaleString("en")} through store.insert): ${(s.ms / 1000).toFixed(0)} s`,
+    rps: s.count / (s.ms / 1000),
+  };
 }
 
 interface AtSize {
@@ -50,15 +54,25 @@ async function loadsAt(ctx: Context, where: string, store: string, population: P
   const server = await startSessiond({ name: `sessiond-${where}-${count(size)}`, store, logDir: tmp });
   try {
     const verify = await ctx.measure(SCENARIO, `${label}: verify`, server, verifyRequests(population.tokens(options.tokens, size)));
-    const list = await ctx.measure(SCENARIO, `${label}: list one user's ${PER_USER} sessions, one request at a time`, server, listRequests(population.users(options.tokens, size)), { sequential: true });
+    const list = await ctx.measure(
+      SCENARIO,
+      `${label}: list one user's ${PER_USER} sessions, one request at a time`,
+      server,
+      listRequests(population.users(options.tokens, size)),
+      { sequential: true },
+    );
     const newUsers = Array.from({ length: options.tokens }, (_, i) => `new_${i}`);
     const create = await ctx.measure(SCENARIO, `${label}: create`, server, createRequests(newUsers), { prime: false });
     const rows: Row[] = [verify, list, { ...create, checks: [zeroErrors(create.errors ?? 0), rssCheck(create, false)] }];
     await server.stop();
     rows.push(await idleSweep(label, store));
     if (geoIp) {
-      const withGeo = await ctx.measureServer(SCENARIO, `${label}: verify, geo-IP bundled`, () =>
-        startSessiond({ name: `sessiond-${where}-${count(size)}-geo`, store, logDir: tmp, geoIp: "bundled" }), verifyRequests(population.tokens(options.tokens, size)));
+      const withGeo = await ctx.measureServer(
+        SCENARIO,
+        `${label}: verify, geo-IP bundled`,
+        () => startSessiond({ name: `sessiond-${where}-${count(size)}-geo`, store, logDir: tmp, geoIp: "bundled" }),
+        verifyRequests(population.tokens(options.tokens, size)),
+      );
       rows.push({ ...withGeo, checks: [rssCheck(withGeo, true)] });
     }
     return { verify, list, rows };
@@ -91,7 +105,11 @@ async function sqliteGrowth(ctx: Context): Promise<Row[]> {
     const at = await loadsAt(ctx, "SQLite", `sqlite:${path}`, population, size, size >= 1_000_000 || size === sizes.at(-1));
     first ??= at;
     const [verify, list, ...rest] = at.rows;
-    rows.push(at === first ? verify! : flat(at.verify, first.verify, count(sizes[0]!), true), at === first ? list! : flat(at.list, first.list, count(sizes[0]!), false), ...rest);
+    rows.push(
+      at === first ? verify! : flat(at.verify, first.verify, count(sizes[0]!), true),
+      at === first ? list! : flat(at.list, first.list, count(sizes[0]!), false),
+      ...rest,
+    );
   }
   return rows;
 }
@@ -101,14 +119,22 @@ async function sharedStores(ctx: Context): Promise<Row[]> {
   const size = options.storeScale;
   const population = await Population.create({ perUser: PER_USER, family: 0 });
   const backends = [
-    { name: "PostgreSQL", key: "sessiond-postgres", open: () => {
-      const schema = postgresSchema(options.postgresUrl);
-      return { store: `${options.postgresUrl}?schema=${schema}`, seed: () => seedPostgres(options.postgresUrl, schema, population, 0, size) };
-    } },
-    { name: "Redis", key: "sessiond-redis", open: () => {
-      const prefix = redisPrefix(options.redisUrl);
-      return { store: `${options.redisUrl}?prefix=${prefix}`, seed: () => seedRedis(options.redisUrl, prefix, population, 0, size) };
-    } },
+    {
+      name: "PostgreSQL",
+      key: "sessiond-postgres",
+      open: () => {
+        const schema = postgresSchema(options.postgresUrl);
+        return { store: `${options.postgresUrl}?schema=${schema}`, seed: () => seedPostgres(options.postgresUrl, schema, population, 0, size) };
+      },
+    },
+    {
+      name: "Redis",
+      key: "sessiond-redis",
+      open: () => {
+        const prefix = redisPrefix(options.redisUrl);
+        return { store: `${options.redisUrl}?prefix=${prefix}`, seed: () => seedRedis(options.redisUrl, prefix, population, 0, size) };
+      },
+    },
   ];
   const rows: Row[] = [];
   for (const backend of backends) {
@@ -116,7 +142,8 @@ async function sharedStores(ctx: Context): Promise<Row[]> {
     rows.push(seedRow(backend.name, size, await seed()));
     const at = await loadsAt(ctx, backend.name, store, population, size, false);
     const small = ctx.recall(backend.key);
-    const verify = small === undefined ? at.verify : { ...at.verify, ratio: `p50 ${fmtTimes(at.verify.p50Ms / small.p50Ms)} at ${count(options.sessions)} (scenario 3)` };
+    const verify =
+      small === undefined ? at.verify : { ...at.verify, ratio: `p50 ${fmtTimes(at.verify.p50Ms / small.p50Ms)} at ${count(options.sessions)} (scenario 3)` };
     rows.push(verify, ...at.rows.slice(1));
   }
   return rows;
@@ -139,7 +166,12 @@ async function sweepUnderLoad(ctx: Context): Promise<Row[]> {
   ];
   const verify = verifyRequests(live.tokens(options.tokens, options.sessions));
   const store = `sqlite:${path}`;
-  const idle = await ctx.measureServer(SCENARIO, "verify, sweeper off (idle)", () => startSessiond({ name: "sessiond-sweep-idle", store, logDir: tmp, sweepIntervalS: 0 }), verify);
+  const idle = await ctx.measureServer(
+    SCENARIO,
+    "verify, sweeper off (idle)",
+    () => startSessiond({ name: "sessiond-sweep-idle", store, logDir: tmp, sweepIntervalS: 0 }),
+    verify,
+  );
   const delayS = options.warmupS + 5;
   await waitForQuiet(options.quietWaitS * 1000);
   const server = await startSessiond({ name: "sessiond-sweeping", store, logDir: tmp, sweepIntervalS: delayS });

@@ -7,7 +7,19 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 
 // Secrets, bookkeeping and the denormalised stats columns are not part of a session reply.
-const HIDDEN = new Set(["secret_hash", "superseded_secrets", "version", "started_at", "lifetime_ms", "max_lifetime_ms", "inactivity_timeout_ms", "country", "browser_name", "device_type", "os_name"]);
+const HIDDEN = new Set([
+  "secret_hash",
+  "superseded_secrets",
+  "version",
+  "started_at",
+  "lifetime_ms",
+  "max_lifetime_ms",
+  "inactivity_timeout_ms",
+  "country",
+  "browser_name",
+  "device_type",
+  "os_name",
+]);
 
 /** The stored fields a caller may see (the same columns/fields sessiond keeps), as a JSON reply. */
 export function replyOf(fields) {
@@ -34,7 +46,12 @@ export function serveVerify(read) {
         const { token } = JSON.parse(Buffer.concat(chunks).toString("utf8"));
         const dot = typeof token === "string" ? token.indexOf(".") : -1;
         const session = dot > 0 ? await read(token.slice(0, dot)) : null;
-        const digest = dot > 0 ? createHash("sha256").update(token.slice(dot + 1)).digest() : null;
+        const digest =
+          dot > 0
+            ? createHash("sha256")
+                .update(token.slice(dot + 1))
+                .digest()
+            : null;
         if (session === null || digest === null || !timingSafeEqual(session.hash, digest)) return answer(res, 401, '{"code":"token_invalid"}');
         answer(res, 200, session.reply);
       } catch {

@@ -12,7 +12,11 @@ import { wantsJson } from "./output.js";
  * happens. Commands that read or change what is already there pass `mustExist`: pointed at the
  * wrong place, they must say so rather than create an empty store and report "0 of 0".
  */
-export async function withRuntime<T>(command: Command, body: (runtime: Runtime) => Promise<T>, open: { migrate?: boolean; mustExist?: boolean } = {}): Promise<T> {
+export async function withRuntime<T>(
+  command: Command,
+  body: (runtime: Runtime) => Promise<T>,
+  open: { migrate?: boolean; mustExist?: boolean } = {},
+): Promise<T> {
   const config = configFrom(command);
   for (const warning of secretFlagWarningsOf(command)) process.stderr.write(`sessiond: warning: ${warning}\n`);
   const runtime = await openRuntime(config, open);
@@ -30,7 +34,8 @@ export async function withRuntime<T>(command: Command, body: (runtime: Runtime) 
 export function integerArg(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value)) throw new SessiondError("request_invalid", `--${flag} must be an integer (got ${JSON.stringify(raw)})`, { details: { field: flag } });
+  if (!Number.isSafeInteger(value))
+    throw new SessiondError("request_invalid", `--${flag} must be an integer (got ${JSON.stringify(raw)})`, { details: { field: flag } });
   return value;
 }
 
@@ -46,7 +51,9 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<void>)
         process.stderr.write(json ? `${JSON.stringify({ error: { code: "config_invalid", problems: error.problems } })}\n` : `sessiond: ${error.message}\n`);
         process.exitCode = EXIT_CONFIG;
       } else if (error instanceof SessiondError) {
-        process.stderr.write(json ? `${JSON.stringify({ error: { code: error.code, message: error.message } })}\n` : `sessiond: ${error.code}: ${error.message}\n`);
+        process.stderr.write(
+          json ? `${JSON.stringify({ error: { code: error.code, message: error.message } })}\n` : `sessiond: ${error.code}: ${error.message}\n`,
+        );
         process.exitCode = EXIT_CODES[error.code];
       } else {
         const message = (error as Error)?.message ?? String(error);

@@ -11,13 +11,7 @@ export interface UseContext {
 }
 
 /** A new activity for `sessionId`, naming what differs from `previous`. */
-export function buildActivity(
-  ctx: ServiceContext,
-  sessionId: string,
-  use: UseContext,
-  previous: ActivityRecord | null,
-  atMs: number,
-): ActivityRecord {
+export function buildActivity(ctx: ServiceContext, sessionId: string, use: UseContext, previous: ActivityRecord | null, atMs: number): ActivityRecord {
   // A use that names no IP or UA keeps the last known ones, so history stays readable.
   const ip = use.ip ?? previous?.ipAddress ?? null;
   const userAgent = use.userAgent ?? previous?.userAgent ?? null;

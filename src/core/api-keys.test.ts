@@ -24,7 +24,10 @@ describe("root keys", () => {
   it("count a configured root key, so every stored root key can be revoked beside it", async () => {
     const keys = keysWith(CONFIGURED);
     const stored = await keys.create(null, "generated before the configured key");
-    assert.deepEqual((await keys.storedRootKeys()).map((k) => k.id), [stored.id]);
+    assert.deepEqual(
+      (await keys.storedRootKeys()).map((k) => k.id),
+      [stored.id],
+    );
     assert.notEqual((await keys.revoke(stored.id)).revokedAt, null);
     assert.deepEqual(await keys.storedRootKeys(), []);
     assert.equal(await keys.authenticate(stored.key), null, "the revoked key stops working");
@@ -36,7 +39,10 @@ describe("root keys", () => {
     const keys = keysWith(CONFIGURED);
     assert.equal(await keys.ensureRootKey(), null);
     const tenant = await keys.create("acme");
-    assert.deepEqual((await keys.list()).map((k) => k.id), [tenant.id]);
+    assert.deepEqual(
+      (await keys.list()).map((k) => k.id),
+      [tenant.id],
+    );
     assert.deepEqual(await keys.storedRootKeys(), []);
   });
 });

@@ -75,12 +75,14 @@ export class ApiKeys {
    * @throws SessiondError `resource_not_found`; `request_invalid` for the last root key
    */
   async revoke(id: string): Promise<ApiKey> {
-    if (typeof id !== "string" || !API_KEY_ID_PATTERN.test(id)) throw new SessiondError("request_invalid", "id is not an API key id", { details: { field: "id" } });
+    if (typeof id !== "string" || !API_KEY_ID_PATTERN.test(id))
+      throw new SessiondError("request_invalid", "id is not an API key id", { details: { field: "id" } });
     const existing = await this.store.get(id);
     if (existing === null) throw new SessiondError("resource_not_found", "no such API key");
     if (existing.tenantId === null && existing.revokedAt === null && this.configuredRootHash === null) {
       // Revoking the last root key would lock every administrator out of the deployment.
-      if ((await this.storedRootKeys()).length <= 1) throw new SessiondError("request_invalid", "the last root key cannot be revoked; create another root key first (sessiond keys create --root)");
+      if ((await this.storedRootKeys()).length <= 1)
+        throw new SessiondError("request_invalid", "the last root key cannot be revoked; create another root key first (sessiond keys create --root)");
     }
     const record = (await this.store.revoke(id, this.clock.now()))!;
     this.cache.delete(id);

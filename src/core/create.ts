@@ -94,9 +94,7 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
   const id = newSessionId(tenantId, userId, now, ctx.random);
   const { secret, hash } = newSecret(ctx.random);
   const hasUse = fields.ip !== null || userAgent !== null;
-  const latestActivity = hasUse
-    ? buildActivity(ctx, id, { ip: fields.ip, userAgent, clientHints }, null, now)
-    : null;
+  const latestActivity = hasUse ? buildActivity(ctx, id, { ip: fields.ip, userAgent, clientHints }, null, now) : null;
   const timing = {
     startedAt: now,
     lifetimeMs: lifetimes.lifetimeMs,

@@ -4,10 +4,7 @@
  */
 import { isTerminal, type SessionRecord, type SessionStatus } from "./model.js";
 
-type DeadlineInputs = Pick<
-  SessionRecord,
-  "startedAt" | "lifetimeMs" | "maxLifetimeMs" | "maxAgeMinutes" | "slidingExpiration" | "inactivityTimeoutMs"
->;
+type DeadlineInputs = Pick<SessionRecord, "startedAt" | "lifetimeMs" | "maxLifetimeMs" | "maxAgeMinutes" | "slidingExpiration" | "inactivityTimeoutMs">;
 
 /** `expire_at = min(base + lifetime, start + max_lifetime, start + max_age)`; base moves with activity when sliding. */
 export function expireAtFor(s: DeadlineInputs, lastActivityAt: number): number {
@@ -26,10 +23,7 @@ export function abandonAtFor(s: Pick<SessionRecord, "inactivityTimeoutMs">, last
  * The status as of `nowMs`: a passed deadline reads as expired/abandoned before
  * the sweeper writes it; when both passed, the earlier one wins (a tie reads as expired).
  */
-export function effectiveStatus(
-  s: Pick<SessionRecord, "status" | "expireAt" | "abandonAt">,
-  nowMs: number,
-): SessionStatus {
+export function effectiveStatus(s: Pick<SessionRecord, "status" | "expireAt" | "abandonAt">, nowMs: number): SessionStatus {
   if (isTerminal(s.status)) return s.status;
   if (s.abandonAt !== null && s.abandonAt <= nowMs && s.abandonAt < s.expireAt) return "abandoned";
   if (s.expireAt <= nowMs) return "expired";

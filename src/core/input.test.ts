@@ -19,9 +19,19 @@ describe("input checks", () => {
   });
 
   it("accepts IPv4 and IPv6 addresses and nothing else", () => {
-    for (const good of ["1.2.3.4", "255.255.255.255", "::1", "::", "2001:db8::8a2e:370:7334", "fe80::1", "::ffff:192.0.2.1", "2001:0db8:0000:0000:0000:ff00:0042:8329"])
+    for (const good of [
+      "1.2.3.4",
+      "255.255.255.255",
+      "::1",
+      "::",
+      "2001:db8::8a2e:370:7334",
+      "fe80::1",
+      "::ffff:192.0.2.1",
+      "2001:0db8:0000:0000:0000:ff00:0042:8329",
+    ])
       assert.equal(input.ip(good), good, good);
-    for (const bad of ["abcd", "999.999.999.999", "1.2.3.4.5", "::1::", "1.2.3", "01.2.3.4", "2001:db8::g", "1:2:3:4:5:6:7:8:9", "", 7]) invalid(() => input.ip(bad));
+    for (const bad of ["abcd", "999.999.999.999", "1.2.3.4.5", "::1::", "1.2.3", "01.2.3.4", "2001:db8::g", "1:2:3:4:5:6:7:8:9", "", 7])
+      invalid(() => input.ip(bad));
   });
 
   it("cuts long user agents at the same length everywhere", () => {
@@ -30,7 +40,10 @@ describe("input checks", () => {
   });
 
   it("limits metadata to 16 KiB serialized and accepts __proto__ as a plain key", () => {
-    assert.throws(() => input.metadata({ a: "x".repeat(16_400) }), (e) => isSessiondError(e, "metadata_too_large"));
+    assert.throws(
+      () => input.metadata({ a: "x".repeat(16_400) }),
+      (e) => isSessiondError(e, "metadata_too_large"),
+    );
     invalid(() => input.metadata([1]));
     const parsed = JSON.parse('{"__proto__": {"polluted": true}}');
     const kept = input.metadata(parsed);

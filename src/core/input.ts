@@ -39,7 +39,18 @@ function boundedText(field: string, value: unknown, max: number): string {
  * `end_reason` always tells a system end from an app's. Plain `revoke` writes `revoked`.
  */
 export const SYSTEM_END_REASONS = [
-  "signed_out", "revoked", "user_revoked", "token_reused", "expired", "abandoned", "session_limit", "user_removed", "replaced", "deleted", "one_time_used", "dbsc_proof_failed",
+  "signed_out",
+  "revoked",
+  "user_revoked",
+  "token_reused",
+  "expired",
+  "abandoned",
+  "session_limit",
+  "user_removed",
+  "replaced",
+  "deleted",
+  "one_time_used",
+  "dbsc_proof_failed",
 ] as const;
 
 /** An app's revoke reason: text, and not a system reason in any case or padding (a look-alike would mislead readers of `end_reason`). */
@@ -204,7 +215,8 @@ export function jsonObject(field: JsonField, value: unknown): Record<string, unk
 export function pageLimit(value: unknown): number {
   const { minimum, maximum } = LIMITS.integers.limit;
   if (value === undefined) return LIMITS.integers.limit.default;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < minimum || value > maximum) throw invalid("limit", `must be ${minimum} to ${maximum}`);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < minimum || value > maximum)
+    throw invalid("limit", `must be ${minimum} to ${maximum}`);
   return value;
 }
 

@@ -38,13 +38,15 @@ describe("canonicalIp", () => {
     [`1.2.3.4${" ".repeat(100)}`, null],
     ["<script>", null],
   ];
-  for (const [input, expected] of table) test(`${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)} → ${expected}`, () => assert.equal(canonicalIp(input), expected));
+  for (const [input, expected] of table)
+    test(`${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)} → ${expected}`, () => assert.equal(canonicalIp(input), expected));
 });
 
 describe("addressGroup", () => {
   test("is the address for IPv4 (mapped or not) and the /64 for IPv6, in every spelling", () => {
     assert.equal(addressGroup("::ffff:198.51.100.7"), "198.51.100.7");
-    for (const ip of ["2001:db8:1:2::1", "2001:DB8:0001:0002:ffff:ffff:ffff:ffff", "2001:db8:1:2:abcd::99"]) assert.equal(addressGroup(ip), "2001:db8:1:2::/64");
+    for (const ip of ["2001:db8:1:2::1", "2001:DB8:0001:0002:ffff:ffff:ffff:ffff", "2001:db8:1:2:abcd::99"])
+      assert.equal(addressGroup(ip), "2001:db8:1:2::/64");
     assert.equal(addressGroup("2001:db8:1:3::1"), "2001:db8:1:3::/64");
     assert.equal(addressGroup("::1"), "::/64");
     assert.equal(addressGroup("not an ip"), null);
@@ -53,8 +55,25 @@ describe("addressGroup", () => {
 
 describe("isPrivateIp", () => {
   test("knows loopback, private, link-local, CGNAT and unique-local ranges, and nothing else", () => {
-    for (const ip of ["127.0.0.1", "127.0.0.2", "10.0.0.5", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.1.1", "100.64.0.1", "0.0.0.0", "::1", "::", "::ffff:10.0.0.1", "fd12:3456::1", "fc00::1", "fe80::1%eth0"])
+    for (const ip of [
+      "127.0.0.1",
+      "127.0.0.2",
+      "10.0.0.5",
+      "172.16.0.1",
+      "172.31.255.255",
+      "192.168.1.1",
+      "169.254.1.1",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "::",
+      "::ffff:10.0.0.1",
+      "fd12:3456::1",
+      "fc00::1",
+      "fe80::1%eth0",
+    ])
       assert.equal(isPrivateIp(ip), true, ip);
-    for (const ip of ["198.51.100.7", "172.32.0.1", "172.15.0.1", "100.128.0.1", "8.8.8.8", "2001:db8::1", "::ffff:8.8.8.8", "fec0::1", "not an ip"]) assert.equal(isPrivateIp(ip), false, ip);
+    for (const ip of ["198.51.100.7", "172.32.0.1", "172.15.0.1", "100.128.0.1", "8.8.8.8", "2001:db8::1", "::ffff:8.8.8.8", "fec0::1", "not an ip"])
+      assert.equal(isPrivateIp(ip), false, ip);
   });
 });

@@ -115,7 +115,15 @@ export function isPrivateIp(text: string): boolean {
   if (ip === null) return false;
   const [a = 0, b = 0] = ip.parts;
   if (ip.version === 4)
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
   const unspecifiedOrLoopback = ip.parts.slice(0, 7).every((p) => p === 0) && (ip.parts[7] === 0 || ip.parts[7] === 1);
   return unspecifiedOrLoopback || (a & 0xfe00) === 0xfc00 || (a & 0xffc0) === 0xfe80;
 }

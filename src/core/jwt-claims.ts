@@ -94,7 +94,10 @@ export function sessionClaims(
   options: { issuer: string; nowMs: number; lifetimeSeconds: number; template?: { claims: Record<string, unknown>; sessionFields: string[] } },
 ): SessionClaims {
   const iat = Math.floor(options.nowMs / 1000);
-  const deadlines = [iat + options.lifetimeSeconds, ...[session.expireAt, session.abandonAt].filter((d): d is number => d !== null).map((d) => Math.floor(d / 1000))];
+  const deadlines = [
+    iat + options.lifetimeSeconds,
+    ...[session.expireAt, session.abandonAt].filter((d): d is number => d !== null).map((d) => Math.floor(d / 1000)),
+  ];
   const claims: SessionClaims = {
     ...(options.template === undefined ? {} : templateClaims(session, options.template)),
     iss: options.issuer,
@@ -117,8 +120,7 @@ export function sessionClaims(
 
 function templateClaims(session: Session, template: { claims: Record<string, unknown>; sessionFields: string[] }): Record<string, unknown> {
   const out: Record<string, unknown> = { ...template.claims };
-  for (const field of template.sessionFields)
-    if (isTemplateSessionField(field)) out[TEMPLATE_SESSION_FIELDS[field]] = sessionField(session, field);
+  for (const field of template.sessionFields) if (isTemplateSessionField(field)) out[TEMPLATE_SESSION_FIELDS[field]] = sessionField(session, field);
   return out;
 }
 

@@ -32,7 +32,8 @@ function templateClaimsInput(value: unknown): Record<string, unknown> {
   if (value === undefined) return {};
   const claims = input.jsonObject("claims", value);
   const reserved = Object.keys(claims).filter((k) => (RESERVED_CLAIMS as readonly string[]).includes(k));
-  if (reserved.length > 0) throw new SessiondError("request_invalid", `claims may not set ${reserved.join(", ")}: sessiond sets them`, { details: { field: "claims" } });
+  if (reserved.length > 0)
+    throw new SessiondError("request_invalid", `claims may not set ${reserved.join(", ")}: sessiond sets them`, { details: { field: "claims" } });
   return claims;
 }
 
@@ -40,14 +41,18 @@ function sessionFieldsInput(value: unknown): string[] {
   const fields = input.stringList("session_fields", value, { maxItems: Object.keys(TEMPLATE_SESSION_FIELDS).length, maxLength: 32 });
   const unknown = fields.filter((f) => !isTemplateSessionField(f));
   if (unknown.length > 0)
-    throw new SessiondError("request_invalid", `session_fields: unknown ${unknown.join(", ")}; known: ${Object.keys(TEMPLATE_SESSION_FIELDS).join(", ")}`, { details: { field: "session_fields" } });
+    throw new SessiondError("request_invalid", `session_fields: unknown ${unknown.join(", ")}; known: ${Object.keys(TEMPLATE_SESSION_FIELDS).join(", ")}`, {
+      details: { field: "session_fields" },
+    });
   return [...new Set(fields)];
 }
 
 function lifetimeInput(value: unknown): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== "number" || !Number.isInteger(value) || value < MIN_JWT_LIFETIME_SECONDS || value > MAX_JWT_LIFETIME_SECONDS)
-    throw new SessiondError("request_invalid", `lifetime_seconds must be an integer from ${MIN_JWT_LIFETIME_SECONDS} to ${MAX_JWT_LIFETIME_SECONDS}`, { details: { field: "lifetime_seconds" } });
+    throw new SessiondError("request_invalid", `lifetime_seconds must be an integer from ${MIN_JWT_LIFETIME_SECONDS} to ${MAX_JWT_LIFETIME_SECONDS}`, {
+      details: { field: "lifetime_seconds" },
+    });
   return value;
 }
 

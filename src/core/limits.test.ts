@@ -18,8 +18,19 @@ describe("the input checks take their bounds from the table of limits", () => {
 
   for (const [field, { maxItems, maxLength }] of Object.entries(LIMITS.lists) as [ListField, { maxItems: number; maxLength: number }][])
     it(`list ${field}: ${maxItems} items of at most ${maxLength} characters`, () => {
-      assert.equal(input.stringList(field, Array.from({ length: maxItems }, () => "x".repeat(maxLength))).length, maxItems);
-      refused(() => input.stringList(field, Array.from({ length: maxItems + 1 }, () => "x")));
+      assert.equal(
+        input.stringList(
+          field,
+          Array.from({ length: maxItems }, () => "x".repeat(maxLength)),
+        ).length,
+        maxItems,
+      );
+      refused(() =>
+        input.stringList(
+          field,
+          Array.from({ length: maxItems + 1 }, () => "x"),
+        ),
+      );
       refused(() => input.stringList(field, ["x".repeat(maxLength + 1)]));
     });
 
@@ -47,7 +58,11 @@ describe("the input checks take their bounds from the table of limits", () => {
   });
 
   it("client hints, and user agents cut at the kept length", () => {
-    for (const [name, wire] of [["secChUa", "sec_ch_ua"], ["secChUaMobile", "sec_ch_ua_mobile"], ["secChUaPlatform", "sec_ch_ua_platform"]] as const) {
+    for (const [name, wire] of [
+      ["secChUa", "sec_ch_ua"],
+      ["secChUaMobile", "sec_ch_ua_mobile"],
+      ["secChUaPlatform", "sec_ch_ua_platform"],
+    ] as const) {
       const max = LIMITS.strings[wire];
       assert.equal(input.clientHints({ [name]: "x".repeat(max) })?.[name]?.length, max);
       refused(() => input.clientHints({ [name]: "x".repeat(max + 1) }));

@@ -34,7 +34,16 @@ describe("effective status", () => {
 });
 
 describe("verdicts", () => {
-  const record = { status: "active", expireAt: 1000, abandonAt: null, boundUserAgent: "UA", aud: "a", lastActiveAt: 0, inactivityTimeoutMs: null, latestActivity: null } as unknown as SessionRecord;
+  const record = {
+    status: "active",
+    expireAt: 1000,
+    abandonAt: null,
+    boundUserAgent: "UA",
+    aud: "a",
+    lastActiveAt: 0,
+    inactivityTimeoutMs: null,
+    latestActivity: null,
+  } as unknown as SessionRecord;
   it("checks status, then pending, then user agent, then audience", () => {
     assert.deepEqual(judge({ ...record, status: "pending", boundUserAgent: null } as SessionRecord, {}, 0, 60_000), { valid: false, code: "session_pending" });
     assert.deepEqual(judge(record, { userAgent: "UA", aud: "a" }, 1000, 60_000), { valid: false, code: "session_expired" });
@@ -63,7 +72,11 @@ describe("policy", () => {
   });
 
   it("refuses unknown, mistyped and non-positive policy fields", () => {
-    const fails = (p: object, code: string) => assert.throws(() => validateTenantPolicy(p), (e) => isSessiondError(e) && e.code === code);
+    const fails = (p: object, code: string) =>
+      assert.throws(
+        () => validateTenantPolicy(p),
+        (e) => isSessiondError(e) && e.code === code,
+      );
     fails({ nope: 1 }, "request_invalid");
     fails({ lifetimeMs: null }, "request_invalid");
     fails({ bindUserAgent: "yes" }, "request_invalid");
@@ -75,6 +88,9 @@ describe("policy", () => {
   it("caps the default lifetime at the tenant's max lifetime but refuses a larger explicit one", () => {
     const policy = resolvePolicy(DEFAULT_SETTINGS, { lifetimeMs: 200 * MIN, maxLifetimeMs: 100 * MIN });
     assert.equal(sessionLifetimes(policy, {}, null).lifetimeMs, 100 * MIN);
-    assert.throws(() => sessionLifetimes(policy, { lifetimeMs: 101 * MIN }, null), (e) => isSessiondError(e, "policy_out_of_bounds"));
+    assert.throws(
+      () => sessionLifetimes(policy, { lifetimeMs: 101 * MIN }, null),
+      (e) => isSessiondError(e, "policy_out_of_bounds"),
+    );
   });
 });

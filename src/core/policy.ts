@@ -42,7 +42,6 @@ export interface Settings extends Policy {
   userSessionCap: number;
 }
 
-
 const NULLABLE_POLICY_FIELDS = new Set<keyof Policy>(["inactivityTimeoutMs", "maxSessionsPerUser"]);
 const POLICY_FIELDS: readonly (keyof Policy)[] = [
   "lifetimeMs",
@@ -121,16 +120,13 @@ const NO_INACTIVITY_TYPES: ReadonlySet<SessionType> = new Set(["service_account"
 export function sessionLifetimes(policy: Policy, overrides: SessionOverrides, type: SessionType | null): SessionLifetimes {
   const outOfBounds = (field: string, ms: number) => {
     if (!Number.isSafeInteger(ms) || ms < 1000 || ms > policy.maxLifetimeMs)
-      throw new SessiondError(
-        "policy_out_of_bounds",
-        `${field} must be between 1 second and the tenant's max lifetime (${policy.maxLifetimeMs / 1000} s)`,
-        { details: { field, maxLifetimeSeconds: policy.maxLifetimeMs / 1000 } },
-      );
+      throw new SessiondError("policy_out_of_bounds", `${field} must be between 1 second and the tenant's max lifetime (${policy.maxLifetimeMs / 1000} s)`, {
+        details: { field, maxLifetimeSeconds: policy.maxLifetimeMs / 1000 },
+      });
   };
   const lifetimeMs = overrides.lifetimeMs ?? Math.min(policy.lifetimeMs, policy.maxLifetimeMs);
   if (overrides.lifetimeMs !== undefined) outOfBounds("lifetime_seconds", overrides.lifetimeMs);
-  let inactivityTimeoutMs =
-    overrides.inactivityTimeoutMs === undefined ? policy.inactivityTimeoutMs : overrides.inactivityTimeoutMs;
+  let inactivityTimeoutMs = overrides.inactivityTimeoutMs === undefined ? policy.inactivityTimeoutMs : overrides.inactivityTimeoutMs;
   if (overrides.inactivityTimeoutMs !== undefined && overrides.inactivityTimeoutMs !== null) {
     outOfBounds("inactivity_timeout_seconds", overrides.inactivityTimeoutMs);
     if (type !== null && NO_INACTIVITY_TYPES.has(type))

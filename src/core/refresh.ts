@@ -18,8 +18,7 @@ export async function refreshSession(ctx: ServiceContext, token: unknown, req: V
     const presented = await present(ctx, token, req, true);
     if (typeof presented === "string") throw failure(presented);
     const { record, match, use } = presented;
-    if (match === "superseded_in_grace")
-      throw new SessiondError("refresh_conflict", "this token was already refreshed; retry with the current token");
+    if (match === "superseded_in_grace") throw new SessiondError("refresh_conflict", "this token was already refreshed; retry with the current token");
     const now = ctx.clock.now();
     const verdict = judge(record, { ...use, ...pick(req) }, now, ctx.settings.activityResolutionMs);
     if (!verdict.valid) throw failure(verdict.code);

@@ -290,7 +290,8 @@ export class Sessions {
 }
 
 function checkStatus(value: unknown): SessionStatus {
-  if (!(SESSION_STATUSES as readonly unknown[]).includes(value)) throw new SessiondError("request_invalid", "status is not a session status", { details: { field: "status" } });
+  if (!(SESSION_STATUSES as readonly unknown[]).includes(value))
+    throw new SessiondError("request_invalid", "status is not a session status", { details: { field: "status" } });
   return value as SessionStatus;
 }
 

@@ -106,7 +106,8 @@ export async function refreshJwt(ctx: ServiceContext, jwt: JwtSettings | null, i
   await loadScoped(ctx, id, req);
   if (req.expiredToken !== undefined) {
     const previous = typeof req.expiredToken === "string" ? await settings.signer.readOwn(req.expiredToken) : null;
-    if (previous === null || previous.sid !== id) throw new SessiondError("token_invalid", "expired_token is not a session JWT of this session", { details: { field: "expired_token" } });
+    if (previous === null || previous.sid !== id)
+      throw new SessiondError("token_invalid", "expired_token is not a session JWT of this session", { details: { field: "expired_token" } });
   }
   const verified = await verifySession(ctx, req.refreshToken, {
     sessionId: id,

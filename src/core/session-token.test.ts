@@ -2,7 +2,20 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { syncBuiltinESMExports } from "node:module";
 import { describe, it, mock } from "node:test";
-import { digestsEqual, formatToken, hashSecret, newSecret, newSessionId, parseToken, routingTag, routingTagOfSessionId, SESSION_ID_PATTERN, systemRandom, timeOfId, TOKEN_PATTERN } from "./session-token.js";
+import {
+  digestsEqual,
+  formatToken,
+  hashSecret,
+  newSecret,
+  newSessionId,
+  parseToken,
+  routingTag,
+  routingTagOfSessionId,
+  SESSION_ID_PATTERN,
+  systemRandom,
+  timeOfId,
+  TOKEN_PATTERN,
+} from "./session-token.js";
 
 describe("tokens", () => {
   it("carries 256 bits of secret and stores only its SHA-256", () => {
@@ -23,7 +36,17 @@ describe("tokens", () => {
   it("rejects anything that is not exactly a token", () => {
     const id = newSessionId("acme", "u", 0, systemRandom);
     const { secret } = newSecret(systemRandom);
-    for (const bad of [undefined, null, 42, "", `${id}.${secret}=`, `${id}:${secret}`, `${id}.${secret.slice(1)}`, `x${id}.${secret}`, `${id}.${secret}`.padEnd(5000, "a")]) {
+    for (const bad of [
+      undefined,
+      null,
+      42,
+      "",
+      `${id}.${secret}=`,
+      `${id}:${secret}`,
+      `${id}.${secret.slice(1)}`,
+      `x${id}.${secret}`,
+      `${id}.${secret}`.padEnd(5000, "a"),
+    ]) {
       assert.equal(parseToken(bad), null, String(bad).slice(0, 40));
     }
   });
@@ -48,7 +71,11 @@ describe("tokens", () => {
       assert.equal(digestsEqual(a, hashSecret("a")), true);
       assert.equal(digestsEqual(a, hashSecret("b")), false);
       assert.equal(spy.mock.callCount(), 2);
-      for (const call of spy.mock.calls) assert.deepEqual(call.arguments.map((b) => (b as Buffer).length), [32, 32]);
+      for (const call of spy.mock.calls)
+        assert.deepEqual(
+          call.arguments.map((b) => (b as Buffer).length),
+          [32, 32],
+        );
       // Anything not a digest is refused before any comparison, so lengths never leak through timing.
       assert.equal(digestsEqual(a, a.subarray(0, 16)), false);
       assert.equal(digestsEqual(Buffer.alloc(33), Buffer.alloc(33)), false);

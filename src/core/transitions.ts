@@ -102,8 +102,7 @@ export interface SessionUpdate {
 export function checkUpdate(patch: SessionUpdate): SessionChange {
   const change: SessionChange = {};
   if (patch.metadata !== undefined) change.metadata = input.metadata(patch.metadata);
-  if (patch.activeOrganizationId !== undefined)
-    change.lastActiveOrganizationId = input.optionalText("active_organization_id", patch.activeOrganizationId);
+  if (patch.activeOrganizationId !== undefined) change.lastActiveOrganizationId = input.optionalText("active_organization_id", patch.activeOrganizationId);
   if (patch.scopes !== undefined) change.scopes = input.stringList("scopes", patch.scopes);
   if (patch.username !== undefined) change.username = input.optionalText("username", patch.username);
   if (patch.workspaceId !== undefined) change.workspaceId = input.optionalText("workspace_id", patch.workspaceId);
@@ -127,9 +126,6 @@ export async function endUserSessions(
   exceptId?: string,
 ): Promise<number> {
   const now = ctx.clock.now();
-  const ended = await ctx.sessions.endMany(
-    { tenantId, userId, nowMs: now, ...(exceptId === undefined ? {} : { exceptId }) },
-    { ...ending, atMs: now },
-  );
+  const ended = await ctx.sessions.endMany({ tenantId, userId, nowMs: now, ...(exceptId === undefined ? {} : { exceptId }) }, { ...ending, atMs: now });
   return ended.length;
 }

@@ -29,9 +29,7 @@ export interface UseRequest {
 }
 
 /** One decision per verify, in SPEC §3's order (secret and deleted checks come before, in the service). */
-export type Verdict =
-  | { valid: false; code: VerifyFailureCode }
-  | { valid: true; status: "active" | "pending"; recordActivity: boolean };
+export type Verdict = { valid: false; code: VerifyFailureCode } | { valid: true; status: "active" | "pending"; recordActivity: boolean };
 
 export function judge(s: SessionRecord, req: UseRequest, nowMs: number, activityResolutionMs: number): Verdict {
   const status = effectiveStatus(s, nowMs);

@@ -19,7 +19,22 @@ describe("offline geo-IP (bundled DB-IP Lite)", () => {
   });
 
   it("resolves private, loopback, link-local and malformed addresses to nothing", () => {
-    for (const ip of ["10.0.0.1", "172.16.5.4", "192.168.1.1", "127.0.0.1", "169.254.1.1", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "::ffff:10.0.0.1", "nope", ""])
+    for (const ip of [
+      "10.0.0.1",
+      "172.16.5.4",
+      "192.168.1.1",
+      "127.0.0.1",
+      "169.254.1.1",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "fe80::1",
+      "fc00::1",
+      "fd12:3456::1",
+      "::ffff:10.0.0.1",
+      "nope",
+      "",
+    ])
       assert.deepEqual(geo.lookup(ip), NO_PLACE, ip);
     assert.deepEqual(geo.lookup(null), NO_PLACE);
   });
@@ -32,7 +47,11 @@ describe("offline geo-IP (bundled DB-IP Lite)", () => {
   });
 
   it("reads MaxMind's nested record schema as well as the flat one", () => {
-    assert.deepEqual(placeOf({ city: { names: { en: "Berlin", de: "Berlin" } }, country: { iso_code: "DE" } }), { city: "Berlin", country: "DE", location: "Berlin, DE" });
+    assert.deepEqual(placeOf({ city: { names: { en: "Berlin", de: "Berlin" } }, country: { iso_code: "DE" } }), {
+      city: "Berlin",
+      country: "DE",
+      location: "Berlin, DE",
+    });
     assert.deepEqual(placeOf({ country: { iso_code: "FR" } }), { city: null, country: "FR", location: "FR" });
     assert.deepEqual(placeOf({ city: "", country_code: "ZZ" }), NO_PLACE);
   });
@@ -57,7 +76,10 @@ describe("without the optional bundled database (npm install --omit=optional)", 
   it("server start logs one warning saying so; with the database, or with geo off, it logs none", () => {
     const without = recorder();
     loadGeoIp({ geo: new GeoIp("bundled", { resolveFrom: elsewhere }) }, without.log);
-    assert.deepEqual(without.warnings.map((w) => w.geoIp), ["off"]);
+    assert.deepEqual(
+      without.warnings.map((w) => w.geoIp),
+      ["off"],
+    );
     const installed = recorder();
     loadGeoIp({ geo: new GeoIp("bundled") }, installed.log);
     loadGeoIp({ geo: null }, installed.log);
@@ -73,7 +95,10 @@ describe("enricher", () => {
   it("combines device and place, and can be turned off for places", () => {
     const ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
     const on = createEnricher({ geoIp: "bundled" }).describe({ ip: "81.2.69.142", userAgent: ua, clientHints: null });
-    assert.deepEqual([on.browserName, on.osName, on.deviceType, on.city, on.country, on.location], ["Chrome", "Windows", "desktop", "London", "GB", "London, GB"]);
+    assert.deepEqual(
+      [on.browserName, on.osName, on.deviceType, on.city, on.country, on.location],
+      ["Chrome", "Windows", "desktop", "London", "GB", "London, GB"],
+    );
     const off = createEnricher({ geoIp: "off" }).describe({ ip: "81.2.69.142", userAgent: ua, clientHints: null });
     assert.deepEqual([off.browserName, off.country, off.location], ["Chrome", null, null]);
   });

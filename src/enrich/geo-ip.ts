@@ -27,9 +27,25 @@ export const NO_PLACE: Place = Object.freeze({ city: null, country: null, locati
 
 // Addresses that never locate anyone: private, loopback, link-local, shared, documentation-free special ranges.
 const NOWHERE = new BlockList();
-for (const [net, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.168.0.0", 16], ["224.0.0.0", 4], ["240.0.0.0", 4]] as const)
+for (const [net, bits] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const)
   NOWHERE.addSubnet(net, bits, "ipv4");
-for (const [net, bits] of [["::", 127], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) NOWHERE.addSubnet(net, bits, "ipv6");
+for (const [net, bits] of [
+  ["::", 127],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const)
+  NOWHERE.addSubnet(net, bits, "ipv6");
 
 /** The record shapes we read: ip-location-db's flat one and MaxMind's nested one. */
 export interface GeoRecord {

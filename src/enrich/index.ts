@@ -14,7 +14,10 @@ export function createEnricher(options: { geoIp: "bundled" | "off" | string }): 
   const geo = options.geoIp === "off" ? null : new GeoIp(options.geoIp);
   return {
     geo,
-    describe: ({ ip, userAgent, clientHints }): DeviceAndPlace => ({ ...describeUserAgent(userAgent, clientHints), ...(geo === null ? NO_PLACE : geo.lookup(ip)) }),
+    describe: ({ ip, userAgent, clientHints }): DeviceAndPlace => ({
+      ...describeUserAgent(userAgent, clientHints),
+      ...(geo === null ? NO_PLACE : geo.lookup(ip)),
+    }),
   };
 }
 

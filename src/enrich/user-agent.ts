@@ -46,7 +46,9 @@ function parse(ua: string): Device {
 
 /** Brands like `"Google Chrome";v="124"`, without the GREASE entries and the generic Chromium when a product is named. */
 function brandFrom(secChUa: string): { name: string; version: string } | null {
-  const brands = [...secChUa.matchAll(/"([^"]{1,64})"\s*;\s*v="([^"]{1,32})"/g)].map((m) => ({ name: m[1]!, version: m[2]! })).filter((b) => !/not.?a.?brand/i.test(b.name));
+  const brands = [...secChUa.matchAll(/"([^"]{1,64})"\s*;\s*v="([^"]{1,32})"/g)]
+    .map((m) => ({ name: m[1]!, version: m[2]! }))
+    .filter((b) => !/not.?a.?brand/i.test(b.name));
   return brands.find((b) => b.name !== "Chromium") ?? brands[0] ?? null;
 }
 
@@ -74,7 +76,16 @@ export function describeUserAgent(userAgent: string | null, hints: ClientHints |
   const brand = hints.secChUa === undefined ? null : brandFrom(hints.secChUa.slice(0, 1024));
   const platform = unquote(hints.secChUaPlatform?.slice(0, 64));
   const mobile = hints.secChUaMobile?.trim();
-  const deviceType = mobile === "?1" ? (device.deviceType === "tablet" ? "tablet" : "mobile") : mobile === "?0" && device.deviceType !== "bot" ? (device.deviceType === "tablet" ? "tablet" : "desktop") : device.deviceType;
+  const deviceType =
+    mobile === "?1"
+      ? device.deviceType === "tablet"
+        ? "tablet"
+        : "mobile"
+      : mobile === "?0" && device.deviceType !== "bot"
+        ? device.deviceType === "tablet"
+          ? "tablet"
+          : "desktop"
+        : device.deviceType;
   return {
     browserName: brand?.name ?? device.browserName,
     browserVersion: brand?.version ?? device.browserVersion,

@@ -47,7 +47,8 @@ export function errorBody(code: ErrorCode, message: string, traceId: string, met
   };
 }
 
-export const UNSUPPORTED_MEDIA_TYPE_MESSAGE = "a request body must be JSON, sent with Content-Type: application/json (a request without a body needs no Content-Type)";
+export const UNSUPPORTED_MEDIA_TYPE_MESSAGE =
+  "a request body must be JSON, sent with Content-Type: application/json (a request without a body needs no Content-Type)";
 
 /** Fastify's own errors (parsing, validation, limits) mapped onto our codes. */
 function fromFastify(error: FastifyError): SessiondError | null {
@@ -55,7 +56,9 @@ function fromFastify(error: FastifyError): SessiondError | null {
     const first = error.validation[0];
     const params = (first?.params ?? {}) as Record<string, unknown>;
     const extra = params.additionalProperty ?? params.missingProperty;
-    const field = [error.validationContext, first?.instancePath.slice(1).replaceAll("/", "."), extra].filter((p) => typeof p === "string" && p !== "").join(".");
+    const field = [error.validationContext, first?.instancePath.slice(1).replaceAll("/", "."), extra]
+      .filter((p) => typeof p === "string" && p !== "")
+      .join(".");
     const message = params.additionalProperty !== undefined ? "is not a known field" : (first?.message ?? "is invalid");
     return new SessiondError("request_invalid", `${field || "request"} ${message}`, { details: { field } });
   }
@@ -81,7 +84,12 @@ export function newTraceId(): string {
 
 // Serialized here, with the exact Content-Type and no-store: router-level errors skip the hooks that would set them later.
 function sendError(reply: FastifyReply, status: number, body: ReturnType<typeof errorBody>): void {
-  void reply.status(status).header("content-type", "application/json").header("cache-control", "no-store").serializer((text) => text).send(JSON.stringify(body));
+  void reply
+    .status(status)
+    .header("content-type", "application/json")
+    .header("cache-control", "no-store")
+    .serializer((text) => text)
+    .send(JSON.stringify(body));
 }
 
 /** The single error handler: known codes answer with their status; anything else is a logged 500 that leaks nothing. */
@@ -92,8 +100,10 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
     sendError(reply, 500, errorBody("internal", "internal error", request.id));
     return;
   }
-  if (known.code === "store_unavailable") request.log.warn({ code: known.code, cause: String((known.cause as Error | undefined)?.message ?? "") }, "store unavailable");
-  if (known.code === "rate_limited" && typeof known.details?.retryAfterSeconds === "number") void reply.header("retry-after", String(known.details.retryAfterSeconds));
+  if (known.code === "store_unavailable")
+    request.log.warn({ code: known.code, cause: String((known.cause as Error | undefined)?.message ?? "") }, "store unavailable");
+  if (known.code === "rate_limited" && typeof known.details?.retryAfterSeconds === "number")
+    void reply.header("retry-after", String(known.details.retryAfterSeconds));
   sendError(reply, HTTP_STATUS[known.code], errorBody(known.code, known.message, request.id, known.details ?? {}));
 }
 

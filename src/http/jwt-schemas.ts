@@ -34,7 +34,9 @@ export const JwtRefreshBody = Type.Object(
     request_origin: Type.Optional(Bounded("request_origin")),
     request_originating_ip: Type.Optional(Bounded("ip")),
     request_headers: Type.Optional(
-      Type.Record(Bounded("request_header_name"), Type.Array(Bounded("request_header_value"), { maxItems: LIMITS.counts.request_header_values }), { maxProperties: LIMITS.counts.request_headers }),
+      Type.Record(Bounded("request_header_name"), Type.Array(Bounded("request_header_value"), { maxItems: LIMITS.counts.request_header_values }), {
+        maxProperties: LIMITS.counts.request_headers,
+      }),
     ),
     format: Type.Optional(Type.Union([Type.Literal("token"), Type.Literal("cookie")])),
     tenant_id: Type.Optional(TenantIdSchema),
@@ -58,7 +60,9 @@ export const TemplateParams = Type.Object({ name: TemplateName }, strict);
 const templateFields = {
   claims: Type.Optional(Claims),
   // As many as there are fields: the core refuses longer lists (duplicates are dropped).
-  session_fields: Type.Optional(Type.Array(SessionField, { maxItems: Object.keys(TEMPLATE_SESSION_FIELDS).length, description: "session fields copied into the JWT" })),
+  session_fields: Type.Optional(
+    Type.Array(SessionField, { maxItems: Object.keys(TEMPLATE_SESSION_FIELDS).length, description: "session fields copied into the JWT" }),
+  ),
   lifetime_seconds: Type.Optional(Type.Union([Lifetime("JWT lifetime for this template"), Type.Null()])),
   tenant_id: Type.Optional(TenantIdSchema),
 };

@@ -26,9 +26,11 @@ export const Bounds = (field: keyof typeof LIMITS.integers, description?: string
   const limit: { minimum: number; maximum: number; default?: number } = LIMITS.integers[field];
   return Type.Integer({ minimum: limit.minimum, maximum: limit.maximum, ...definedOnly({ default: limit.default, description }) });
 };
-const StringList = (field: ListField) => Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.lists[field].maxLength }), { maxItems: LIMITS.lists[field].maxItems });
+const StringList = (field: ListField) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.lists[field].maxLength }), { maxItems: LIMITS.lists[field].maxItems });
 /** A JSON object of a field in `LIMITS.jsonBytes`; the size is checked by the core (a schema cannot count bytes). */
-export const JsonObject = (field: JsonField, description: string) => Type.Object({}, { additionalProperties: true, description: `${description}, at most ${LIMITS.jsonBytes[field]} bytes serialized` });
+export const JsonObject = (field: JsonField, description: string) =>
+  Type.Object({}, { additionalProperties: true, description: `${description}, at most ${LIMITS.jsonBytes[field]} bytes serialized` });
 
 export const TenantIdSchema = Type.String({ pattern: TENANT_ID_PATTERN.source, description: "tenant id" });
 export const SessionIdSchema = Type.String({ pattern: SESSION_ID_PATTERN.source, description: "session id" });
@@ -37,7 +39,11 @@ const Metadata = JsonObject("metadata", "app data");
 const StatusSchema = Type.Union(SESSION_STATUSES.map((s) => Type.Literal(s)));
 
 export const ClientHintsSchema = Type.Object(
-  { sec_ch_ua: Type.Optional(Bounded("sec_ch_ua")), sec_ch_ua_mobile: Type.Optional(Bounded("sec_ch_ua_mobile")), sec_ch_ua_platform: Type.Optional(Bounded("sec_ch_ua_platform")) },
+  {
+    sec_ch_ua: Type.Optional(Bounded("sec_ch_ua")),
+    sec_ch_ua_mobile: Type.Optional(Bounded("sec_ch_ua_mobile")),
+    sec_ch_ua_platform: Type.Optional(Bounded("sec_ch_ua_platform")),
+  },
   { ...strict, description: "User-Agent Client Hints forwarded by the app" },
 );
 
@@ -54,9 +60,11 @@ const activityFields = {
   os_name: Nullable(Type.String()),
 };
 export const SessionActivitySchema = Type.Object(activityFields);
-export const ActivityEntrySchema = Type.Object(
-  { ...activityFields, at: Ms("when"), changed: Type.Array(Type.Union([Type.Literal("ip"), Type.Literal("country"), Type.Literal("device"), Type.Literal("browser")])) },
-);
+export const ActivityEntrySchema = Type.Object({
+  ...activityFields,
+  at: Ms("when"),
+  changed: Type.Array(Type.Union([Type.Literal("ip"), Type.Literal("country"), Type.Literal("device"), Type.Literal("browser")])),
+});
 
 const sessionFields = {
   object: Type.Literal("session"),
@@ -93,29 +101,54 @@ const sessionFields = {
   is_deleted: Type.Boolean(),
 };
 export const SessionSchema = Type.Object(sessionFields);
-export const SessionWithTokenSchema = Type.Object(
-  { ...sessionFields, token: Type.String({ description: "the session token, shown this once" }) },
-);
+export const SessionWithTokenSchema = Type.Object({ ...sessionFields, token: Type.String({ description: "the session token, shown this once" }) });
 export type WireSession = Static<typeof SessionSchema>;
 export type WireActivity = Static<typeof SessionActivitySchema>;
 export type WireActivityEntry = Static<typeof ActivityEntrySchema>;
 
-export const ErrorSchema = Type.Object(
-  {
-    errors: Type.Array(Type.Object({ code: Type.Union(ERROR_CODES.map((c) => Type.Literal(c))), message: Type.String(), long_message: Type.String(), meta: Type.Object({}, { additionalProperties: true }) })),
-    trace_id: Type.String(),
-    clerk_trace_id: Type.String(),
-  },
-);
+export const ErrorSchema = Type.Object({
+  errors: Type.Array(
+    Type.Object({
+      code: Type.Union(ERROR_CODES.map((c) => Type.Literal(c))),
+      message: Type.String(),
+      long_message: Type.String(),
+      meta: Type.Object({}, { additionalProperties: true }),
+    }),
+  ),
+  trace_id: Type.String(),
+  clerk_trace_id: Type.String(),
+});
 
 export const SessionListSchema = Type.Object({ data: Type.Array(SessionSchema), total_count: Type.Integer(), next_cursor: Nullable(Type.String()) });
 export const ActivityListSchema = Type.Object({ data: Type.Array(ActivityEntrySchema), next_cursor: Nullable(Type.String()) });
-export const UserSessionsSchema = Type.Object({ object: Type.Literal("user_sessions"), user_id: Type.String(), username: Nullable(Type.String()), active_sessions: Type.Integer(), last_active_at: Ms("last use") });
+export const UserSessionsSchema = Type.Object({
+  object: Type.Literal("user_sessions"),
+  user_id: Type.String(),
+  username: Nullable(Type.String()),
+  active_sessions: Type.Integer(),
+  last_active_at: Ms("last use"),
+});
 export const UserListSchema = Type.Object({ data: Type.Array(UserSessionsSchema), next_cursor: Nullable(Type.String()) });
 // additionalProperties, not a Record: a Record's key pattern `^(.*)$` stops at a line break, and the serializer dropped such keys.
 const Counts = Type.Object({}, { additionalProperties: Type.Integer(), description: "count per key; keys are data (any text)" });
-export const StatsSchema = Type.Object({ object: Type.Literal("stats"), active_sessions: Type.Integer(), distinct_users: Type.Integer(), by_status: Counts, by_country: Counts, by_browser: Counts, by_device_type: Counts, by_os: Counts });
-export const ApiKeySchema = Type.Object({ object: Type.Literal("api_key"), id: Type.String(), tenant_id: Nullable(Type.String()), name: Nullable(Type.String()), created_at: Ms("created"), revoked_at: Nullable(Ms("revoked")) });
+export const StatsSchema = Type.Object({
+  object: Type.Literal("stats"),
+  active_sessions: Type.Integer(),
+  distinct_users: Type.Integer(),
+  by_status: Counts,
+  by_country: Counts,
+  by_browser: Counts,
+  by_device_type: Counts,
+  by_os: Counts,
+});
+export const ApiKeySchema = Type.Object({
+  object: Type.Literal("api_key"),
+  id: Type.String(),
+  tenant_id: Nullable(Type.String()),
+  name: Nullable(Type.String()),
+  created_at: Ms("created"),
+  revoked_at: Nullable(Ms("revoked")),
+});
 export const ApiKeyWithSecretSchema = Type.Object({ ...ApiKeySchema.properties, key: Type.String({ description: "the API key, shown this once" }) });
 export const ApiKeyListSchema = Type.Object({ data: Type.Array(ApiKeySchema) });
 const policyFields = {
@@ -127,7 +160,12 @@ const policyFields = {
   bind_user_agent: Type.Boolean(),
   pending_timeout_seconds: Bounds("pending_timeout_seconds"),
 };
-export const PolicySchema = Type.Object({ object: Type.Literal("tenant_policy"), tenant_id: Type.String(), ...policyFields, overrides: Type.Object({}, { additionalProperties: true }) });
+export const PolicySchema = Type.Object({
+  object: Type.Literal("tenant_policy"),
+  tenant_id: Type.String(),
+  ...policyFields,
+  overrides: Type.Object({}, { additionalProperties: true }),
+});
 export const PolicyBody = Type.Partial(Type.Object(policyFields), strict);
 export const RevokedCountSchema = Type.Object({ revoked_count: Type.Integer() });
 export const RemovedCountSchema = Type.Object({ removed_count: Type.Integer() });
@@ -208,7 +246,10 @@ export const PatchBody = Type.Object(
 export const ActivateBody = Type.Object({ amr: Type.Optional(StringList("amr")), tenant_id: Type.Optional(TenantIdSchema) }, strict);
 export const RevokeBody = Type.Object({ reason: Type.Optional(Text("reason")), tenant_id: Type.Optional(TenantIdSchema) }, strict);
 export const UserParams = Type.Object({ user_id: Text("user_id") }, strict);
-export const UserRevokeBody = Type.Object({ except_session_id: Type.Optional(SessionIdSchema), reason: Type.Optional(Text("reason")), tenant_id: Type.Optional(TenantIdSchema) }, strict);
+export const UserRevokeBody = Type.Object(
+  { except_session_id: Type.Optional(SessionIdSchema), reason: Type.Optional(Text("reason")), tenant_id: Type.Optional(TenantIdSchema) },
+  strict,
+);
 export const KeyCreateBody = Type.Object({ tenant_id: TenantIdSchema, name: Type.Optional(Text("name")) }, strict);
 export const KeyParams = Type.Object({ id: Type.String({ pattern: API_KEY_ID_PATTERN.source }) }, strict);
 export const TenantParams = Type.Object({ tenant_id: TenantIdSchema }, strict);
@@ -217,4 +258,15 @@ export const TenantParams = Type.Object({ tenant_id: TenantIdSchema }, strict);
 export const OptionalBody = <T extends TSchema>(schema: T) => Nullable(schema);
 
 /** Responses every authenticated route may give besides its success. */
-export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 415: ErrorSchema, 422: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
+export const errorResponses = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+  413: ErrorSchema,
+  415: ErrorSchema,
+  422: ErrorSchema,
+  429: ErrorSchema,
+  503: ErrorSchema,
+};

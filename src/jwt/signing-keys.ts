@@ -215,7 +215,9 @@ export function chooseSigningKey(keys: readonly SigningKeyRecord[], now: number)
   const maxTokenMs = MAX_JWT_LIFETIME_SECONDS * 1000 + CLOCK_SKEW_MS;
   const usable = keys.filter((k) => k.retireAt === null || now + maxTokenMs <= k.retireAt);
   // Same instant: a retiring key is the older one (it was rotated out by the other).
-  const oldestFirst = [...usable].sort((a, b) => a.createdAt - b.createdAt || Number(b.retireAt !== null) - Number(a.retireAt !== null) || (a.kid < b.kid ? -1 : 1));
+  const oldestFirst = [...usable].sort(
+    (a, b) => a.createdAt - b.createdAt || Number(b.retireAt !== null) - Number(a.retireAt !== null) || (a.kid < b.kid ? -1 : 1),
+  );
   const settled = oldestFirst.filter((k) => k.createdAt <= now - PUBLISH_LEAD_MS);
   return settled.at(-1) ?? oldestFirst[0] ?? null;
 }
@@ -245,6 +247,8 @@ function unseal(text: string, key: Buffer, kid: string): Buffer {
     decipher.setAuthTag(Buffer.from(tag, "base64url"));
     return Buffer.concat([decipher.update(Buffer.from(sealed, "base64url")), decipher.final()]);
   } catch (error) {
-    throw new SessiondError("signing_key_unavailable", `signing key ${kid} cannot be opened: SESSIOND_KEY_ENCRYPTION_KEY is not the key that sealed it`, { cause: error });
+    throw new SessiondError("signing_key_unavailable", `signing key ${kid} cannot be opened: SESSIOND_KEY_ENCRYPTION_KEY is not the key that sealed it`, {
+      cause: error,
+    });
   }
 }

@@ -103,7 +103,9 @@ describe("createJwtVerifier", () => {
   });
 
   test("HS256 and unsigned JWTs are refused", async () => {
-    const hs = await new SignJWT(claimsFor(acme, "acme")).setProtectedHeader({ alg: "HS256", kid: "k1" }).sign(new TextEncoder().encode("a-shared-secret-of-32-bytes-long!"));
+    const hs = await new SignJWT(claimsFor(acme, "acme"))
+      .setProtectedHeader({ alg: "HS256", kid: "k1" })
+      .sign(new TextEncoder().encode("a-shared-secret-of-32-bytes-long!"));
     await assertRefused(verifier(), hs, "signature");
     const none = `${base64url.encode(JSON.stringify({ alg: "none", kid: "k1" }))}.${base64url.encode(JSON.stringify(claimsFor(acme, "acme")))}.`;
     await assertRefused(verifier(), none, "signature");

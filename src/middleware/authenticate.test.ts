@@ -36,14 +36,19 @@ describe("createAuthenticator", () => {
   test("needs a server URL and an API key, and one source of JWT keys at most", () => {
     assert.throws(() => createAuthenticator({ sessiondUrl: "", apiKey: "k" }), TypeError);
     assert.throws(() => createAuthenticator({ sessiondUrl: "http://s", apiKey: "" }), TypeError);
-    assert.throws(() => createAuthenticator({ sessiondUrl: "http://s", apiKey: "k", issuer: "http://s/t/acme", verifier: { verify: async () => ({}) as never } }), TypeError);
+    assert.throws(
+      () => createAuthenticator({ sessiondUrl: "http://s", apiKey: "k", issuer: "http://s/t/acme", verifier: { verify: async () => ({}) as never } }),
+      TypeError,
+    );
   });
 
   test("sends the token, the unmapped socket address and the user agent with the API key", async () => {
     const { sent, authenticate } = withSessiond(200, SESSION);
     const outcome = await authenticate(facts({ cookie: `__Host-sessiond=${TOKEN}`, "user-agent": "ua/1" }));
     assert.deepEqual(outcome, { ok: true, auth: { kind: "session", userId: "u1", sessionId: "sess_1", tenantId: "acme", session: SESSION } });
-    assert.deepEqual(sent, [{ url: "http://sessiond.test/v1/sessions/verify", authorization: "Bearer key_1", body: { token: TOKEN, ip: "10.1.2.3", user_agent: "ua/1" } }]);
+    assert.deepEqual(sent, [
+      { url: "http://sessiond.test/v1/sessions/verify", authorization: "Bearer key_1", body: { token: TOKEN, ip: "10.1.2.3", user_agent: "ua/1" } },
+    ]);
   });
 
   test("a made-up X-Forwarded-For falls back to the socket address", async () => {
@@ -62,7 +67,8 @@ describe("createAuthenticator", () => {
     assert.equal(await sentIp(1, "6.6.6.6, 203.0.113.7"), "203.0.113.7");
     assert.equal(await sentIp(2, "6.6.6.6, 203.0.113.7, 10.0.0.9"), "203.0.113.7");
     assert.equal(await sentIp(0, "6.6.6.6, 203.0.113.7"), "10.1.2.3");
-    for (const bad of [-1, 1.5, 33, "1" as unknown as number]) assert.throws(() => createAuthenticator({ sessiondUrl: "http://s", apiKey: "k", trustProxy: bad }), TypeError);
+    for (const bad of [-1, 1.5, 33, "1" as unknown as number])
+      assert.throws(() => createAuthenticator({ sessiondUrl: "http://s", apiKey: "k", trustProxy: bad }), TypeError);
   });
 
   test("a user agent sessiond would refuse (a tab, an overlong header) is cleaned, never a failed check", async () => {
@@ -89,7 +95,10 @@ describe("createAuthenticator", () => {
     for (const optional of [false, true]) {
       const outcome = await withSessiond(429, tooMany, { optional }, { "retry-after": "17" }).authenticate(facts({ cookie: `__Host-sessiond=${TOKEN}` }));
       const failure = failureOf(outcome);
-      assert.deepEqual([failure?.status, failure?.code, failure?.headers["retry-after"], failure?.headers["content-type"]], [429, "rate_limited", "17", "application/json"]);
+      assert.deepEqual(
+        [failure?.status, failure?.code, failure?.headers["retry-after"], failure?.headers["content-type"]],
+        [429, "rate_limited", "17", "application/json"],
+      );
     }
   });
 
@@ -104,15 +113,29 @@ describe("createAuthenticator", () => {
     const verifier = { verify: async () => ({ sub: "u1", sid: "sess_1", tid: "acme", sts: "pending" }) as never };
     const jwt = facts({ authorization: "Bearer a.b.c" });
     assert.deepEqual(failureOf(await withSessiond(200, SESSION, { verifier }).authenticate(jwt))?.code, "session_pending");
-    assert.equal(failureOf(await withSessiond(200, SESSION, { verifier, optional: true }).authenticate(jwt))?.code, "session_pending", "a bearer was sent on purpose");
-    assert.deepEqual(await withSessiond(200, SESSION, { verifier, acceptPending: true }).authenticate(jwt).then((o) => o.ok && o.auth?.kind), "jwt");
+    assert.equal(
+      failureOf(await withSessiond(200, SESSION, { verifier, optional: true }).authenticate(jwt))?.code,
+      "session_pending",
+      "a bearer was sent on purpose",
+    );
+    assert.deepEqual(
+      await withSessiond(200, SESSION, { verifier, acceptPending: true })
+        .authenticate(jwt)
+        .then((o) => o.ok && o.auth?.kind),
+      "jwt",
+    );
   });
 
   test("the 401 says whether a credential was sent: nothing, a malformed cookie, an unusable bearer", async () => {
     const { authenticate } = withSessiond(200, SESSION);
     const nothing = failureOf(await authenticate(facts({})));
     const messages = new Set([nothing?.message]);
-    for (const headers of <Record<string, string>[]>[{ cookie: "__Host-sessiond=a b" }, { authorization: "Bearer x.y.z" }, { authorization: "Bearer nodots" }, { cookie: "__Host-sessiond=sess_x.y" }]) {
+    for (const headers of <Record<string, string>[]>[
+      { cookie: "__Host-sessiond=a b" },
+      { authorization: "Bearer x.y.z" },
+      { authorization: "Bearer nodots" },
+      { cookie: "__Host-sessiond=sess_x.y" },
+    ]) {
       const failure = failureOf(await authenticate(facts(headers)));
       assert.equal(failure?.code, "token_invalid");
       assert.ok(!messages.has(failure?.message), `${JSON.stringify(headers)} reads like another case`);

@@ -84,7 +84,8 @@ export function createAuthenticator(options: SessiondAuthOptions): (facts: Reque
   const trustedHops = trustedHopsOf(options.trustProxy);
   const acceptPending = options.acceptPending === true;
   const jwtVerifier =
-    options.verifier ?? (options.issuer === undefined ? undefined : createJwtVerifier({ jwksUrl: jwksUrlFor(options.sessiondUrl), issuer: options.issuer, acceptPending }));
+    options.verifier ??
+    (options.issuer === undefined ? undefined : createJwtVerifier({ jwksUrl: jwksUrlFor(options.sessiondUrl), issuer: options.issuer, acceptPending }));
   const checkSession = sessionVerifier(options.sessiondUrl, options.apiKey, options.fetch ?? fetch);
   const cookieName = options.cookieName ?? SESSION_COOKIE_NAME;
   const warnIfProxy = proxyAddressWarning(options.logger ?? console, trustedHops);
@@ -98,7 +99,8 @@ export function createAuthenticator(options: SessiondAuthOptions): (facts: Reque
       return { kind: "jwt", userId: claims.sub, sessionId: claims.sid, tenantId: claims.tid, claims };
     }
     // Not the shape of a token: refused here, without a round trip to sessiond.
-    if (!TOKEN_PATTERN.test(credential.value)) throw new SessiondError("token_invalid", `the session ${credential.kind === "cookie" ? "cookie" : "bearer token"} is not a session token`);
+    if (!TOKEN_PATTERN.test(credential.value))
+      throw new SessiondError("token_invalid", `the session ${credential.kind === "cookie" ? "cookie" : "bearer token"} is not a session token`);
     const ip = clientIp(facts, trustedHops);
     warnIfProxy(ip);
     const session = await checkSession({ token: credential.value, ip, userAgent: clientUserAgent(facts), acceptPending });
@@ -137,7 +139,8 @@ function credentialOf(facts: RequestFacts, cookieName: string, verifier: JwtVeri
   const cookieHeader = facts.header("cookie");
   const cookie = readCookie(cookieHeader, cookieName);
   if (cookie !== undefined) return { kind: "cookie", value: cookie };
-  if (bearer !== undefined && dots === 3) return { kind: "none", message: "a bearer JWT was sent, but this app accepts no session JWTs (the middleware has no issuer or verifier)" };
+  if (bearer !== undefined && dots === 3)
+    return { kind: "none", message: "a bearer JWT was sent, but this app accepts no session JWTs (the middleware has no issuer or verifier)" };
   if (bearer !== undefined) return { kind: "none", message: "the bearer token is neither a session token nor a session JWT" };
   if (hasCookie(cookieHeader, cookieName)) return { kind: "none", message: `the ${cookieName} cookie was sent with a malformed value` };
   return { kind: "none", message: `no ${cookieName} cookie or bearer token was sent` };

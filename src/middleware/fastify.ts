@@ -17,7 +17,12 @@ const plugin: FastifyPluginAsync<SessiondAuthOptions> = async (app, options) => 
     const outcome = await authenticate(nodeRequestFacts(request.raw));
     if (outcome.ok) request.sessiond = outcome.auth;
     // Sent pre-serialized: Fastify's JSON serializer would add "; charset=utf-8" to the exact Content-Type.
-    else return reply.code(outcome.failure.status).headers(outcome.failure.headers).serializer((text: string) => text).send(outcome.failure.body);
+    else
+      return reply
+        .code(outcome.failure.status)
+        .headers(outcome.failure.headers)
+        .serializer((text: string) => text)
+        .send(outcome.failure.body);
   });
 };
 

@@ -52,7 +52,8 @@ export function sessionVerifier(serverUrl: string, apiKey: string, fetchImpl: ty
     const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
     if (response.status === 200 && isSession(body)) return body;
     const code = (body?.errors as { code?: unknown }[] | undefined)?.[0]?.code;
-    if (response.status === 401 && typeof code === "string" && Object.hasOwn(VERIFY_FAILURES, code)) throw new SessiondError(code as VerifyFailureCode, `sessiond did not accept the session token (${code})`);
+    if (response.status === 401 && typeof code === "string" && Object.hasOwn(VERIFY_FAILURES, code))
+      throw new SessiondError(code as VerifyFailureCode, `sessiond did not accept the session token (${code})`);
     // A failing token from a blocked address (or the app's key over its request limit): the client is to wait, not the app to fail.
     if (response.status === 429) {
       const retryAfterSeconds = retryAfterOf(response.headers.get("retry-after"));

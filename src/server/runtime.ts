@@ -75,5 +75,8 @@ export const REDACTED_PATHS = [
 
 /** Structured JSON logs on stdout, with credentials redacted. */
 export function createLogger(config: Pick<Config, "logLevel">, destination?: NodeJS.WritableStream): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { service: "sessiond" } }, destination ?? process.stdout);
+  return pino(
+    { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { service: "sessiond" } },
+    destination ?? process.stdout,
+  );
 }

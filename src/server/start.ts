@@ -52,7 +52,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await runtime.close();
     throw new ConfigError([`SESSIOND_GEOIP_DATABASE (--geoip-database): not a readable MaxMind-format database: ${(error as Error).message}`]);
   }
-  const app = await buildApp({ sessions: runtime.sessions, apiKeys: runtime.apiKeys, config, logger, signingKeys: runtime.signingKeys, rateLimiter: runtime.rateLimiter });
+  const app = await buildApp({
+    sessions: runtime.sessions,
+    apiKeys: runtime.apiKeys,
+    config,
+    logger,
+    signingKeys: runtime.signingKeys,
+    rateLimiter: runtime.rateLimiter,
+  });
   const address = await app.listen({ host: config.host, port: config.port }).catch(async (error: NodeJS.ErrnoException) => {
     await runtime.close();
     // A port in use or an address that is not ours is a configuration problem: name the setting.
@@ -74,12 +81,24 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   });
   if (rootKey !== null) (options.onRootKeyGenerated ?? printRootKey)(rootKey);
   // Advice only: a store hiccup here must not stop a server that is already serving.
-  await logRootKeys(runtime.apiKeys, logger, config, rootKey !== null).catch((error: unknown) => logger.warn({ err: error }, "could not list the stored root keys"));
+  await logRootKeys(runtime.apiKeys, logger, config, rootKey !== null).catch((error: unknown) =>
+    logger.warn({ err: error }, "could not list the stored root keys"),
+  );
 
   const { origin, path } = runtime.keySource;
   const rootKeySource = runtime.apiKeys.hasConfiguredRootKey ? "configured" : rootKey !== null ? "generated" : "stored";
   const signingKeys = { origin, ...definedOnly({ path }) };
-  logger.info({ address, publicUrl: publicUrl(config, port), store: redactUrl(config.store), rootKeySource, signingKeys, node: { version: process.version, flags: process.execArgv } }, "sessiond listening");
+  logger.info(
+    {
+      address,
+      publicUrl: publicUrl(config, port),
+      store: redactUrl(config.store),
+      rootKeySource,
+      signingKeys,
+      node: { version: process.version, flags: process.execArgv },
+    },
+    "sessiond listening",
+  );
   if (origin === "none") logger.warn("session JWTs are off: set SESSIOND_KEY_ENCRYPTION_KEY (the same on every server) to mint them on a shared store");
   if (config.publicUrl === undefined && !/^(sqlite|memory):/.test(config.store))
     logger.warn("SESSIOND_PUBLIC_URL is not set: JWT issuers use this server's own address; set it so every server issues the same iss");

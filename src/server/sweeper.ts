@@ -19,7 +19,10 @@ export interface Sweeper {
  * Sweeps every `intervalSeconds` (0: never; `sessiond sweep` does it instead). A sweep that is
  * still running when the next is due is not joined by a second one.
  */
-export function startSweeper(deps: { sessions: Pick<Sessions, "sweep">; signingKeys: Pick<SigningKeys, "prune">; logger: Logger }, intervalSeconds: number): Sweeper {
+export function startSweeper(
+  deps: { sessions: Pick<Sessions, "sweep">; signingKeys: Pick<SigningKeys, "prune">; logger: Logger },
+  intervalSeconds: number,
+): Sweeper {
   if (intervalSeconds <= 0) return { stop: () => undefined };
   const { sessions, signingKeys, logger } = deps;
   let sweeping = false;

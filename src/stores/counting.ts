@@ -10,7 +10,15 @@ export function emptyCounts(): Record<string, number> {
 }
 
 export function emptyStats(): SessionStats {
-  return { activeSessions: 0, distinctUsers: 0, byStatus: emptyCounts(), byCountry: emptyCounts(), byBrowser: emptyCounts(), byDeviceType: emptyCounts(), byOs: emptyCounts() };
+  return {
+    activeSessions: 0,
+    distinctUsers: 0,
+    byStatus: emptyCounts(),
+    byCountry: emptyCounts(),
+    byBrowser: emptyCounts(),
+    byDeviceType: emptyCounts(),
+    byOs: emptyCounts(),
+  };
 }
 
 /** Adds `n` under `key` of counts made by {@link emptyCounts}; unknown values count as "unknown". */

@@ -68,7 +68,8 @@ export function pageUsers(sessions: Iterable<Groupable>, tenantId: string, nowMs
   }
   const ordered = [...byUser.values()].sort((a, b) => b.lastActiveAt - a.lastActiveAt || (a.userId < b.userId ? -1 : 1));
   const after = page.afterKey === undefined ? null : parseUserKey(page.afterKey);
-  const rest = after === null ? ordered : ordered.filter((u) => u.lastActiveAt < after.lastActiveAt || (u.lastActiveAt === after.lastActiveAt && u.userId > after.userId));
+  const rest =
+    after === null ? ordered : ordered.filter((u) => u.lastActiveAt < after.lastActiveAt || (u.lastActiveAt === after.lastActiveAt && u.userId > after.userId));
   const offset = page.offset ?? 0;
   const items = rest.slice(offset, offset + page.limit);
   return { items, nextKey: offset + page.limit < rest.length ? userKey(items[items.length - 1]!) : null };

@@ -97,13 +97,23 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     const schema = parsed.searchParams.get("schema") ?? undefined;
     parsed.searchParams.delete("schema");
     const { postgresStore } = await import("./postgres/index.js");
-    return postgresStore({ url: parsed.toString(), timeoutMs, ...(schema === undefined ? {} : { schema }), ...(options.migrate === undefined ? {} : { migrate: options.migrate }) });
+    return postgresStore({
+      url: parsed.toString(),
+      timeoutMs,
+      ...(schema === undefined ? {} : { schema }),
+      ...(options.migrate === undefined ? {} : { migrate: options.migrate }),
+    });
   }
   if (url.startsWith("redis://") || url.startsWith("rediss://") || url.startsWith("redis-cluster://")) {
     const [base, query = ""] = url.split("?", 2) as [string, string?];
     const prefix = new URLSearchParams(query).get("prefix") ?? undefined;
     const { redisStore } = await import("./redis/index.js");
-    const store = redisStore({ url: base, retentionMs: options.retentionMs ?? DEFAULT_SETTINGS.retentionMs, commandTimeoutMs: timeoutMs, ...(prefix === undefined ? {} : { prefix }) });
+    const store = redisStore({
+      url: base,
+      retentionMs: options.retentionMs ?? DEFAULT_SETTINGS.retentionMs,
+      commandTimeoutMs: timeoutMs,
+      ...(prefix === undefined ? {} : { prefix }),
+    });
     // Redis connects lazily; a server that is away, refuses the password or has no such
     // database must stop start-up (and a CLI command) here, as PostgreSQL's migration does.
     try {
@@ -114,5 +124,8 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     }
     return store;
   }
-  throw new SessiondError("request_invalid", `unsupported store URL ${JSON.stringify(redactUrl(url))}: use sqlite:<path>, postgres://…, redis://…, redis-cluster://… or memory:`);
+  throw new SessiondError(
+    "request_invalid",
+    `unsupported store URL ${JSON.stringify(redactUrl(url))}: use sqlite:<path>, postgres://…, redis://…, redis-cluster://… or memory:`,
+  );
 }

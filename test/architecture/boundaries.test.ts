@@ -41,6 +41,9 @@ describe("import boundaries", () => {
     const found = await violations(["src"], scratch);
     assert.ok(found.includes("core-is-pure: src/core/model.ts → src/http/app.ts"), found.join("\n"));
     assert.ok(found.includes("stores-see-only-core: src/stores/memory/index.ts → src/cli/main.ts"), found.join("\n"));
-    assert.ok(found.some((v) => v.startsWith("nothing-imports-the-cli:")), found.join("\n"));
+    assert.ok(
+      found.some((v) => v.startsWith("nothing-imports-the-cli:")),
+      found.join("\n"),
+    );
   });
 });

@@ -32,7 +32,13 @@ function counted(store: Store, options: { deaf?: boolean; healthy?: () => boolea
       ? {
           watch: async (listener: ChangeListener) => {
             const watch = await store.changes.watch(options.deaf === true ? () => undefined : listener);
-            return { poll: () => watch.poll(), stop: () => watch.stop(), get healthy() { return options.healthy?.() ?? watch.healthy; } };
+            return {
+              poll: () => watch.poll(),
+              stop: () => watch.stop(),
+              get healthy() {
+                return options.healthy?.() ?? watch.healthy;
+              },
+            };
           },
         }
       : store.changes;
@@ -84,7 +90,12 @@ describe("verify cache", () => {
     const shared = memoryStore();
     // A feed that hears nothing: the copy goes stale while another server extends the session.
     const { store } = counted(shared, { deaf: true });
-    const a = createSessions({ store, clock, verifyCache: { ttlMs: 3_600_000 }, policy: { slidingExpiration: true, lifetimeMs: 60_000, activityResolutionMs: 1000 } });
+    const a = createSessions({
+      store,
+      clock,
+      verifyCache: { ttlMs: 3_600_000 },
+      policy: { slidingExpiration: true, lifetimeMs: 60_000, activityResolutionMs: 1000 },
+    });
     const b = createSessions({ store: shared, clock, policy: { slidingExpiration: true, lifetimeMs: 60_000, activityResolutionMs: 1000 } });
     await a.cacheReady;
     const { token } = await b.create({ userId: "ann" });

@@ -10,7 +10,20 @@ import type { WireBody } from "../support/wire-body.js";
 import { type ClerkEnvironment, IPHONE_UA, ROOT_KEY, UNKNOWN_SESSION_ID, assertSdkResource, clerkError, startClerkEnvironment } from "./support.js";
 
 /** The SDK's Session holds exactly these fields (its constructor's parameters). */
-const SESSION_FIELDS = ["abandonAt", "actor", "clientId", "createdAt", "expireAt", "id", "lastActiveAt", "lastActiveOrganizationId", "latestActivity", "status", "updatedAt", "userId"];
+const SESSION_FIELDS = [
+  "abandonAt",
+  "actor",
+  "clientId",
+  "createdAt",
+  "expireAt",
+  "id",
+  "lastActiveAt",
+  "lastActiveOrganizationId",
+  "latestActivity",
+  "status",
+  "updatedAt",
+  "userId",
+];
 
 /** Each SDK Session field equals the wire field it comes from. */
 function assertMapped(session: Session, wire: Record<string, WireBody>): void {
@@ -21,7 +34,12 @@ function assertMapped(session: Session, wire: Record<string, WireBody>): void {
   assert.equal(session.clientId, wire.client_id);
   assert.equal(session.userId, wire.user_id);
   assert.equal(session.status, wire.status);
-  for (const [field, key] of [["lastActiveAt", "last_active_at"], ["expireAt", "expire_at"], ["createdAt", "created_at"], ["updatedAt", "updated_at"]] as const) {
+  for (const [field, key] of [
+    ["lastActiveAt", "last_active_at"],
+    ["expireAt", "expire_at"],
+    ["createdAt", "created_at"],
+    ["updatedAt", "updated_at"],
+  ] as const) {
     assert.equal(typeof session[field], "number", `${field} is epoch ms`);
     assert.equal(session[field], wire[key]);
   }
@@ -33,8 +51,14 @@ function assertMapped(session: Session, wire: Record<string, WireBody>): void {
   assert.deepEqual(
     { ...session.latestActivity },
     {
-      id: activity.id, isMobile: activity.is_mobile, ipAddress: activity.ip_address, city: activity.city, country: activity.country,
-      browserVersion: activity.browser_version, browserName: activity.browser_name, deviceType: activity.device_type,
+      id: activity.id,
+      isMobile: activity.is_mobile,
+      ipAddress: activity.ip_address,
+      city: activity.city,
+      country: activity.country,
+      browserVersion: activity.browser_version,
+      browserName: activity.browser_name,
+      deviceType: activity.device_type,
     },
   );
 }
@@ -72,9 +96,24 @@ describe("@clerk/backend SDK against sessiond serve: sessions", () => {
   // The SDK's CreateSessionParams names only userId, but it snake-cases and sends whatever it is given:
   // sessiond's other create fields pass through a spread (an object literal would fail the excess-property check).
   it("createSession with sessiond's extra fields: actor, organization, abandonAt and device are mapped", async () => {
-    const extras = { sessionType: "impersonation", actor: { sub: "user_admin" }, activeOrganizationId: "org_1", inactivityTimeoutSeconds: 3600, ip: "8.8.8.8", userAgent: IPHONE_UA };
+    const extras = {
+      sessionType: "impersonation",
+      actor: { sub: "user_admin" },
+      activeOrganizationId: "org_1",
+      inactivityTimeoutSeconds: 3600,
+      ip: "8.8.8.8",
+      userAgent: IPHONE_UA,
+    };
     const { session, wire } = await signIn({ userId: "user_bob", ...extras });
-    assert.deepEqual(Object.keys(JSON.parse(env.tap.last().requestBody)).sort(), ["active_organization_id", "actor", "inactivity_timeout_seconds", "ip", "session_type", "user_agent", "user_id"]);
+    assert.deepEqual(Object.keys(JSON.parse(env.tap.last().requestBody)).sort(), [
+      "active_organization_id",
+      "actor",
+      "inactivity_timeout_seconds",
+      "ip",
+      "session_type",
+      "user_agent",
+      "user_id",
+    ]);
     assertMapped(session, wire);
     assert.deepEqual(session.actor, { sub: "user_admin" });
     assert.equal(session.lastActiveOrganizationId, "org_1");
@@ -114,16 +153,25 @@ describe("@clerk/backend SDK against sessiond serve: sessions", () => {
     assert.equal(wire.total_count, 3);
     assert.deepEqual(Object.keys(page).sort(), ["data", "totalCount"]);
     assert.equal(page.totalCount, 3);
-    assert.deepEqual(page.data.map((s) => s.id), newestFirst.slice(0, 2));
+    assert.deepEqual(
+      page.data.map((s) => s.id),
+      newestFirst.slice(0, 2),
+    );
     for (const [i, s] of page.data.entries()) assertMapped(s, wire.data[i]);
     assert.equal(Object.getPrototypeOf(page.data[0]), Object.getPrototypeOf(created[0]), "one SDK Session class for every method");
 
     const rest = await env.clerk.sessions.getSessionList({ userId: "user_list", limit: 2, offset: 2 });
     assert.equal(rest.totalCount, 3);
-    assert.deepEqual(rest.data.map((s) => s.id), newestFirst.slice(2));
+    assert.deepEqual(
+      rest.data.map((s) => s.id),
+      newestFirst.slice(2),
+    );
 
     const byClient = await env.clerk.sessions.getSessionList({ clientId: "client_shared_laptop" });
-    assert.deepEqual(byClient.data.map((s) => s.id), newestFirst);
+    assert.deepEqual(
+      byClient.data.map((s) => s.id),
+      newestFirst,
+    );
     assert.deepEqual(await env.clerk.sessions.getSessionList({ userId: "user_nobody" }), { data: [], totalCount: 0 });
   });
 
@@ -203,7 +251,11 @@ describe("@clerk/backend SDK against sessiond serve: sessions", () => {
     await clerkError(stranger.revokeSession(session.id), 401, "api_key_invalid");
     await clerkError(stranger.verifySession(session.id, token), 401, "api_key_invalid");
     await clerkError(stranger.getToken(session.id), 401, "api_key_invalid");
-    await clerkError(stranger.refreshSession(session.id, { expired_token: "", refresh_token: token, request_origin: "https://app.example" }), 401, "api_key_invalid");
+    await clerkError(
+      stranger.refreshSession(session.id, { expired_token: "", refresh_token: token, request_origin: "https://app.example" }),
+      401,
+      "api_key_invalid",
+    );
     assert.equal((await env.clerk.sessions.getSession(session.id)).status, "active", "nothing happened to the session");
   });
 
@@ -212,7 +264,10 @@ describe("@clerk/backend SDK against sessiond serve: sessions", () => {
     const acme = createClerkClient({ secretKey: key, apiUrl: env.url }).sessions;
     const own = await acme.createSession({ userId: "user_acme" });
     assert.equal((await acme.getSession(own.id)).userId, "user_acme");
-    assert.deepEqual((await acme.getSessionList({ userId: "user_acme" })).data.map((s) => s.id), [own.id]);
+    assert.deepEqual(
+      (await acme.getSessionList({ userId: "user_acme" })).data.map((s) => s.id),
+      [own.id],
+    );
     const other = await env.clerk.sessions.createSession({ userId: "user_acme" });
     await clerkError(acme.getSession(other.id), 404, "resource_not_found");
     await clerkError(acme.revokeSession(other.id), 404, "resource_not_found");

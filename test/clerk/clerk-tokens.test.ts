@@ -15,7 +15,12 @@ describe("@clerk/backend SDK against sessiond serve: session JWTs", () => {
   let env: ClerkEnvironment;
   before(async () => {
     env = await startClerkEnvironment();
-    const template = await env.server.request("POST", "/v1/jwt_templates", ROOT_KEY, { name: "billing", claims: { app: "billing", tier: 3 }, session_fields: ["client_id"], lifetime_seconds: 300 });
+    const template = await env.server.request("POST", "/v1/jwt_templates", ROOT_KEY, {
+      name: "billing",
+      claims: { app: "billing", tier: 3 },
+      session_fields: ["client_id"],
+      lifetime_seconds: 300,
+    });
     assert.equal(template.status, 200, JSON.stringify(template.body));
   });
   after(() => env.stop());
@@ -108,14 +113,25 @@ describe("@clerk/backend SDK against sessiond serve: session JWTs", () => {
     const exchange = env.tap.last();
     assert.equal(exchange.path, `/v1/sessions/${session.id}/refresh`);
     assert.equal(exchange.query.get("suffixed_cookies"), "true");
-    assert.deepEqual(Object.keys(JSON.parse(exchange.requestBody)).sort(), ["expired_token", "format", "refresh_token", "request_headers", "request_origin", "request_originating_ip"]);
+    assert.deepEqual(Object.keys(JSON.parse(exchange.requestBody)).sort(), [
+      "expired_token",
+      "format",
+      "refresh_token",
+      "request_headers",
+      "request_origin",
+      "request_originating_ip",
+    ]);
     assert.equal(exchange.status, 200);
     assertSdkResource(refreshed, "Token");
     const before = await assertSessionJwt(previous.jwt, session);
     const claims = await assertSessionJwt(refreshed.jwt, session);
     assert.ok(claims.iat >= before.iat, "minted now (EdDSA is deterministic: within the same second it may equal the previous JWT)");
     assert.equal(claims.exp - claims.iat, 60);
-    assert.equal((await env.clerk.sessions.verifySession(session.id, token)).status, "active", "the answer carries no new session token, so the old one stays valid");
+    assert.equal(
+      (await env.clerk.sessions.verifySession(session.id, token)).status,
+      "active",
+      "the answer carries no new session token, so the old one stays valid",
+    );
   });
 
   it("refreshSession without a format answers a Token", async () => {
@@ -129,7 +145,12 @@ describe("@clerk/backend SDK against sessiond serve: session JWTs", () => {
   it("refreshSession with format cookie answers SDK Cookies whose __session cookie is a JWT of the session", async () => {
     const { session, token } = await env.signIn({ userId: "user_gus" });
     const previous = await env.clerk.sessions.getToken(session.id);
-    const cookies = await env.tapped.sessions.refreshSession(session.id, { expired_token: previous.jwt, refresh_token: token, request_origin: ORIGIN, format: "cookie" });
+    const cookies = await env.tapped.sessions.refreshSession(session.id, {
+      expired_token: previous.jwt,
+      refresh_token: token,
+      request_origin: ORIGIN,
+      format: "cookie",
+    });
     assert.equal(JSON.parse(env.tap.last().responseBody).object, "cookies");
     assertSdkResource(cookies, "Cookies");
     assert.ok(Array.isArray(cookies.cookies));
@@ -141,10 +162,12 @@ describe("@clerk/backend SDK against sessiond serve: session JWTs", () => {
   it("refreshSession with an empty expired_token (the SDK's field is required) mints from the session token alone", async () => {
     const { session, token } = await env.signIn({ userId: "user_hal" });
     // The SDK's own handshake sends `expired_token: expiredSessionToken || ""`; SPEC §5 checks expired_token only "when given".
-    const refreshed = await env.clerk.sessions.refreshSession(session.id, { expired_token: "", refresh_token: token, request_origin: ORIGIN }).catch((error: unknown) => {
-      const { status, errors } = error as { status?: number; errors?: { code: string }[] };
-      return assert.fail(`an empty expired_token was refused: ${status} ${errors?.[0]?.code}`);
-    });
+    const refreshed = await env.clerk.sessions
+      .refreshSession(session.id, { expired_token: "", refresh_token: token, request_origin: ORIGIN })
+      .catch((error: unknown) => {
+        const { status, errors } = error as { status?: number; errors?: { code: string }[] };
+        return assert.fail(`an empty expired_token was refused: ${status} ${errors?.[0]?.code}`);
+      });
     await assertSessionJwt(refreshed.jwt, session);
   });
 
@@ -153,7 +176,8 @@ describe("@clerk/backend SDK against sessiond serve: session JWTs", () => {
     const theirs = await env.signIn({ userId: "user_jon" });
     const myJwt = (await env.clerk.sessions.getToken(mine.session.id)).jwt;
     const theirJwt = (await env.clerk.sessions.getToken(theirs.session.id)).jwt;
-    const refresh = (params: { expired_token: string; refresh_token: string }) => env.clerk.sessions.refreshSession(mine.session.id, { ...params, request_origin: ORIGIN });
+    const refresh = (params: { expired_token: string; refresh_token: string }) =>
+      env.clerk.sessions.refreshSession(mine.session.id, { ...params, request_origin: ORIGIN });
 
     await clerkError(refresh({ expired_token: myJwt, refresh_token: "not-a-token" }), 401, "token_invalid");
     await clerkError(refresh({ expired_token: myJwt, refresh_token: theirs.token }), 401, "token_invalid");

@@ -165,7 +165,8 @@ export async function clerkError(call: Promise<unknown>, status: number, code: s
 }
 
 /** A phone's browser, for device fields. */
-export const IPHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+export const IPHONE_UA =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 
 /** A well-formed session id that names no session. */
 export const UNKNOWN_SESSION_ID = `sess_${"0".repeat(30)}`;

@@ -5,14 +5,26 @@ import { sessiond } from "./run.js";
 // Each command's --help must name the options users rely on, plus the shared --json and --store.
 const commands: Array<[string[], string[]]> = [
   [["migrate"], []],
-  [["keys", "create"], ["--tenant <id>", "--root", "--name <name>"]],
+  [
+    ["keys", "create"],
+    ["--tenant <id>", "--root", "--name <name>"],
+  ],
   [["demo"], []],
   [["keys", "list"], ["--tenant <id>"]],
   [["keys", "revoke"], ["<key_id>"]],
-  [["sessions", "list"], ["--tenant <id>", "--user <id>", "--client <id>", "--workspace <id>", "--status <status>", "--limit <n>", "--cursor <cursor>", "--offset <n>"]],
+  [
+    ["sessions", "list"],
+    ["--tenant <id>", "--user <id>", "--client <id>", "--workspace <id>", "--status <status>", "--limit <n>", "--cursor <cursor>", "--offset <n>"],
+  ],
   [["sessions", "show"], ["<session_id>"]],
-  [["sessions", "revoke"], ["<session_id>", "--reason <reason>"]],
-  [["sessions", "revoke-user"], ["<user_id>", "--tenant <id>", "--except <session_id>", "--reason <reason>"]],
+  [
+    ["sessions", "revoke"],
+    ["<session_id>", "--reason <reason>"],
+  ],
+  [
+    ["sessions", "revoke-user"],
+    ["<user_id>", "--tenant <id>", "--except <session_id>", "--reason <reason>"],
+  ],
   [["stats"], ["--tenant <id>"]],
   [["sweep"], ["--max-batches <n>"]],
 ];
@@ -23,7 +35,8 @@ describe("sessiond --help", { concurrency: true }, () => {
       const run = await sessiond([...path, "--help"]);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, new RegExp(`^Usage: sessiond ${path.join(" ")}`, "m"));
-      for (const option of [...options, "--json", "--store <value>"]) assert.ok(run.stdout.includes(option), `help of ${path.join(" ")} lacks ${option}:\n${run.stdout}`);
+      for (const option of [...options, "--json", "--store <value>"])
+        assert.ok(run.stdout.includes(option), `help of ${path.join(" ")} lacks ${option}:\n${run.stdout}`);
     });
   }
 

@@ -47,7 +47,10 @@ describe("sessiond keys", () => {
     const listed = all.data.find((k) => k.id === created.id);
     const { key: _secret, ...shown } = created;
     assert.deepEqual(listed, shown);
-    assert.ok(all.data.every((k) => !("key" in k)), "list must never show a key");
+    assert.ok(
+      all.data.every((k) => !("key" in k)),
+      "list must never show a key",
+    );
     const other = jsonOf<{ data: WireKey[] }>(await sessiond(["keys", "list", "--tenant", "beta", "--json"], env));
     assert.ok(other.data.length > 0 && other.data.every((k) => k.tenant_id === "beta"));
     const human = await sessiond(["keys", "list", "--tenant", "acme"], env);

@@ -17,7 +17,11 @@ describe("sessiond migrate", () => {
     const result = jsonOf<Migrated>(run);
     assert.deepEqual(Object.keys(result).sort(), ["applied", "version"]);
     assert.equal(result.version, SQLITE_SCHEMA_VERSION);
-    assert.deepEqual(result.applied, Array.from({ length: SQLITE_SCHEMA_VERSION }, (_, i) => i + 1), "a new file gets every migration");
+    assert.deepEqual(
+      result.applied,
+      Array.from({ length: SQLITE_SCHEMA_VERSION }, (_, i) => i + 1),
+      "a new file gets every migration",
+    );
     assert.deepEqual(
       stepLines(run.stderr).map((line) => Number(/^applying migration (\d+) \(.+\)…$/.exec(line)?.[1])),
       result.applied,

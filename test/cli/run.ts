@@ -68,7 +68,16 @@ export function tempStore(): string {
 
 /** Every seeded session comes from Berlin, so place columns have something to show. */
 const berlin: Enricher = {
-  describe: () => ({ isMobile: false, browserName: "Firefox", browserVersion: "128.0", deviceType: "desktop", osName: "Linux", city: "Berlin", country: "DE", location: "Berlin, DE" }),
+  describe: () => ({
+    isMobile: false,
+    browserName: "Firefox",
+    browserVersion: "128.0",
+    deviceType: "desktop",
+    osName: "Linux",
+    city: "Berlin",
+    country: "DE",
+    location: "Berlin, DE",
+  }),
 };
 
 /**

@@ -61,8 +61,14 @@ describe("sessiond sessions list and show", () => {
 
   it("list filters by user, client, workspace and status, across tenants unless one is named", async () => {
     const cases: Array<[string[], string[]]> = [
-      [["--user", "u1"], ["o1", "a2", "a1"]],
-      [["--user", "u1", "--tenant", "acme"], ["a2", "a1"]],
+      [
+        ["--user", "u1"],
+        ["o1", "a2", "a1"],
+      ],
+      [
+        ["--user", "u1", "--tenant", "acme"],
+        ["a2", "a1"],
+      ],
       [["--client", "mobile"], ["a3"]],
       [["--workspace", "ws_1"], ["a1"]],
       [["--status", "revoked"], ["a4"]],
@@ -70,21 +76,34 @@ describe("sessiond sessions list and show", () => {
     ];
     for (const [flags, names] of cases) {
       const list = jsonOf<WireList>(await sessiond(["sessions", "list", ...flags, "--json"], env));
-      assert.deepEqual(list.data.map((s) => s.id), names.map((n) => ids[n]), flags.join(" "));
+      assert.deepEqual(
+        list.data.map((s) => s.id),
+        names.map((n) => ids[n]),
+        flags.join(" "),
+      );
       assert.equal(list.total_count, names.length, flags.join(" "));
     }
   });
 
   it("list pages with --limit and --cursor, or --offset", async () => {
     const first = jsonOf<WireList>(await sessiond(["sessions", "list", "--tenant", "acme", "--limit", "3", "--json"], env));
-    assert.deepEqual(first.data.map((s) => s.id), [ids.a4, ids.a3, ids.a2]);
+    assert.deepEqual(
+      first.data.map((s) => s.id),
+      [ids.a4, ids.a3, ids.a2],
+    );
     assert.equal(first.total_count, 4);
     assert.equal(typeof first.next_cursor, "string");
     const second = jsonOf<WireList>(await sessiond(["sessions", "list", "--tenant", "acme", "--limit", "3", "--cursor", first.next_cursor!, "--json"], env));
-    assert.deepEqual(second.data.map((s) => s.id), [ids.a1]);
+    assert.deepEqual(
+      second.data.map((s) => s.id),
+      [ids.a1],
+    );
     assert.equal(second.next_cursor, null);
     const skipped = jsonOf<WireList>(await sessiond(["sessions", "list", "--tenant", "acme", "--offset", "3", "--json"], env));
-    assert.deepEqual(skipped.data.map((s) => s.id), [ids.a1]);
+    assert.deepEqual(
+      skipped.data.map((s) => s.id),
+      [ids.a1],
+    );
   });
 
   it("list prints a table with id, user, status, last activity, expiry and place", async () => {

@@ -26,11 +26,20 @@ describe("sessiond keys rotate-signing / signing", () => {
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
 
     const second = jsonOf<Rotation>(await sessiond(["keys", "rotate-signing", "--json"], env));
-    assert.deepEqual(second.retired.map((r) => r.kid), [first.kid]);
+    assert.deepEqual(
+      second.retired.map((r) => r.kid),
+      [first.kid],
+    );
     assert.ok(second.signs_from > Date.now() + 50_000, "the new key signs after its publish lead");
     assert.ok(second.retired[0]!.retire_at > Date.now() + 3_600_000, "the old one stays published past the longest token");
     const listed = jsonOf<{ data: { kid: string; state: string }[] }>(await sessiond(["keys", "signing", "--json"], env)).data;
-    assert.deepEqual(listed.map((k) => [k.kid, k.state]), [[second.kid, "current"], [first.kid, "retiring"]]);
+    assert.deepEqual(
+      listed.map((k) => [k.kid, k.state]),
+      [
+        [second.kid, "current"],
+        [first.kid, "retiring"],
+      ],
+    );
 
     // Another process on the same database opens the keys with the same key file and signs with the old key until the lead has passed.
     const kid = await seed(store, async (_sessions, runtime) => {
@@ -58,7 +67,23 @@ describe("sessiond templates", () => {
   it("sets, lists, shows and deletes a tenant's JWT templates", async () => {
     const env = { SESSIOND_STORE: tempStore() };
     const saved = jsonOf<{ name: string; claims: object; session_fields: string[]; lifetime_seconds: number }>(
-      await sessiond(["templates", "set", "hasura", "--tenant", "acme", "--claims", '{"role":"user"}', "--session-fields", "username, metadata", "--lifetime", "300", "--json"], env),
+      await sessiond(
+        [
+          "templates",
+          "set",
+          "hasura",
+          "--tenant",
+          "acme",
+          "--claims",
+          '{"role":"user"}',
+          "--session-fields",
+          "username, metadata",
+          "--lifetime",
+          "300",
+          "--json",
+        ],
+        env,
+      ),
     );
     assert.deepEqual([saved.name, saved.claims, saved.session_fields, saved.lifetime_seconds], ["hasura", { role: "user" }, ["username", "metadata"], 300]);
     assert.match((await sessiond(["templates", "list", "--tenant", "acme"], env)).stdout, /hasura\s+username,metadata\s+300s/);

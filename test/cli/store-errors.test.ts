@@ -56,23 +56,35 @@ describe("Redis that cannot be used", { skip: await redisSkip(REDIS_URL), concur
     const url = withPath(REDIS_URL, (u) => (u.pathname = "/99"));
     const message = unavailable(await sessiond(["sessions", "list", "--json"], { SESSIOND_STORE: url }));
     assert.match(message, /database 99/);
-    const serve = await sessiond(["serve", "--port", "0"], { SESSIOND_STORE: url, SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length" }, undefined, 15_000);
+    const serve = await sessiond(
+      ["serve", "--port", "0"],
+      { SESSIOND_STORE: url, SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length" },
+      undefined,
+      15_000,
+    );
     assert.equal(serve.code, UNAVAILABLE, "the server does not start either");
     assert.doesNotMatch(serve.stdout, /sessiond listening/);
   });
 });
 
-describe("Redis with a password", { skip: await serviceSkip("redis-server", async () => (await import("node:child_process")).execFileSync("redis-server", ["--version"])) }, () => {
+describe("Redis with a password", {
+  skip: await serviceSkip("redis-server", async () => (await import("node:child_process")).execFileSync("redis-server", ["--version"])),
+}, () => {
   let server: ChildProcess;
   let port: number;
   before(async () => {
     port = await freePort();
     // A private server of our own: the shared Redis must not get a password.
-    server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--requirepass", "right-password", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--requirepass", "right-password", "--save", "", "--appendonly", "no"], {
+      stdio: "ignore",
+    });
     const { Redis } = await import("ioredis");
     for (let i = 0; i < 100; i++) {
       const probe = new Redis({ port, host: "127.0.0.1", password: "right-password", lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      const up = await probe.connect().then(() => true, () => false);
+      const up = await probe.connect().then(
+        () => true,
+        () => false,
+      );
       probe.disconnect();
       if (up) return;
       await new Promise((r) => setTimeout(r, 50));

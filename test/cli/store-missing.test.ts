@@ -73,11 +73,16 @@ describe("server-only flags", { concurrency: true }, () => {
   });
 
   it("a secret given as a flag value works, with a warning on stderr that names a file setting instead", async () => {
-    const run = await sessiond(["keys", "signing", "--json", "--key-encryption-key", "a-key-encryption-key-of-enough-length-0123"], { SESSIOND_STORE: "memory:" });
+    const run = await sessiond(["keys", "signing", "--json", "--key-encryption-key", "a-key-encryption-key-of-enough-length-0123"], {
+      SESSIOND_STORE: "memory:",
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /warning: --key-encryption-key .*SESSIOND_KEY_ENCRYPTION_KEY_FILE/);
     assert.ok(!run.stderr.includes("a-key-encryption-key-of-enough-length-0123"));
-    const quiet = await sessiond(["keys", "signing", "--json"], { SESSIOND_STORE: "memory:", SESSIOND_KEY_ENCRYPTION_KEY: "a-key-encryption-key-of-enough-length-0123" });
+    const quiet = await sessiond(["keys", "signing", "--json"], {
+      SESSIOND_STORE: "memory:",
+      SESSIOND_KEY_ENCRYPTION_KEY: "a-key-encryption-key-of-enough-length-0123",
+    });
     assert.equal(quiet.stderr, "", "the environment is not the command line");
   });
 });

@@ -59,9 +59,13 @@ describe("sessiond sweep in batches", () => {
 
   before(async () => {
     // Just over two batches of 1000, so one run must report each batch.
-    await seed(store, async (sessions) => {
-      for (let i = 0; i < 2001; i++) await sessions.create({ userId: `u${i}`, lifetimeMs: 60_000 });
-    }, anHourAgo);
+    await seed(
+      store,
+      async (sessions) => {
+        for (let i = 0; i < 2001; i++) await sessions.create({ userId: `u${i}`, lifetimeMs: 60_000 });
+      },
+      anHourAgo,
+    );
   });
 
   it("--max-batches stops early, and a full sweep prints one progress line per batch", async () => {

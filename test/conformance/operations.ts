@@ -4,8 +4,11 @@ import { type StoreHarness, withStore } from "./store.js";
 
 export function operationTests(h: StoreHarness): void {
   describe("operations", () => {
-    it("answers ping while open", withStore(h, async (store) => {
-      await store.ping();
-    }));
+    it(
+      "answers ping while open",
+      withStore(h, async (store) => {
+        await store.ping();
+      }),
+    );
   });
 }

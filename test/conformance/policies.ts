@@ -5,12 +5,15 @@ import { type StoreHarness, withStore } from "./store.js";
 
 export function policyTests(h: StoreHarness): void {
   describe("tenant policies", () => {
-    it("stores tenant policies per tenant, null meaning off", withStore(h, async ({ policies }) => {
-      assert.equal(await policies.get("acme"), null);
-      await policies.put("acme", { lifetimeMs: 1000, inactivityTimeoutMs: null, bindUserAgent: true });
-      await policies.put("acme", { lifetimeMs: 2000, inactivityTimeoutMs: null });
-      assert.deepEqual(await policies.get("acme"), { lifetimeMs: 2000, inactivityTimeoutMs: null });
-      assert.equal(await policies.get("globex"), null);
-    }));
+    it(
+      "stores tenant policies per tenant, null meaning off",
+      withStore(h, async ({ policies }) => {
+        assert.equal(await policies.get("acme"), null);
+        await policies.put("acme", { lifetimeMs: 1000, inactivityTimeoutMs: null, bindUserAgent: true });
+        await policies.put("acme", { lifetimeMs: 2000, inactivityTimeoutMs: null });
+        assert.deepEqual(await policies.get("acme"), { lifetimeMs: 2000, inactivityTimeoutMs: null });
+        assert.equal(await policies.get("globex"), null);
+      }),
+    );
   });
 }

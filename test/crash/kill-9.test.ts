@@ -123,7 +123,12 @@ describe("kill -9 of the server on a SQLite file", () => {
   });
 });
 
-const backends: { name: string; start: () => Promise<PrivateServer>; available: () => unknown; storeCrash: { what: string; prepare: (url: string) => Promise<Crash> } }[] = [
+const backends: {
+  name: string;
+  start: () => Promise<PrivateServer>;
+  available: () => unknown;
+  storeCrash: { what: string; prepare: (url: string) => Promise<Crash> };
+}[] = [
   {
     name: "PostgreSQL",
     start: privatePostgres,
@@ -170,6 +175,9 @@ describe("the audit", () => {
   it("sees every acknowledged write lost when the store keeps nothing (memory:)", async (t) => {
     const { ledger, losses } = await crashUnderLoad(t, "memory:", { kind: "server" });
     assert.equal(losses.length, ledger.sessions.length);
-    assert.ok(losses.some((l) => l.expected === "session_revoked"), "lost revocations are seen too");
+    assert.ok(
+      losses.some((l) => l.expected === "session_revoked"),
+      "lost revocations are seen too",
+    );
   });
 });

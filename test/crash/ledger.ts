@@ -68,9 +68,11 @@ export function startLoad(url: string, key: string, workers: number): Load {
       let answer: Answer;
       try {
         answer =
-          verb === "create" ? await post(url, key, "/v1/sessions", { user_id: `w${n}-u${i % 7}` })
-          : verb === "refresh" ? await post(url, key, "/v1/sessions/refresh", { token: target!.token })
-          : await post(url, key, `/v1/sessions/${target!.id}/revoke`);
+          verb === "create"
+            ? await post(url, key, "/v1/sessions", { user_id: `w${n}-u${i % 7}` })
+            : verb === "refresh"
+              ? await post(url, key, "/v1/sessions/refresh", { token: target!.token })
+              : await post(url, key, `/v1/sessions/${target!.id}/revoke`);
       } catch {
         // The connection died with the server: whatever this request did is unknown. A create
         // left no trace the client knows of; a refresh or revoke leaves its session undecided.

@@ -52,11 +52,19 @@ describe("stats and who-is-online under fuzzed device names", () => {
         const body = response.json() as { user_id: string; latest_activity: { os_name: string | null; browser_name: string | null } };
         activities.push({ ...body.latest_activity, user_id: body.user_id });
       }
-      for (const [label, url] of [["root", `/v1/stats?tenant_id=${tenant}`], ["all tenants", "/v1/stats"]] as const) {
+      for (const [label, url] of [
+        ["root", `/v1/stats?tenant_id=${tenant}`],
+        ["all tenants", "/v1/stats"],
+      ] as const) {
         const response = await h.call("GET", url);
         assert.equal(response.statusCode, 200, `${label} stats: ${response.body}`);
         if (label === "all tenants") continue; // other rounds' tenants are in it; it only has to answer
-        const stats = JSON.parse(response.body) as { active_sessions: number; distinct_users: number; by_os: Record<string, number>; by_browser: Record<string, number> };
+        const stats = JSON.parse(response.body) as {
+          active_sessions: number;
+          distinct_users: number;
+          by_os: Record<string, number>;
+          by_browser: Record<string, number>;
+        };
         assert.equal(stats.active_sessions, activities.length);
         assert.equal(stats.distinct_users, new Set(activities.map((a) => a.user_id)).size);
         assert.deepEqual(sorted(stats.by_os), sorted(tally(activities.map((a) => a.os_name))), `by_os: ${response.body}`);
@@ -64,8 +72,13 @@ describe("stats and who-is-online under fuzzed device names", () => {
       }
       const users = await h.call("GET", `/v1/users?tenant_id=${tenant}&limit=500`);
       assert.equal(users.statusCode, 200, users.body);
-      const online = (users.json() as { data: { user_id: string; active_sessions: number }[] }).data.map((u) => [u.user_id, u.active_sessions] as [string, number]);
-      assert.deepEqual(online.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), sorted(tally(activities.map((a) => a.user_id))));
+      const online = (users.json() as { data: { user_id: string; active_sessions: number }[] }).data.map(
+        (u) => [u.user_id, u.active_sessions] as [string, number],
+      );
+      assert.deepEqual(
+        online.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        sorted(tally(activities.map((a) => a.user_id))),
+      );
     });
     await fc.assert(property, { numRuns: RUNS, seed: SEED, includeErrorInReport: true });
   });

@@ -5,7 +5,20 @@
  * and objects built from them with one or two faults.
  */
 import fc from "fast-check";
-import { chance, cursorArb, Entries, forgedJwtArb, hostileKey, hostileNumber, hostileValue, live, nearly, NOT_CROCKFORD, RawJson, shortText } from "./values.js";
+import {
+  chance,
+  cursorArb,
+  Entries,
+  forgedJwtArb,
+  hostileKey,
+  hostileNumber,
+  hostileValue,
+  live,
+  nearly,
+  NOT_CROCKFORD,
+  RawJson,
+  shortText,
+} from "./values.js";
 
 /** A JSON Schema fragment as /openapi.json serves it. */
 export interface Schema {
@@ -25,7 +38,6 @@ export interface Schema {
   additionalProperties?: boolean | Schema;
   patternProperties?: Record<string, Schema>;
 }
-
 
 /**
  * Real values in the app, so that generated requests hit real things. The arrays are live:
@@ -91,7 +103,8 @@ export function realValues(name: string, pools: Pools, route: string): string[] 
 function fits(schema: Schema, value: unknown): boolean {
   if (schema.anyOf !== undefined) return schema.anyOf.some((s) => fits(s, value));
   if (value === null) return schema.type === "null";
-  if (typeof value === "number") return (schema.type === "integer" || schema.type === "number") && value >= (schema.minimum ?? -Infinity) && value <= (schema.maximum ?? Infinity);
+  if (typeof value === "number")
+    return (schema.type === "integer" || schema.type === "number") && value >= (schema.minimum ?? -Infinity) && value <= (schema.maximum ?? Infinity);
   if (typeof value === "string") return schema.type === "string" && (schema.enum === undefined || schema.enum.includes(value));
   return true;
 }
@@ -112,7 +125,18 @@ const SENSIBLE: Record<string, unknown[]> = {
   expires_in_seconds: [30, 60, 600],
 };
 
-const EXCLUSIVELY_REAL = new Set(["token", "refresh_token", "expired_token", "tenant_id", "id", "replaces_session_id", "except_session_id", "cursor", "ip", "request_originating_ip"]);
+const EXCLUSIVELY_REAL = new Set([
+  "token",
+  "refresh_token",
+  "expired_token",
+  "tenant_id",
+  "id",
+  "replaces_session_id",
+  "except_session_id",
+  "cursor",
+  "ip",
+  "request_originating_ip",
+]);
 
 /**
  * A value for field `name`. Clean: real or schema-valid. Hostile: valid but extreme (where
@@ -163,7 +187,8 @@ function validValue(schema: Schema, name: string, pools: Pools, route: string, d
     case "object": {
       if (hasProperties(schema, depth)) return objectFor(schema, pools, route, "clean", depth + 1);
       const values = valuesOf(schema);
-      if (values !== undefined) return fc.dictionary(fc.stringMatching(/^[a-z][a-z-]{0,15}$/), validValue(values, name, pools, route, depth + 1), { maxKeys: 3 });
+      if (values !== undefined)
+        return fc.dictionary(fc.stringMatching(/^[a-z][a-z-]{0,15}$/), validValue(values, name, pools, route, depth + 1), { maxKeys: 3 });
       // Free-form objects (metadata, claims, actor): a few plain entries.
       return fc.dictionary(fc.stringMatching(/^[a-z][a-z_]{0,9}$/), fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean()), { maxKeys: 3 });
     }
@@ -173,17 +198,26 @@ function validValue(schema: Schema, name: string, pools: Pools, route: string, d
 }
 
 const hasProperties = (schema: Schema, depth: number) => schema.properties !== undefined && Object.keys(schema.properties).length > 0 && depth < 3;
-const valuesOf = (schema: Schema) => (typeof schema.additionalProperties === "object" ? schema.additionalProperties : Object.values(schema.patternProperties ?? {})[0]);
+const valuesOf = (schema: Schema) =>
+  typeof schema.additionalProperties === "object" ? schema.additionalProperties : Object.values(schema.patternProperties ?? {})[0];
 
 /** Characters a schema without a pattern lets through, each one a classic source of trouble downstream. */
-const EDGE_CHARS = ["a", "\u0000", "é", "🙂", "\ud800", "\udfff", "\u202e", "\u200b", "\ufeff", "\n", "\\", "\"", "%", "'", "<", "\u0085", "\u2028"];
+const EDGE_CHARS = ["a", "\u0000", "é", "🙂", "\ud800", "\udfff", "\u202e", "\u200b", "\ufeff", "\n", "\\", '"', "%", "'", "<", "\u0085", "\u2028"];
 
 /** Free-form JSON that the schema accepts but that is hard to live with: deep, wide, odd keys, odd numbers. */
 const edgeObject: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer({ min: 2, max: 600 }).map((n) => new RawJson(`${'{"a":'.repeat(n)}1${"}".repeat(n)}`)),
   fc.integer({ min: 1, max: 2000 }).map((n) => new Entries(Array.from({ length: n }, (_, i): [string, unknown] => [`k${i}`, i]))),
   fc.integer({ min: 1000, max: 20_000 }).map((n) => ({ blob: "x".repeat(n) })),
-  fc.array(fc.tuple(fc.oneof(shortText, fc.constantFrom("iss", "sub", "exp", "toString", "hasOwnProperty", "")), fc.oneof(shortText, hostileNumber, fc.constant(null))), { minLength: 1, maxLength: 6 }).map((e) => new Entries(e)),
+  fc
+    .array(
+      fc.tuple(
+        fc.oneof(shortText, fc.constantFrom("iss", "sub", "exp", "toString", "hasOwnProperty", "")),
+        fc.oneof(shortText, hostileNumber, fc.constant(null)),
+      ),
+      { minLength: 1, maxLength: 6 },
+    )
+    .map((e) => new Entries(e)),
 );
 
 /** A value the schema accepts, at its extremes: longest, shortest, oddest characters, largest, fullest. */
@@ -207,19 +241,31 @@ function edgeValue(schema: Schema, name: string, pools: Pools, route: string, de
     case "number": {
       const min = schema.minimum ?? -(2 ** 53 - 1);
       const max = schema.maximum ?? 2 ** 53 - 1;
-      return fc.oneof(fc.constantFrom<unknown>(min, max, min + 1, max - 1, new RawJson(`${max}.0`), new RawJson(`${min}e0`), new RawJson(`${max}E0`)), fc.integer({ min: clamp(min, -(2 ** 31), 2 ** 31), max: clamp(max, -(2 ** 31), 2 ** 31) }));
+      return fc.oneof(
+        fc.constantFrom<unknown>(min, max, min + 1, max - 1, new RawJson(`${max}.0`), new RawJson(`${min}e0`), new RawJson(`${max}E0`)),
+        fc.integer({ min: clamp(min, -(2 ** 31), 2 ** 31), max: clamp(max, -(2 ** 31), 2 ** 31) }),
+      );
     }
     case "boolean":
       return fc.boolean();
     case "array": {
       const item = schema.items === undefined ? fc.constant<unknown>("x") : edgeValue(schema.items, name, pools, route, depth + 1);
       const limit = Math.min(schema.maxItems ?? 1000, 1000);
-      return fc.oneof(fc.constant([]), item.map((v) => Array(limit).fill(v)), fc.array(item, { minLength: 1, maxLength: Math.min(limit, 5) }));
+      return fc.oneof(
+        fc.constant([]),
+        item.map((v) => Array(limit).fill(v)),
+        fc.array(item, { minLength: 1, maxLength: Math.min(limit, 5) }),
+      );
     }
     case "object": {
       if (hasProperties(schema, depth)) return objectFor(schema, pools, route, "hostile", depth + 1);
       const values = valuesOf(schema);
-      if (values !== undefined) return fc.array(fc.tuple(fc.oneof(shortText, fc.constantFrom("user-agent", "User-Agent", "USER-AGENT")), edgeValue(values, name, pools, route, depth + 1)), { maxLength: 4 }).map((e) => new Entries(e));
+      if (values !== undefined)
+        return fc
+          .array(fc.tuple(fc.oneof(shortText, fc.constantFrom("user-agent", "User-Agent", "USER-AGENT")), edgeValue(values, name, pools, route, depth + 1)), {
+            maxLength: 4,
+          })
+          .map((e) => new Entries(e));
       return edgeObject;
     }
     default:
@@ -229,14 +275,18 @@ function edgeValue(schema: Schema, name: string, pools: Pools, route: string, de
 
 /** A value of the right type just outside the schema: too long, too short, too large, a bad character, too many items. */
 function beyondValue(schema: Schema, name: string, pools: Pools, route: string, depth: number): fc.Arbitrary<unknown> {
-  if (schema.anyOf !== undefined) return fc.oneof(...schema.anyOf.filter((s) => s.type !== "null").map((s) => beyondValue(s, name, pools, route, depth)), fc.constant(undefined));
-  if (schema.enum !== undefined) return fc.constantFrom(...schema.enum.flatMap((v) => (typeof v === "string" ? [v.toUpperCase(), ` ${v}`, `${v}\u0000`, ""] : [String(v)])));
+  if (schema.anyOf !== undefined)
+    return fc.oneof(...schema.anyOf.filter((s) => s.type !== "null").map((s) => beyondValue(s, name, pools, route, depth)), fc.constant(undefined));
+  if (schema.enum !== undefined)
+    return fc.constantFrom(...schema.enum.flatMap((v) => (typeof v === "string" ? [v.toUpperCase(), ` ${v}`, `${v}\u0000`, ""] : [String(v)])));
   switch (schema.type) {
     case "string": {
       const max = schema.maxLength ?? 64;
       return fc.oneof(
         fc.constantFrom(Math.max(0, (schema.minLength ?? 0) - 1), max + 1, max * 2).map((n) => "a".repeat(n)),
-        ...(schema.pattern === undefined ? [] : [fc.tuple(fc.stringMatching(new RegExp(schema.pattern)), fc.constantFrom(...NOT_CROCKFORD)).map(([v, c]) => v + c)]),
+        ...(schema.pattern === undefined
+          ? []
+          : [fc.tuple(fc.stringMatching(new RegExp(schema.pattern)), fc.constantFrom(...NOT_CROCKFORD)).map(([v, c]) => v + c)]),
       );
     }
     case "integer":
@@ -248,7 +298,10 @@ function beyondValue(schema: Schema, name: string, pools: Pools, route: string, 
     case "array": {
       const item = schema.items === undefined ? fc.constant<unknown>("x") : validValue(schema.items, name, pools, route, depth + 1);
       const limit = schema.maxItems ?? 8;
-      return fc.oneof(item.map((v) => Array(limit + 1).fill(v)), fc.array(hostileValue, { minLength: 1, maxLength: 3 }));
+      return fc.oneof(
+        item.map((v) => Array(limit + 1).fill(v)),
+        fc.array(hostileValue, { minLength: 1, maxLength: 3 }),
+      );
     }
     case "object": {
       if (hasProperties(schema, depth)) return objectFor(schema, pools, route, "hostile", depth + 1);
@@ -273,12 +326,19 @@ export function objectFor(schema: Schema, pools: Pools, route: string, mode: Mod
   const required = new Set(schema.required ?? []);
   // About two optional fields per clean object: with more, some rule between them (actor without impersonation, an override above the tenant's maximum) refuses nearly every one.
   const cleanShare = Math.min(0.5, 2 / Math.max(1, properties.length - required.size));
-  const fields = properties.map(([name, s]) => fc.tuple(chance(required.has(name) ? 1 : cleanShare), fieldValue(s, name, pools, route, "clean", depth)).map(([present, v]): [string, unknown] | null => (present ? [name, v] : null)));
+  const fields = properties.map(([name, s]) =>
+    fc
+      .tuple(chance(required.has(name) ? 1 : cleanShare), fieldValue(s, name, pools, route, "clean", depth))
+      .map(([present, v]): [string, unknown] | null => (present ? [name, v] : null)),
+  );
   const clean = fc.tuple(...fields).map((present) => present.filter((f): f is [string, unknown] => f !== null));
   if (mode === "clean") return clean.map((e) => new Entries(e));
 
   const faults: fc.WeightedArbitrary<Fault>[] = [
-    ...properties.map(([name, s]) => ({ weight: 6, arbitrary: fieldValue(s, name, pools, route, "hostile", depth).map((value): Fault => ({ kind: "set", name, value })) })),
+    ...properties.map(([name, s]) => ({
+      weight: 6,
+      arbitrary: fieldValue(s, name, pools, route, "hostile", depth).map((value): Fault => ({ kind: "set", name, value })),
+    })),
     ...[...required].map((name) => ({ weight: 1, arbitrary: fc.constant<Fault>({ kind: "drop", name }) })),
     { weight: 2, arbitrary: fc.tuple(hostileKey, hostileValue).map(([name, value]): Fault => ({ kind: "add", name, value })) },
     ...properties.map(([name]) => ({ weight: 1, arbitrary: hostileValue.map((value): Fault => ({ kind: "add", name, value })) })),

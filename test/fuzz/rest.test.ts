@@ -69,7 +69,16 @@ async function seed(h: Harness): Promise<{ pools: Pools; secrets: Secrets }> {
   const s = h.sessions;
   const browser = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15";
   const made = [
-    await s.create({ userId: "ann", tenantId: "acme", username: "Ann", ip: "1.2.3.4", userAgent: browser, metadata: { plan: "pro" }, scopes: ["read"], aud: "app" }),
+    await s.create({
+      userId: "ann",
+      tenantId: "acme",
+      username: "Ann",
+      ip: "1.2.3.4",
+      userAgent: browser,
+      metadata: { plan: "pro" },
+      scopes: ["read"],
+      aud: "app",
+    }),
     await s.create({ userId: "ann", tenantId: "acme", pending: true }),
     await s.create({ userId: "bob", tenantId: "acme", bindUserAgent: true, userAgent: browser }),
     await s.create({ userId: "carl", tenantId: "acme" }),
@@ -199,12 +208,20 @@ async function send(h: Harness, request: FuzzRequest): Promise<LightMyRequestRes
 }
 
 const tally = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
-const table = <K>(map: Map<K, number>) => [...map].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(k)}: ${n}`).join(", ");
+const table = <K>(map: Map<K, number>) =>
+  [...map]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${String(k)}: ${n}`)
+    .join(", ");
 
 /** The app under the default configuration, and once more behind proxies with a key on /metrics (the other branches of the edge code). */
 const CONFIGURATIONS: { name: string; env: Record<string, string>; runs: number }[] = [
   { name: "default configuration", env: {}, runs: RUNS },
-  { name: "behind two trusted proxies, /metrics for the root key only", env: { SESSIOND_TRUST_PROXY: "2", SESSIOND_METRICS_REQUIRE_KEY: "true" }, runs: Math.ceil(RUNS / 5) },
+  {
+    name: "behind two trusted proxies, /metrics for the root key only",
+    env: { SESSIOND_TRUST_PROXY: "2", SESSIOND_METRICS_REQUIRE_KEY: "true" },
+    runs: Math.ceil(RUNS / 5),
+  },
 ];
 
 for (const configuration of CONFIGURATIONS) {
@@ -227,10 +244,24 @@ for (const configuration of CONFIGURATIONS) {
 
     it("enumerates every served route with its documented inputs", () => {
       const served = new Set(specs.map((r) => `${r.method} ${r.path}`));
-      for (const must of ["POST /v1/sessions", "GET /v1/sessions/:id", "POST /v1/sessions/:id/tokens/:template", "DELETE /v1/keys/:id", "GET /healthz", "GET /docs/*", "GET /openapi.json"])
+      for (const must of [
+        "POST /v1/sessions",
+        "GET /v1/sessions/:id",
+        "POST /v1/sessions/:id/tokens/:template",
+        "DELETE /v1/keys/:id",
+        "GET /healthz",
+        "GET /docs/*",
+        "GET /openapi.json",
+      ])
         assert.ok(served.has(must), `${must} is enumerated`);
-      assert.ok(specs.filter((r) => r.path.startsWith("/v1/")).every((r) => Object.values(r.params).every((schema) => schema.type === "string")), "path parameters carry their schemas");
-      assert.ok(specs.some((r) => r.body !== null) && specs.some((r) => Object.keys(r.query).length > 0), "bodies and query strings come from the OpenAPI document");
+      assert.ok(
+        specs.filter((r) => r.path.startsWith("/v1/")).every((r) => Object.values(r.params).every((schema) => schema.type === "string")),
+        "path parameters carry their schemas",
+      );
+      assert.ok(
+        specs.some((r) => r.body !== null) && specs.some((r) => Object.keys(r.query).length > 0),
+        "bodies and query strings come from the OpenAPI document",
+      );
     });
 
     it(`answers ${runs} generated requests below 500, in the §4 shape, without leaking a secret`, { timeout: 600_000 }, async (t) => {
@@ -244,7 +275,10 @@ for (const configuration of CONFIGURATIONS) {
       // The API's routes carry nearly all the input surface; docs, metrics and health get a smaller share.
       const anyRequest = fc.oneof(...specs.map((spec) => ({ weight: spec.path.startsWith("/v1/") ? 4 : 1, arbitrary: requestArb(spec, pools) })));
       // Now and then two or three at once: racing verifies, refreshes and revocations of the newest sessions must not crash either.
-      const batch = fc.oneof({ weight: 5, arbitrary: anyRequest.map((r) => [r]) }, { weight: 1, arbitrary: fc.array(anyRequest, { minLength: 2, maxLength: 3 }) });
+      const batch = fc.oneof(
+        { weight: 5, arbitrary: anyRequest.map((r) => [r]) },
+        { weight: 1, arbitrary: fc.array(anyRequest, { minLength: 2, maxLength: 3 }) },
+      );
       // Time passes now and then, so that sessions, pending sessions, grace periods and the API-key cache expire under the fuzzer too.
       const elapse = fc.oneof(
         { weight: 160, arbitrary: fc.constant(0) },

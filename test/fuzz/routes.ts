@@ -67,15 +67,25 @@ const clip = (text: string, n: number) => (text.length <= n ? text : `${text.sli
 
 /** A brief, printable form of a request (payloads can be a megabyte). */
 export function describeRequest(r: FuzzRequest): string {
-  const headers = Object.entries(r.headers).map(([k, v]) => `${k}: ${clip(v, 80)}`).join("; ");
-  const payload = r.payload === undefined ? "(none)" : clip(Buffer.isBuffer(r.payload) ? `<bytes ${r.payload.toString("hex")}>` : JSON.stringify(r.payload), 300);
+  const headers = Object.entries(r.headers)
+    .map(([k, v]) => `${k}: ${clip(v, 80)}`)
+    .join("; ");
+  const payload =
+    r.payload === undefined ? "(none)" : clip(Buffer.isBuffer(r.payload) ? `<bytes ${r.payload.toString("hex")}>` : JSON.stringify(r.payload), 300);
   return `${r.method} ${clip(r.url, 200)} [${headers}] body=${payload} (attacked: ${r.attacked.join(", ") || "nothing"})`;
 }
 
 /** The parts of a request the generator attacks independently. */
 export type Part = "method" | "path" | "params" | "query" | "body" | "auth" | "contentType" | "headers";
 
-const TRAVERSALS = ["static/../../package.json", "static/%2e%2e/%2e%2e/package.json", "..%2f..%2fpackage.json", "static/%00", "static/..%5c..%5cpackage.json", "%2e%2e%2f%2e%2e%2fetc%2fpasswd"];
+const TRAVERSALS = [
+  "static/../../package.json",
+  "static/%2e%2e/%2e%2e/package.json",
+  "..%2f..%2fpackage.json",
+  "static/%00",
+  "static/..%5c..%5cpackage.json",
+  "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+];
 
 /**
  * One request against `spec`: each part is generated clean (meant to be accepted) or hostile,
@@ -85,7 +95,18 @@ const TRAVERSALS = ["static/../../package.json", "static/%2e%2e/%2e%2e/package.j
 export function requestArb(spec: RouteSpec, pools: Pools): fc.Arbitrary<FuzzRequest> {
   const hasParams = Object.keys(spec.params).length > 0 || spec.path.endsWith("*");
   const hasQuery = Object.keys(spec.query).length > 0;
-  const weighted: Part[] = ["method", "path", "auth", "auth", "contentType", "headers", "body", ...(spec.body === null ? [] : (["body", "body", "body"] as Part[])), ...(hasParams ? (["params", "params", "params"] as Part[]) : []), ...(hasQuery ? (["query", "query", "query"] as Part[]) : [])];
+  const weighted: Part[] = [
+    "method",
+    "path",
+    "auth",
+    "auth",
+    "contentType",
+    "headers",
+    "body",
+    ...(spec.body === null ? [] : (["body", "body", "body"] as Part[])),
+    ...(hasParams ? (["params", "params", "params"] as Part[]) : []),
+    ...(hasQuery ? (["query", "query", "query"] as Part[]) : []),
+  ];
   const parts = [...new Set(weighted)];
   const attacked = fc.oneof(
     { weight: 2, arbitrary: fc.constant([] as Part[]) },
@@ -95,8 +116,14 @@ export function requestArb(spec: RouteSpec, pools: Pools): fc.Arbitrary<FuzzRequ
   );
 
   const both = <T>(make: (mode: Mode) => fc.Arbitrary<T>) => ({ clean: make("clean"), hostile: make("hostile") });
-  const segments = both((mode) => fc.record(Object.fromEntries(Object.entries(spec.params).map(([name, schema]) => [name, segmentArb(name, schema, pools, spec.path, mode)]))));
-  const wildcard = both((mode) => (mode === "clean" ? fc.constantFrom("static/index.html", "static/swagger-initializer.js", "json", "yaml", "") : fc.oneof(fc.constantFrom(...TRAVERSALS), shortText.map(percentEncode))));
+  const segments = both((mode) =>
+    fc.record(Object.fromEntries(Object.entries(spec.params).map(([name, schema]) => [name, segmentArb(name, schema, pools, spec.path, mode)]))),
+  );
+  const wildcard = both((mode) =>
+    mode === "clean"
+      ? fc.constantFrom("static/index.html", "static/swagger-initializer.js", "json", "yaml", "")
+      : fc.oneof(fc.constantFrom(...TRAVERSALS), shortText.map(percentEncode)),
+  );
   const bend = fc.constantFrom("slash", "double", "upper", "dot", "empty-query", "fragment");
   const method = both((mode) => (mode === "clean" ? fc.constant(spec.method) : fc.constantFrom(...METHODS.filter((m) => m !== spec.method))));
   const query = both((mode) => queryArb(spec, pools, mode));
@@ -123,7 +150,8 @@ export function requestArb(spec: RouteSpec, pools: Pools): fc.Arbitrary<FuzzRequ
       .map((g): FuzzRequest => {
         // Clerk-style routes take the session id twice (path and token): a clean request usually names the same session in both.
         const tokenId = typeof g.body === "string" ? /"(?:refresh_)?token":"(sess_[0-9a-z]{30})\./.exec(g.body)?.[1] : undefined;
-        const segment = (name: string) => (name === "id" && g.pair && tokenId !== undefined && !hostile.includes("params") ? tokenId : String(g.segments[name]));
+        const segment = (name: string) =>
+          name === "id" && g.pair && tokenId !== undefined && !hostile.includes("params") ? tokenId : String(g.segments[name]);
         let path = spec.path.replace(/:(\w+)/g, (_m, name: string) => segment(name));
         if (path.endsWith("*")) path = path.slice(0, -1) + g.tail;
         let url = g.query === "" ? path : `${path}?${g.query}`;

@@ -25,21 +25,83 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-
-
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell lookup, meant literally: logs and stores must keep it as text.
 const LOG4SHELL_PROBE = "${jndi:ldap://x}";
 const ODD_TEXT = [
-  "", " ", "\u0000", "a\u0000b", "\u0000\u0000\u0000", "\u202e", "abc\u202edef", "\u200b", "\u200d", "\ufeff", "\ud800", "\udfff", "a\udc00b", "\udbff\udfff",
-  "🙂", "👩‍👩‍👧‍👦", "e\u0301", "İ", "ß", "ﬃ", "Ω", "\u0085", "\u2028\u2029", "\r\n", "\t", "\u001b[31m", "\u007f", "\uffff", "\ufffd",
-  "__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "__defineGetter__",
-  "1e308", "-0", "NaN", "Infinity", "-Infinity", "null", "undefined", "true", "0x10", "0", "-1", "00",
-  "../../etc/passwd", "..", ".", "%00", "%2F", "%", "%zz", LOG4SHELL_PROBE, "{{7*7}}", "<script>alert(1)</script>", "' OR 1=1 --", "\"; DROP TABLE sessions; --",
-  "default", "acme", "globex", "ACME", "acme ", " acme", "acme\u0000", "Acme", "a".repeat(63), "a".repeat(64),
+  "",
+  " ",
+  "\u0000",
+  "a\u0000b",
+  "\u0000\u0000\u0000",
+  "\u202e",
+  "abc\u202edef",
+  "\u200b",
+  "\u200d",
+  "\ufeff",
+  "\ud800",
+  "\udfff",
+  "a\udc00b",
+  "\udbff\udfff",
+  "🙂",
+  "👩‍👩‍👧‍👦",
+  "e\u0301",
+  "İ",
+  "ß",
+  "ﬃ",
+  "Ω",
+  "\u0085",
+  "\u2028\u2029",
+  "\r\n",
+  "\t",
+  "\u001b[31m",
+  "\u007f",
+  "\uffff",
+  "\ufffd",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "__defineGetter__",
+  "1e308",
+  "-0",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "null",
+  "undefined",
+  "true",
+  "0x10",
+  "0",
+  "-1",
+  "00",
+  "../../etc/passwd",
+  "..",
+  ".",
+  "%00",
+  "%2F",
+  "%",
+  "%zz",
+  LOG4SHELL_PROBE,
+  "{{7*7}}",
+  "<script>alert(1)</script>",
+  "' OR 1=1 --",
+  '"; DROP TABLE sessions; --',
+  "default",
+  "acme",
+  "globex",
+  "ACME",
+  "acme ",
+  " acme",
+  "acme\u0000",
+  "Acme",
+  "a".repeat(63),
+  "a".repeat(64),
 ];
 
 /** Characters that long strings are made of. */
-const LONG_CHARS = ["a", "\u0000", "é", "🙂", "\ud800", "\u202e", "\u200b", "\\", "\"", "%", "/", " "];
+const LONG_CHARS = ["a", "\u0000", "é", "🙂", "\ud800", "\u202e", "\u200b", "\\", '"', "%", "/", " "];
 
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
 const controlChar = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
@@ -59,7 +121,26 @@ export const longText: fc.Arbitrary<string> = fc
   .map(([c, n]) => c.repeat(Math.ceil(n / c.length)));
 
 const RAW_NUMBERS = ["-0", "1e308", "-1e308", "1e999", "-1e999", "5e-324", "1e-400", "9007199254740993", "18446744073709551616", "1E+2", "0.0", "1.5", "-1"];
-export const INVALID_FRAGMENTS = ["NaN", "Infinity", "-Infinity", "undefined", "01", "+1", ".5", "1.", "0x10", '"\\x41"', '"a\tb"', '"\\u12"', "'single'", "tru", "nul", "[1,]", '{"a":1,}', "{a:1}"];
+export const INVALID_FRAGMENTS = [
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "undefined",
+  "01",
+  "+1",
+  ".5",
+  "1.",
+  "0x10",
+  '"\\x41"',
+  '"a\tb"',
+  '"\\u12"',
+  "'single'",
+  "tru",
+  "nul",
+  "[1,]",
+  '{"a":1,}',
+  "{a:1}",
+];
 
 export const hostileNumber: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(0, -1, 1, 1.5, 29, 30, 3600, 3601, 500, 501, 2 ** 31, 2 ** 53, Number.MAX_SAFE_INTEGER + 2, -(2 ** 53), 1e308, 5e-324),
@@ -72,14 +153,20 @@ export const PROTO_KEYS = ["__proto__", "constructor", "prototype"];
 /** Keys an attacker would try, and plain ones. */
 export const hostileKey: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...PROTO_KEYS) },
-  { weight: 2, arbitrary: fc.constantFrom("", " ", "a", "user_id ", "USER_ID", "token\u0000", "\ud800", "🙂", "a.b", "$where", "0", "length", "toJSON", "then") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom("", " ", "a", "user_id ", "USER_ID", "token\u0000", "\ud800", "🙂", "a.b", "$where", "0", "length", "toJSON", "then"),
+  },
   { weight: 1, arbitrary: fc.constantFrom("iss", "sub", "sid", "tid", "sts", "exp", "nbf", "iat", "aud", "amr", "act", "jti") },
   { weight: 2, arbitrary: fc.string({ maxLength: 12 }) },
 );
 
 /** Deeply nested objects or arrays as raw text (JSON.stringify would overflow the stack building them). */
 export const deepJson: fc.Arbitrary<RawJson> = fc
-  .tuple(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 64, max: 5000 }) }, { weight: 1, arbitrary: fc.integer({ min: 5000, max: 100_000 }) }), fc.constantFrom("object", "array", "proto", "mixed"))
+  .tuple(
+    fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 64, max: 5000 }) }, { weight: 1, arbitrary: fc.integer({ min: 5000, max: 100_000 }) }),
+    fc.constantFrom("object", "array", "proto", "mixed"),
+  )
   .map(([n, kind]) => {
     switch (kind) {
       case "object":
@@ -125,34 +212,45 @@ export const NOT_CROCKFORD = ["i", "l", "o", "u", "I", "L", "O", "U", "A", "Z", 
 
 /** A real-looking value bent slightly: one character changed, dropped, added, case-flipped, padded. */
 export function nearly(values: string[]): fc.Arbitrary<string> {
-  return fc.tuple(live(values), fc.nat(), fc.constantFrom("swap", "drop", "add", "upper", "pad", "double", "prefix", "truncate"), fc.constantFrom(...NOT_CROCKFORD)).map(([v, i, how, c]) => {
-    const at = v.length === 0 ? 0 : i % v.length;
-    switch (how) {
-      case "swap":
-        return v.slice(0, at) + c + v.slice(at + 1);
-      case "drop":
-        return v.slice(0, at) + v.slice(at + 1);
-      case "add":
-        return v + c;
-      case "upper":
-        return v.toUpperCase();
-      case "pad":
-        return ` ${v} `;
-      case "double":
-        return v + v;
-      case "prefix":
-        return v.replace(/^[a-z]+_/, "x_");
-      default:
-        return v.slice(0, at);
-    }
-  });
+  return fc
+    .tuple(live(values), fc.nat(), fc.constantFrom("swap", "drop", "add", "upper", "pad", "double", "prefix", "truncate"), fc.constantFrom(...NOT_CROCKFORD))
+    .map(([v, i, how, c]) => {
+      const at = v.length === 0 ? 0 : i % v.length;
+      switch (how) {
+        case "swap":
+          return v.slice(0, at) + c + v.slice(at + 1);
+        case "drop":
+          return v.slice(0, at) + v.slice(at + 1);
+        case "add":
+          return v + c;
+        case "upper":
+          return v.toUpperCase();
+        case "pad":
+          return ` ${v} `;
+        case "double":
+          return v + v;
+        case "prefix":
+          return v.replace(/^[a-z]+_/, "x_");
+        default:
+          return v.slice(0, at);
+      }
+    });
 }
 
 const b64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 
 /** JWTs: real ones re-headed (alg none, HS256, a path as kid), re-signed claims, swapped parts, junk segments. */
 export function forgedJwtArb(jwts: readonly string[]): fc.Arbitrary<string> {
-  const headers = [{ alg: "none" }, { alg: "HS256", kid: "k" }, { alg: "EdDSA", kid: "../../etc/passwd" }, { alg: "EdDSA" }, { alg: "ES256", kid: "x", crit: ["b64"] }, "null", "[]", "{"];
+  const headers = [
+    { alg: "none" },
+    { alg: "HS256", kid: "k" },
+    { alg: "EdDSA", kid: "../../etc/passwd" },
+    { alg: "EdDSA" },
+    { alg: "ES256", kid: "x", crit: ["b64"] },
+    "null",
+    "[]",
+    "{",
+  ];
   return fc.tuple(live(jwts), fc.constantFrom(...headers), fc.constantFrom("header", "payload", "signature", "parts", "dots")).map(([jwt, header, how]) => {
     const [h = "", p = "", sig = ""] = jwt.split(".");
     switch (how) {
@@ -172,7 +270,16 @@ export function forgedJwtArb(jwts: readonly string[]): fc.Arbitrary<string> {
 
 /** Cursors: real ones, ones from another listing, forged base64url, tampered, absurd. */
 export function cursorArb(cursors: string[]): fc.Arbitrary<string> {
-  const forged = ["c1.", "c1.sess_zzz", "c1.x'; drop table sessions;--", "c1.\u0000", "c2.sess_0000000000000000000000000000zz", `c1.${"9".repeat(400)}`, "{}", "null"];
+  const forged = [
+    "c1.",
+    "c1.sess_zzz",
+    "c1.x'; drop table sessions;--",
+    "c1.\u0000",
+    "c2.sess_0000000000000000000000000000zz",
+    `c1.${"9".repeat(400)}`,
+    "{}",
+    "null",
+  ];
   return fc.oneof(
     { weight: 3, arbitrary: live(cursors) },
     { weight: 2, arbitrary: nearly(cursors) },

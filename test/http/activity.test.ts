@@ -5,7 +5,8 @@ import { createEnricher } from "../../src/enrich/index.js";
 import { harness, type Harness } from "./harness.js";
 
 const WINDOWS_CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
-const IPHONE_SAFARI = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1";
+const IPHONE_SAFARI =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1";
 
 describe("activity and devices over HTTP", () => {
   let h: Harness;
@@ -13,10 +14,20 @@ describe("activity and devices over HTTP", () => {
   after(async () => h.close());
 
   it("fills latest_activity and location, records changes at once, and lists history newest first", async () => {
-    const created = (await h.call("POST", "/v1/sessions", { body: { user_id: "ann", tenant_id: "geo", ip: "81.2.69.142", user_agent: WINDOWS_CHROME } })).json();
+    const created = (
+      await h.call("POST", "/v1/sessions", { body: { user_id: "ann", tenant_id: "geo", ip: "81.2.69.142", user_agent: WINDOWS_CHROME } })
+    ).json();
     assert.deepEqual(created.latest_activity, {
-      object: "session_activity", id: created.latest_activity.id, is_mobile: false, ip_address: "81.2.69.142", city: "London", country: "GB",
-      browser_name: "Chrome", browser_version: "124.0.0.0", device_type: "desktop", os_name: "Windows",
+      object: "session_activity",
+      id: created.latest_activity.id,
+      is_mobile: false,
+      ip_address: "81.2.69.142",
+      city: "London",
+      country: "GB",
+      browser_name: "Chrome",
+      browser_version: "124.0.0.0",
+      device_type: "desktop",
+      os_name: "Windows",
     });
     assert.equal(created.location, "London, GB");
 
@@ -42,7 +53,10 @@ describe("activity and devices over HTTP", () => {
     const { session, token } = await small.sessions.create({ userId: "u", ip: "203.0.113.1" });
     for (let i = 2; i <= 9; i++) await small.sessions.verify(token, { ip: `203.0.113.${i}` });
     const history = (await small.call("GET", `/v1/sessions/${session.id}/activities`)).json();
-    assert.deepEqual(history.data.map((a: { ip_address: string }) => a.ip_address), ["203.0.113.9", "203.0.113.8", "203.0.113.7"]);
+    assert.deepEqual(
+      history.data.map((a: { ip_address: string }) => a.ip_address),
+      ["203.0.113.9", "203.0.113.8", "203.0.113.7"],
+    );
     await small.close();
   });
 

@@ -46,13 +46,37 @@ const badBodies: [string, string][] = [
   ["odd unicode", JSON.stringify({ user_id: "\u202e\u200b\ufeff", token: "🙂".repeat(40), tenant_id: "ácme" })],
 ];
 const badPaths = [
-  "/v1/sessions/nope", "/v1/sessions/sess_%00", `/v1/sessions/${"x".repeat(5000)}`, "/v1/sessions/%E0%A4%A", "/v1/sessions/sess_ÄÖÜ",
-  "/v1/sessions?cursor=%%%", "/v1/sessions?cursor=abc", "/v1/sessions?limit=0", "/v1/sessions?limit=501", "/v1/sessions?limit=1e3",
-  "/v1/sessions?offset=-1", "/v1/sessions?offset=10001", "/v1/sessions?status=zombie", "/v1/sessions?tenant_id=BAD", "/v1/sessions?created_at_from=yesterday",
-  "/v1/sessions?user_id=", "/v1/sessions?nope=1", "/v1/sessions?__proto__=x", `/v1/sessions/${ID}/activities?cursor=zz`,
-  "/v1/users?cursor=Yz", `/v1/sessions?cursor=${Buffer.from("c1.sess_zzz").toString("base64url")}`, `/v1/sessions?cursor=${Buffer.from("c1.").toString("base64url")}`,
-  `/v1/sessions?cursor=${Buffer.from("c1.x'; drop table sessions;--").toString("base64url")}`, `/v1/sessions/${ID}/activities?cursor=${Buffer.from("c1.sact_zzz").toString("base64url")}`, "/v1/keys/notakey", "/v1/tenants/Not_A_Tenant/policy", "/v1/stats?tenant_id=%00",
-  "/v1/jwt_templates/%00", "/v1/jwt_templates/nope", `/v1/jwt_templates/${"n".repeat(100)}`, "/v1/jwt_templates?tenant_id=BAD",
+  "/v1/sessions/nope",
+  "/v1/sessions/sess_%00",
+  `/v1/sessions/${"x".repeat(5000)}`,
+  "/v1/sessions/%E0%A4%A",
+  "/v1/sessions/sess_ÄÖÜ",
+  "/v1/sessions?cursor=%%%",
+  "/v1/sessions?cursor=abc",
+  "/v1/sessions?limit=0",
+  "/v1/sessions?limit=501",
+  "/v1/sessions?limit=1e3",
+  "/v1/sessions?offset=-1",
+  "/v1/sessions?offset=10001",
+  "/v1/sessions?status=zombie",
+  "/v1/sessions?tenant_id=BAD",
+  "/v1/sessions?created_at_from=yesterday",
+  "/v1/sessions?user_id=",
+  "/v1/sessions?nope=1",
+  "/v1/sessions?__proto__=x",
+  `/v1/sessions/${ID}/activities?cursor=zz`,
+  "/v1/users?cursor=Yz",
+  `/v1/sessions?cursor=${Buffer.from("c1.sess_zzz").toString("base64url")}`,
+  `/v1/sessions?cursor=${Buffer.from("c1.").toString("base64url")}`,
+  `/v1/sessions?cursor=${Buffer.from("c1.x'; drop table sessions;--").toString("base64url")}`,
+  `/v1/sessions/${ID}/activities?cursor=${Buffer.from("c1.sact_zzz").toString("base64url")}`,
+  "/v1/keys/notakey",
+  "/v1/tenants/Not_A_Tenant/policy",
+  "/v1/stats?tenant_id=%00",
+  "/v1/jwt_templates/%00",
+  "/v1/jwt_templates/nope",
+  `/v1/jwt_templates/${"n".repeat(100)}`,
+  "/v1/jwt_templates?tenant_id=BAD",
 ];
 
 describe("bad input on every route", () => {
@@ -63,7 +87,11 @@ describe("bad input on every route", () => {
   const assertClientError = (response: { statusCode: number; headers: Record<string, unknown>; json(): unknown; body: string }, label: string) => {
     assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${label}: ${response.statusCode} ${response.body.slice(0, 200)}`);
     assert.equal(response.headers["content-type"], "application/json", label);
-    const body = response.json() as { errors: { code: string; message: string; long_message: string; meta: object }[]; trace_id: string; clerk_trace_id: string };
+    const body = response.json() as {
+      errors: { code: string; message: string; long_message: string; meta: object }[];
+      trace_id: string;
+      clerk_trace_id: string;
+    };
     const code = body.errors[0]!.code as (typeof ERROR_CODES)[number];
     assert.ok(ERROR_CODES.includes(code), `${label}: ${code}`);
     assert.equal(HTTP_STATUS[code], response.statusCode, label);

@@ -37,7 +37,10 @@ describe("Cache-Control", () => {
       const url = template.replace(/\{id\}/g, ID).replace(/\{[a-z_]+\}/g, "acme");
       for (const method of Object.keys(methods)) {
         for (const key of [h.keys.root, null]) {
-          noStore(await h.call(method.toUpperCase(), url, { key, ...(method === "get" || method === "delete" ? {} : { body: {} }) }), `${method} ${url} ${key === null ? "without" : "with"} a key`);
+          noStore(
+            await h.call(method.toUpperCase(), url, { key, ...(method === "get" || method === "delete" ? {} : { body: {} }) }),
+            `${method} ${url} ${key === null ? "without" : "with"} a key`,
+          );
           checked++;
         }
       }

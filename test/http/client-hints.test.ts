@@ -41,13 +41,22 @@ describe("client hints", () => {
 
   it("the library refuses hints of the wrong shape", async () => {
     for (const hints of [{ secChUa: 5 }, { secChUaPlatform: "x".repeat(129) }, { platform: "Linux" }, "Linux"]) {
-      await assert.rejects(h.sessions.create({ userId: "u", ip: "203.0.113.7", clientHints: hints as unknown as ClientHints }), { code: "request_invalid" }, JSON.stringify(hints));
+      await assert.rejects(
+        h.sessions.create({ userId: "u", ip: "203.0.113.7", clientHints: hints as unknown as ClientHints }),
+        { code: "request_invalid" },
+        JSON.stringify(hints),
+      );
     }
   });
 
   it("accepts ordinary hints and uses them", async () => {
     const response = await h.call("POST", "/v1/sessions", {
-      body: { user_id: "u", ip: "203.0.113.7", user_agent: UA, client_hints: { sec_ch_ua: '"Google Chrome";v="124", "Chromium";v="124"', sec_ch_ua_mobile: "?0", sec_ch_ua_platform: '"Windows"' } },
+      body: {
+        user_id: "u",
+        ip: "203.0.113.7",
+        user_agent: UA,
+        client_hints: { sec_ch_ua: '"Google Chrome";v="124", "Chromium";v="124"', sec_ch_ua_mobile: "?0", sec_ch_ua_platform: '"Windows"' },
+      },
     });
     assert.equal(response.statusCode, 200, response.body);
   });

@@ -30,16 +30,27 @@ describe("/docs in Chromium", { skip: await browserSkip() }, () => {
   });
 
   it("renders the API's operations over http, with nothing blocked", async () => {
-    const operations = (Object.values(((await h.call("GET", "/openapi.json", { key: null })).json() as { paths: Record<string, object> }).paths) as object[])
-      .reduce((n: number, methods) => n + Object.keys(methods).length, 0);
+    const operations = (
+      Object.values(((await h.call("GET", "/openapi.json", { key: null })).json() as { paths: Record<string, object> }).paths) as object[]
+    ).reduce((n: number, methods) => n + Object.keys(methods).length, 0);
     await withPage(browser, async (page, problems) => {
       const response = await page.goto(`${base}/docs`, { waitUntil: "load" });
       assert.equal(response?.status(), 200);
       await page.waitForSelector(".opblock-summary-path", { timeout: 15_000 });
       const paths = await page.locator(".opblock-summary-path").allTextContents();
       assert.equal(paths.length, operations, "one block per operation of the OpenAPI document");
-      assert.ok(paths.some((p) => p.replace(/\u200b/g, "") === "/v1/sessions"), paths.join(" "));
-      assert.equal(await page.locator(".info .title").first().textContent().then((t) => t?.startsWith("sessiond")), true);
+      assert.ok(
+        paths.some((p) => p.replace(/\u200b/g, "") === "/v1/sessions"),
+        paths.join(" "),
+      );
+      assert.equal(
+        await page
+          .locator(".info .title")
+          .first()
+          .textContent()
+          .then((t) => t?.startsWith("sessiond")),
+        true,
+      );
       assert.deepEqual(problems.pageErrors, []);
       assert.deepEqual(problems.failedRequests, []);
       assert.deepEqual(problems.consoleErrors, [], "no CSP violation or other error on the console");

@@ -24,7 +24,11 @@ export interface Harness {
   clock: ManualClock;
   signingKeys: SigningKeys;
   keys: { root: string; acme: string; globex: string };
-  call(method: string, url: string, options?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  call(
+    method: string,
+    url: string,
+    options?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 

@@ -5,7 +5,18 @@ import { isSessiondError } from "../../src/core/errors.js";
 import { LIMITS } from "../../src/core/limits.js";
 import { codeOf, type Harness, harness } from "./harness.js";
 
-type Schema = { type?: string; anyOf?: Schema[]; properties?: Record<string, Schema>; items?: Schema; minLength?: number; maxLength?: number; maxItems?: number; minimum?: number; maximum?: number; default?: unknown };
+type Schema = {
+  type?: string;
+  anyOf?: Schema[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  minLength?: number;
+  maxLength?: number;
+  maxItems?: number;
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+};
 type Operation = { parameters?: { name: string; schema: Schema }[]; requestBody?: { content: Record<string, { schema: Schema }> } };
 
 /** Wire fields whose name differs from their entry in the table. */
@@ -63,16 +74,24 @@ describe("the table of limits", () => {
       seen.add(key);
     }
     // The forwarded header names of Clerk's refresh are a record's keys, which OpenAPI 3.1 output leaves out.
-    const onWire = [LIMITS.text, LIMITS.lists, LIMITS.strings, LIMITS.integers].flatMap((group) => Object.keys(group)).filter((key) => !key.startsWith("request_header"));
-    assert.deepEqual(onWire.filter((key) => !seen.has(key)), [], "table entries no request field uses");
+    const onWire = [LIMITS.text, LIMITS.lists, LIMITS.strings, LIMITS.integers]
+      .flatMap((group) => Object.keys(group))
+      .filter((key) => !key.startsWith("request_header"));
+    assert.deepEqual(
+      onWire.filter((key) => !seen.has(key)),
+      [],
+      "table entries no request field uses",
+    );
   });
 
   // At each bound, REST and the library give the same answer: the longest allowed value passes both, one more fails both.
   const createFields = [
-    ...Object.entries({ user_id: "userId", username: "username", workspace_id: "workspaceId", aud: "aud", active_organization_id: "activeOrganizationId" }).map(([wire, library]) => {
-      const max = LIMITS.text[wire as keyof typeof LIMITS.text];
-      return { wire, library, ok: "x".repeat(max), over: "x".repeat(max + 1) };
-    }),
+    ...Object.entries({ user_id: "userId", username: "username", workspace_id: "workspaceId", aud: "aud", active_organization_id: "activeOrganizationId" }).map(
+      ([wire, library]) => {
+        const max = LIMITS.text[wire as keyof typeof LIMITS.text];
+        return { wire, library, ok: "x".repeat(max), over: "x".repeat(max + 1) };
+      },
+    ),
     ...Object.entries(LIMITS.lists).flatMap(([wire, { maxItems, maxLength }]) => [
       { wire, library: wire, ok: Array.from({ length: maxItems }, () => "x".repeat(maxLength)), over: Array.from({ length: maxItems + 1 }, () => "x") },
       { wire, library: wire, ok: ["x"], over: ["x".repeat(maxLength + 1)] },

@@ -30,7 +30,12 @@ describe("media types", () => {
   after(async () => h.close());
 
   const send = (method: string, url: string, headers: Record<string, string>, payload?: string) =>
-    h.app.inject({ method: method as "POST", url, headers: { authorization: `Bearer ${h.keys.root}`, ...headers }, ...(payload === undefined ? {} : { payload }) });
+    h.app.inject({
+      method: method as "POST",
+      url,
+      headers: { authorization: `Bearer ${h.keys.root}`, ...headers },
+      ...(payload === undefined ? {} : { payload }),
+    });
 
   for (const [method, url] of bodyRoutes) {
     for (const [label, headers, payload] of notJson) {
@@ -62,7 +67,9 @@ describe("media types", () => {
   }
 
   it("documents 415 beside 413 on every route of the OpenAPI document", async () => {
-    const doc = (await h.call("GET", "/openapi.json", { key: null })).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = (await h.call("GET", "/openapi.json", { key: null })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     let routes = 0;
     for (const [path, methods] of Object.entries(doc.paths))
       for (const [method, operation] of Object.entries(methods)) {

@@ -12,7 +12,10 @@ const BAD = "sess_0000000000000000000000000000zz.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 
 /** A well-formed token for a session id that does not exist: the kind a guesser makes up. */
 function madeUp(i: number): string {
-  return `sess_${i.toString(32).padStart(30, "0").replace(/[ilou]/g, "0")}.${"A".repeat(43)}`;
+  return `sess_${i
+    .toString(32)
+    .padStart(30, "0")
+    .replace(/[ilou]/g, "0")}.${"A".repeat(43)}`;
 }
 
 describe("rate limits over REST", () => {
@@ -45,7 +48,10 @@ describe("rate limits over REST", () => {
     assert.equal((await verify(ann.token)).statusCode, 200, "a valid token from the blocked IP verifies");
     const refreshed = await h.call("POST", "/v1/sessions/refresh", { key: h.keys.acme, body: { token: ann.token, ip } });
     assert.equal(refreshed.statusCode, 200, "and refreshes");
-    const clerk = await h.call("POST", `/v1/sessions/${ann.session.id}/refresh`, { key: h.keys.acme, body: { refresh_token: refreshed.json().token, request_originating_ip: ip } });
+    const clerk = await h.call("POST", `/v1/sessions/${ann.session.id}/refresh`, {
+      key: h.keys.acme,
+      body: { refresh_token: refreshed.json().token, request_originating_ip: ip },
+    });
     assert.equal(clerk.statusCode, 200, "and buys a JWT");
     assert.equal(codeOf(await verify(madeUp(1001), h.keys.globex)), "token_invalid", "another tenant's key at that IP is not blocked");
     const bob = await h.sessions.create({ userId: "bob", tenantId: "globex" });
@@ -58,7 +64,8 @@ describe("rate limits over REST", () => {
     const fails = async (ip: string) => codeOf(await h.call("POST", "/v1/sessions/verify", { body: { token: BAD, ip } }));
     for (const ip of ["198.51.100.7", "::ffff:198.51.100.7", "::FFFF:198.51.100.7", "0:0:0:0:0:ffff:c633:6407"]) assert.equal(await fails(ip), "token_invalid");
     assert.equal(await fails("198.51.100.7"), "rate_limited", "four spellings of one IPv4 address count together");
-    for (const ip of ["2001:db8:1:2::1", "2001:DB8:1:2::2", "2001:0db8:0001:0002:0:0:0:3", "2001:db8:1:2:ffff:ffff:ffff:ffff"]) assert.equal(await fails(ip), "token_invalid");
+    for (const ip of ["2001:db8:1:2::1", "2001:DB8:1:2::2", "2001:0db8:0001:0002:0:0:0:3", "2001:db8:1:2:ffff:ffff:ffff:ffff"])
+      assert.equal(await fails(ip), "token_invalid");
     assert.equal(await fails("2001:db8:1:2:abcd::99"), "rate_limited", "any address of the blocked /64");
     assert.equal(await fails("2001:db8:1:3::1"), "token_invalid", "the next /64 is someone else");
     await h.close();
@@ -66,7 +73,12 @@ describe("rate limits over REST", () => {
 
   it("does not count the app server's own address, nor failures of real sessions", async () => {
     const h = await harness({}, { SESSIOND_RATE_LIMIT_FAILED_VERIFY_PER_IP: "3" });
-    for (let i = 0; i < 10; i++) assert.equal(codeOf(await h.call("POST", "/v1/sessions/verify", { body: { token: BAD } })), "token_invalid", "no body ip: the socket is the app server, never limited");
+    for (let i = 0; i < 10; i++)
+      assert.equal(
+        codeOf(await h.call("POST", "/v1/sessions/verify", { body: { token: BAD } })),
+        "token_invalid",
+        "no body ip: the socket is the app server, never limited",
+      );
     const { session, token } = await h.sessions.create({ userId: "ann" });
     await h.sessions.revoke(session.id);
     for (let i = 0; i < 10; i++) assert.equal(codeOf(await h.call("POST", "/v1/sessions/verify", { body: { token, ip: "198.51.100.9" } })), "session_revoked");

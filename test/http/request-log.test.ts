@@ -23,20 +23,34 @@ async function logsOf(env: Record<string, string>): Promise<{ lines: Record<stri
   });
   const store = memoryStore();
   const config = loadConfig({ env });
-  const app = await buildApp({ sessions: createSessions({ store }), apiKeys: new ApiKeys(store.apiKeys, systemClock, systemRandom, ROOT), config, logger: createLogger(config, sink) });
+  const app = await buildApp({
+    sessions: createSessions({ store }),
+    apiKeys: new ApiKeys(store.apiKeys, systemClock, systemRandom, ROOT),
+    config,
+    logger: createLogger(config, sink),
+  });
   const headers = { authorization: `Bearer ${ROOT}`, "content-type": "application/json" };
   const created = (await app.inject({ method: "POST", url: "/v1/sessions", headers, payload: { user_id: "ann" } })).json();
   await app.inject({ method: "POST", url: "/v1/sessions/verify", headers, payload: { token: created.token } });
   await app.inject({ method: "GET", url: `/v1/sessions/${created.id}`, headers });
   await app.inject({ method: "GET", url: "/v1/sessions/nope", headers });
   await app.close();
-  return { lines: text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>), token: created.token };
+  return {
+    lines: text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>),
+    token: created.token,
+  };
 }
 
 describe("request logging", () => {
   it("writes no per-request line by default", async () => {
     const { lines } = await logsOf({});
-    assert.deepEqual(lines.filter((l) => l.msg === "request" || "req" in l || "res" in l), []);
+    assert.deepEqual(
+      lines.filter((l) => l.msg === "request" || "req" in l || "res" in l),
+      [],
+    );
   });
 
   it("with SESSIOND_LOG_REQUESTS writes one line per request: method, route pattern, status and time, never the URL", async () => {
@@ -44,7 +58,12 @@ describe("request logging", () => {
     const requests = lines.filter((l) => l.msg === "request");
     assert.deepEqual(
       requests.map((l) => [l.method, l.route, l.status]),
-      [["POST", "/v1/sessions", 200], ["POST", "/v1/sessions/verify", 200], ["GET", "/v1/sessions/:id", 200], ["GET", "/v1/sessions/:id", 400]],
+      [
+        ["POST", "/v1/sessions", 200],
+        ["POST", "/v1/sessions/verify", 200],
+        ["GET", "/v1/sessions/:id", 200],
+        ["GET", "/v1/sessions/:id", 400],
+      ],
     );
     for (const line of requests) assert.equal(typeof line.ms, "number");
     const text = JSON.stringify(lines);

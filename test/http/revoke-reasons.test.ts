@@ -6,7 +6,18 @@ import { codeOf, harness, type Harness } from "./harness.js";
 import { seed, sessiond, tempStore } from "../cli/run.js";
 
 const SPEC_SYSTEM_REASONS = [
-  "signed_out", "revoked", "user_revoked", "token_reused", "expired", "abandoned", "session_limit", "user_removed", "replaced", "deleted", "one_time_used", "dbsc_proof_failed",
+  "signed_out",
+  "revoked",
+  "user_revoked",
+  "token_reused",
+  "expired",
+  "abandoned",
+  "session_limit",
+  "user_removed",
+  "replaced",
+  "deleted",
+  "one_time_used",
+  "dbsc_proof_failed",
 ];
 
 describe("revoke reasons", () => {

@@ -20,12 +20,21 @@ describe("the REST edge's modules", () => {
   it("route modules declare their own deps: none imports app.ts, so app.ts and the routes do not import each other", () => {
     const routes = sources("src/http/routes");
     assert.ok(routes.length > 0);
-    for (const { path, text } of routes) assert.deepEqual(importsOf(text).filter((spec) => /(^|\/)app\.js$/.test(spec)), [], path);
+    for (const { path, text } of routes)
+      assert.deepEqual(
+        importsOf(text).filter((spec) => /(^|\/)app\.js$/.test(spec)),
+        [],
+        path,
+      );
   });
 
   it("nothing under src/http imports a store or reaches through the service into one", () => {
     for (const { path, text } of sources("src/http")) {
-      assert.deepEqual(importsOf(text).filter((spec) => spec.includes("/stores/")), [], path);
+      assert.deepEqual(
+        importsOf(text).filter((spec) => spec.includes("/stores/")),
+        [],
+        path,
+      );
       assert.doesNotMatch(text, /\.store\b/, path);
     }
   });

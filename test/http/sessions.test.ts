@@ -6,10 +6,38 @@ import { ERROR_CODES } from "../../src/core/errors.js";
 import { codeOf, harness, type Harness } from "./harness.js";
 
 const SESSION_FIELDS = [
-  "object", "id", "tenant_id", "workspace_id", "user_id", "username", "client_id", "status", "end_reason", "session_type", "aud", "scopes", "amr",
-  "actor", "last_active_organization_id", "ip", "user_agent", "location", "bound_user_agent", "sliding_expiration", "max_age_minutes",
-  "latest_activity", "metadata", "created_at", "updated_at", "last_active_at", "last_refreshed_at", "expire_at", "abandon_at", "revoked_at",
-  "ended_at", "is_deleted",
+  "object",
+  "id",
+  "tenant_id",
+  "workspace_id",
+  "user_id",
+  "username",
+  "client_id",
+  "status",
+  "end_reason",
+  "session_type",
+  "aud",
+  "scopes",
+  "amr",
+  "actor",
+  "last_active_organization_id",
+  "ip",
+  "user_agent",
+  "location",
+  "bound_user_agent",
+  "sliding_expiration",
+  "max_age_minutes",
+  "latest_activity",
+  "metadata",
+  "created_at",
+  "updated_at",
+  "last_active_at",
+  "last_refreshed_at",
+  "expire_at",
+  "abandon_at",
+  "revoked_at",
+  "ended_at",
+  "is_deleted",
 ];
 
 describe("sessions over HTTP", () => {
@@ -18,7 +46,9 @@ describe("sessions over HTTP", () => {
   after(async () => h.close());
 
   it("creates with exactly the SPEC fields plus a one-time token, and never a hash", async () => {
-    const response = await h.call("POST", "/v1/sessions", { body: { user_id: "ann", ip: "203.0.113.5", user_agent: "UA/1", scopes: ["a"], metadata: { k: 1 } } });
+    const response = await h.call("POST", "/v1/sessions", {
+      body: { user_id: "ann", ip: "203.0.113.5", user_agent: "UA/1", scopes: ["a"], metadata: { k: 1 } },
+    });
     assert.equal(response.statusCode, 200);
     const body = response.json();
     assert.deepEqual(Object.keys(body).sort(), [...SESSION_FIELDS, "token"].sort());
@@ -78,13 +108,19 @@ describe("sessions over HTTP", () => {
     const after = (await h.call("POST", "/v1/sessions", { body: { user_id: "p", tenant_id: "policied" } })).json();
     assert.equal(after.expire_at - after.created_at, 600_000);
     assert.notEqual(before.expire_at - before.created_at, 600_000);
-    assert.equal(codeOf(await h.call("POST", "/v1/sessions", { body: { user_id: "p", tenant_id: "policied", lifetime_seconds: 99_999_999 } })), "policy_out_of_bounds");
+    assert.equal(
+      codeOf(await h.call("POST", "/v1/sessions", { body: { user_id: "p", tenant_id: "policied", lifetime_seconds: 99_999_999 } })),
+      "policy_out_of_bounds",
+    );
   });
 
   it("lists who is online and revokes or removes all of a user's sessions", async () => {
     await h.sessions.create({ userId: "online", tenantId: "people", username: "On Line" });
     const users = (await h.call("GET", "/v1/users?tenant_id=people")).json();
-    assert.deepEqual(users.data.map((u: { object: string; user_id: string }) => [u.object, u.user_id]), [["user_sessions", "online"]]);
+    assert.deepEqual(
+      users.data.map((u: { object: string; user_id: string }) => [u.object, u.user_id]),
+      [["user_sessions", "online"]],
+    );
     assert.deepEqual((await h.call("POST", "/v1/users/online/sessions/revoke", { body: { tenant_id: "people" } })).json(), { revoked_count: 1 });
     await h.sessions.create({ userId: "online", tenantId: "people" });
     assert.deepEqual((await h.call("DELETE", "/v1/users/online/sessions?tenant_id=people")).json(), { removed_count: 1 });
@@ -108,7 +144,11 @@ describe("sessions over HTTP", () => {
     const own = await harness();
     const root = await own.apiKeys.create(null, "generated before SESSIOND_ROOT_KEY was set");
     const listed = (await own.call("GET", "/v1/keys")).json().data as { id: string; tenant_id: string | null }[];
-    assert.deepEqual(listed.filter((k) => k.tenant_id === null).map((k) => k.id), [root.id], "only the stored root key, with tenant_id null");
+    assert.deepEqual(
+      listed.filter((k) => k.tenant_id === null).map((k) => k.id),
+      [root.id],
+      "only the stored root key, with tenant_id null",
+    );
     const revoked = await own.call("DELETE", `/v1/keys/${root.id}`);
     assert.equal(revoked.statusCode, 200);
     assert.deepEqual(Object.keys(revoked.json()).sort(), ["created_at", "id", "name", "object", "revoked_at", "tenant_id"]);
@@ -146,7 +186,34 @@ describe("documentation and observability", () => {
     const h = await harness();
     const doc = (await h.call("GET", "/openapi.json", { key: null })).json();
     assert.equal(doc.openapi, "3.1.0");
-    for (const path of ["/v1/sessions", "/v1/sessions/verify", "/v1/sessions/{id}/verify", "/v1/sessions/refresh", "/v1/sessions/{id}", "/v1/sessions/{id}/activate", "/v1/sessions/{id}/end", "/v1/sessions/{id}/revoke", "/v1/sessions/{id}/activities", "/v1/users", "/v1/users/{user_id}/sessions/revoke", "/v1/users/{user_id}/sessions", "/v1/keys", "/v1/keys/{id}", "/v1/tenants/{tenant_id}/policy", "/v1/stats", "/healthz", "/readyz", "/metrics", "/v1/sessions/{id}/tokens", "/v1/sessions/{id}/tokens/{template}", "/v1/sessions/{id}/refresh", "/v1/jwt_templates", "/v1/jwt_templates/{name}", "/v1/jwks", "/.well-known/jwks.json"])
+    for (const path of [
+      "/v1/sessions",
+      "/v1/sessions/verify",
+      "/v1/sessions/{id}/verify",
+      "/v1/sessions/refresh",
+      "/v1/sessions/{id}",
+      "/v1/sessions/{id}/activate",
+      "/v1/sessions/{id}/end",
+      "/v1/sessions/{id}/revoke",
+      "/v1/sessions/{id}/activities",
+      "/v1/users",
+      "/v1/users/{user_id}/sessions/revoke",
+      "/v1/users/{user_id}/sessions",
+      "/v1/keys",
+      "/v1/keys/{id}",
+      "/v1/tenants/{tenant_id}/policy",
+      "/v1/stats",
+      "/healthz",
+      "/readyz",
+      "/metrics",
+      "/v1/sessions/{id}/tokens",
+      "/v1/sessions/{id}/tokens/{template}",
+      "/v1/sessions/{id}/refresh",
+      "/v1/jwt_templates",
+      "/v1/jwt_templates/{name}",
+      "/v1/jwks",
+      "/.well-known/jwks.json",
+    ])
       assert.ok(doc.paths[path], path);
     const text = JSON.stringify(doc);
     const errorTable = readFileSync(new URL("../../docs/rest-api.md", import.meta.url), "utf8");

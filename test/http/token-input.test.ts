@@ -17,7 +17,8 @@ describe("malformed session tokens", () => {
       h.call("POST", `/v1/sessions/${session.id}/refresh`, { body: { refresh_token: token } }),
     ];
     for (const token of BAD_TOKENS)
-      for (const response of await Promise.all(calls(token))) assert.deepEqual([response.statusCode, codeOf(response)], [401, "token_invalid"], `a token of ${token.length} characters`);
+      for (const response of await Promise.all(calls(token)))
+        assert.deepEqual([response.statusCode, codeOf(response)], [401, "token_invalid"], `a token of ${token.length} characters`);
     await h.close();
   });
 

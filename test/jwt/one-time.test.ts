@@ -41,7 +41,10 @@ describe("one_time_access sessions and JWTs", () => {
       const { session, token } = await oneTime();
       const attempts = Array.from({ length: 12 }, (_, i) =>
         i % 2 === 0
-          ? h.sessions.mintJwt(session.id).then(() => true, (error: { code?: string }) => (error.code === "session_ended" ? false : Promise.reject(error)))
+          ? h.sessions.mintJwt(session.id).then(
+              () => true,
+              (error: { code?: string }) => (error.code === "session_ended" ? false : Promise.reject(error)),
+            )
           : h.sessions.verify(token).then((result) => result.valid),
       );
       const wins = (await Promise.all(attempts)).filter(Boolean).length;

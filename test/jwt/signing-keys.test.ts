@@ -31,7 +31,10 @@ describe("JWT signing keys", () => {
     const header = decodeProtectedHeader(jwt);
     assert.equal(header.alg, "EdDSA");
     const jwks = await keys.jwks();
-    assert.deepEqual(jwks.keys.map((k) => [k.kid, k.kty, k.crv, k.alg, k.use]), [[header.kid, "OKP", "Ed25519", "EdDSA", "sig"]]);
+    assert.deepEqual(
+      jwks.keys.map((k) => [k.kid, k.kty, k.crv, k.alg, k.use]),
+      [[header.kid, "OKP", "Ed25519", "EdDSA", "sig"]],
+    );
     assert.equal((await verifyAt(keys, jwt, clock)).payload.sub, "ann");
   });
 
@@ -51,7 +54,9 @@ describe("JWT signing keys", () => {
     // A sealed key copied under another kid does not open: the kid is bound into the seal.
     const other = memoryStore();
     await other.signingKeys.insert({ ...record!, kid: "someone-else" });
-    await assert.rejects(new SigningKeys({ store: other, keyEncryptionKey: KEK, clock }).sign(claimsAt(clock)), (e) => isSessiondError(e, "signing_key_unavailable"));
+    await assert.rejects(new SigningKeys({ store: other, keyEncryptionKey: KEK, clock }).sign(claimsAt(clock)), (e) =>
+      isSessiondError(e, "signing_key_unavailable"),
+    );
   });
 
   it("refuses to sign without a key-encryption key, but still publishes the JWKS", async () => {
@@ -119,7 +124,10 @@ describe("JWT signing keys", () => {
     clock.set(rotation.retired[0]!.retireAt);
     assert.ok(!(await keys.jwks()).keys.some((k) => k.kid === oldKid), "dropped once every token it signed has expired");
     assert.deepEqual(await keys.prune(), [oldKid]);
-    assert.deepEqual((await store.signingKeys.list()).map((k) => k.kid), [rotation.kid]);
+    assert.deepEqual(
+      (await store.signingKeys.list()).map((k) => k.kid),
+      [rotation.kid],
+    );
   });
 
   it("rotates immediately for a leaked key: the new key signs now and the old one leaves the JWKS now", async () => {
@@ -129,7 +137,10 @@ describe("JWT signing keys", () => {
     const rotation = await keys.rotate({ immediately: true });
     assert.equal(rotation.signsFrom, clock.now());
     assert.equal(kidOf(await keys.sign(claimsAt(clock))), rotation.kid);
-    assert.deepEqual((await keys.jwks()).keys.map((k) => k.kid), [rotation.kid]);
+    assert.deepEqual(
+      (await keys.jwks()).keys.map((k) => k.kid),
+      [rotation.kid],
+    );
     await assert.rejects(verifyAt(keys, leaked, clock));
   });
 

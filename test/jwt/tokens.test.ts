@@ -21,8 +21,10 @@ describe("session JWTs over REST", () => {
   });
   after(async () => h.close());
 
-  const create = async (body: Record<string, unknown> = {}) => (await h.call("POST", "/v1/sessions", { body: { user_id: "ann", tenant_id: "acme", ...body } })).json() as { id: string; token: string };
-  const mint = (id: string, body?: unknown, path = "tokens", key?: string) => h.call("POST", `/v1/sessions/${id}/${path}`, { ...(body === undefined ? {} : { body }), ...(key === undefined ? {} : { key }) });
+  const create = async (body: Record<string, unknown> = {}) =>
+    (await h.call("POST", "/v1/sessions", { body: { user_id: "ann", tenant_id: "acme", ...body } })).json() as { id: string; token: string };
+  const mint = (id: string, body?: unknown, path = "tokens", key?: string) =>
+    h.call("POST", `/v1/sessions/${id}/${path}`, { ...(body === undefined ? {} : { body }), ...(key === undefined ? {} : { key }) });
 
   it("mints {object:'token', jwt} that jose verifies against the JWKS with the tenant's issuer", async () => {
     const s = await create({ scopes: ["read"], amr: ["pwd"], workspace_id: "ws1", active_organization_id: "org1", aud: "api" });
@@ -48,7 +50,9 @@ describe("session JWTs over REST", () => {
     const { jwt } = (await mint(s.id)).json();
     const claims = await createJwtVerifier({ jwksUrl: jwksUrlFor(url), issuer: ACME_ISSUER }).verify(jwt);
     assert.deepEqual([claims.sub, claims.sid, claims.tid, claims.sts, claims.scp], ["ann", s.id, "acme", "active", "read"]);
-    await assert.rejects(createJwtVerifier({ jwksUrl: jwksUrlFor(url), issuer: `${PUBLIC_URL}/t/globex` }).verify(jwt), (e) => isSessiondError(e, "token_invalid"));
+    await assert.rejects(createJwtVerifier({ jwksUrl: jwksUrlFor(url), issuer: `${PUBLIC_URL}/t/globex` }).verify(jwt), (e) =>
+      isSessiondError(e, "token_invalid"),
+    );
   });
 
   it("refuses another tenant's issuer: one tenant's app never accepts another tenant's JWTs", async () => {
@@ -90,7 +94,15 @@ describe("session JWTs over REST", () => {
   });
 
   it("shapes JWTs with the tenant's templates, managed over REST", async () => {
-    const created = await h.call("POST", "/v1/jwt_templates", { body: { name: "hasura", tenant_id: "acme", claims: { role: "user", "https://hasura.io/jwt/claims": { "x-hasura-default-role": "user" } }, session_fields: ["username", "metadata"], lifetime_seconds: 300 } });
+    const created = await h.call("POST", "/v1/jwt_templates", {
+      body: {
+        name: "hasura",
+        tenant_id: "acme",
+        claims: { role: "user", "https://hasura.io/jwt/claims": { "x-hasura-default-role": "user" } },
+        session_fields: ["username", "metadata"],
+        lifetime_seconds: 300,
+      },
+    });
     assert.equal(created.statusCode, 200, created.body);
     assert.equal(created.json().object, "jwt_template");
     assert.equal(codeOf(await h.call("POST", "/v1/jwt_templates", { body: { name: "hasura", tenant_id: "acme" } })), "conflict");
@@ -125,7 +137,13 @@ describe("session JWTs over REST", () => {
       const s = await create();
       const old = (await mint(s.id)).json().jwt;
       h.clock.advance(120_000);
-      const response = await refresh(s.id, { refresh_token: s.token, expired_token: old, request_originating_ip: "198.51.100.7", request_headers: { "User-Agent": ["Browser/2"] }, format: "token" });
+      const response = await refresh(s.id, {
+        refresh_token: s.token,
+        expired_token: old,
+        request_originating_ip: "198.51.100.7",
+        request_headers: { "User-Agent": ["Browser/2"] },
+        format: "token",
+      });
       assert.equal(response.statusCode, 200, response.body);
       const { payload } = await jwtVerify(response.json().jwt, jwks, { issuer: ACME_ISSUER, currentDate: new Date(h.clock.now()) });
       assert.equal(payload.sid, s.id);

@@ -54,7 +54,17 @@ export function tenantIssuer(server: { url: string }, tenantId: string): string 
 /** Claims like sessiond's for `tenantId`, valid for a minute; `overrides` may set a claim to undefined to drop it. */
 export function claimsFor(issuer: string, tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  const claims: Record<string, unknown> = { iss: issuer, sub: "u1", sid: "sess_0000000000000000000000000000ab", tid: tenantId, sts: "active", iat: now, nbf: now, exp: now + 60, ...overrides };
+  const claims: Record<string, unknown> = {
+    iss: issuer,
+    sub: "u1",
+    sid: "sess_0000000000000000000000000000ab",
+    tid: tenantId,
+    sts: "active",
+    iat: now,
+    nbf: now,
+    exp: now + 60,
+    ...overrides,
+  };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
   return claims;
 }

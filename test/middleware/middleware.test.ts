@@ -84,7 +84,11 @@ for (const framework of FRAMEWORKS) {
     test("sessiond unreachable answers 503 store_unavailable, even on an optional route", async () => {
       for (const optional of [false, true]) {
         const app = await start({ sessiondUrl: await deadUrl(), optional });
-        assert.deepEqual(await getMe(app, { cookie: await cookieFor() }).then((r) => [r.status, r.code, r.contentType]), [503, "store_unavailable", "application/json"]);
+        assert.deepEqual(await getMe(app, { cookie: await cookieFor() }).then((r) => [r.status, r.code, r.contentType]), [
+          503,
+          "store_unavailable",
+          "application/json",
+        ]);
       }
     });
 
@@ -115,7 +119,10 @@ for (const framework of FRAMEWORKS) {
       const jwt = await signJwt(w.key, claimsFor(w.issuer, "acme", { sts: "pending" }));
       for (const credential of [{ cookie: `__Host-sessiond=${token}` }, { authorization: `Bearer ${jwt}` }])
         assert.deepEqual(await getMe(await start(), credential).then((r) => [r.status, r.code]), [401, "session_pending"]);
-      const accepting = await start({ acceptPending: true, verifier: createJwtVerifier({ jwksUrl: jwksUrlFor(w.jwks.url), issuer: w.issuer, acceptPending: true }) });
+      const accepting = await start({
+        acceptPending: true,
+        verifier: createJwtVerifier({ jwksUrl: jwksUrlFor(w.jwks.url), issuer: w.issuer, acceptPending: true }),
+      });
       for (const credential of [{ cookie: `__Host-sessiond=${token}` }, { authorization: `Bearer ${jwt}` }])
         assert.equal((await getMe(accepting, credential)).status, 200);
     });

@@ -120,10 +120,18 @@ export const CLIENT_IP = "127.0.0.2";
 /** GET `/me` from {@link CLIENT_IP} with a session cookie and/or other headers. */
 export async function getMe(app: RunningApp, headers: { cookie?: string; authorization?: string; "x-forwarded-for"?: string } = {}) {
   const response = await new Promise<IncomingMessage>((resolve, reject) =>
-    request(`${app.url}/me`, { localAddress: CLIENT_IP, headers: { "user-agent": "middleware-test", ...headers } }, resolve).on("error", reject).end(),
+    request(`${app.url}/me`, { localAddress: CLIENT_IP, headers: { "user-agent": "middleware-test", ...headers } }, resolve)
+      .on("error", reject)
+      .end(),
   );
   let text = "";
   for await (const chunk of response) text += String(chunk);
   const body = JSON.parse(text) as { auth?: { kind: string; userId: string; sessionId: string; tenantId: string } | null; errors?: { code: string }[] };
-  return { status: response.statusCode, contentType: response.headers["content-type"], retryAfter: response.headers["retry-after"], auth: body.auth, code: body.errors?.[0]?.code };
+  return {
+    status: response.statusCode,
+    contentType: response.headers["content-type"],
+    retryAfter: response.headers["retry-after"],
+    auth: body.auth,
+    code: body.errors?.[0]?.code,
+  };
 }

@@ -69,7 +69,9 @@ describe("lazy loading", () => {
   // The same requirement for the main entry's modules other than the stores (each store module
   // is checked above, through the main entry and its own entry).
   it("the main entry's modules other than the stores load no npm package", () => {
-    const modules = [...readFileSync(join(ROOT, "dist/index.js"), "utf8").matchAll(/from "\.\/([^"]+)"/g)].map((m) => `./dist/${m[1]!}`).filter((path) => !path.startsWith("./dist/stores/"));
+    const modules = [...readFileSync(join(ROOT, "dist/index.js"), "utf8").matchAll(/from "\.\/([^"]+)"/g)]
+      .map((m) => `./dist/${m[1]!}`)
+      .filter((path) => !path.startsWith("./dist/stores/"));
     assert.ok(modules.length >= 10, modules.join(", "));
     assert.deepEqual(run<string[]>(`for (const path of ${JSON.stringify(modules)}) await import(path);\nreturn seen();`), []);
   });
@@ -87,7 +89,10 @@ describe("lazy loading", () => {
       const code = await createJwtVerifier({ jwksUrl: "http://127.0.0.1:9/v1/jwks", issuer: "https://sessiond.test/t/acme" }).verify("garbage").catch((error) => error.code);
       return { atImport, device, place, jwt: seen(), code };`);
     assert.deepEqual(steps.atImport, []);
-    assert.deepEqual(["isbot", "ua-parser-js"].filter((name) => steps.device.includes(name)), ["isbot", "ua-parser-js"]);
+    assert.deepEqual(
+      ["isbot", "ua-parser-js"].filter((name) => steps.device.includes(name)),
+      ["isbot", "ua-parser-js"],
+    );
     assert.ok(!steps.device.includes("maxmind") && steps.place.includes("maxmind"));
     assert.ok(!steps.place.includes("jose") && steps.jwt.includes("jose"));
     assert.equal(steps.code, "token_invalid");

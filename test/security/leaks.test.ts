@@ -40,7 +40,12 @@ describe("secrets never leak", () => {
       const app = await buildApp({ sessions, apiKeys, config, signingKeys, logger: createLogger(config, sink) });
       const responses: string[] = [];
       const call = async (method: string, url: string, body?: unknown, key = ROOT) => {
-        const response = await app.inject({ method: method as "GET", url, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+        const response = await app.inject({
+          method: method as "GET",
+          url,
+          headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+          ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+        });
         responses.push(response.body);
         return response.json();
       };

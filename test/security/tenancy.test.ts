@@ -30,13 +30,25 @@ describe("tenant isolation", () => {
     const acmePage = (await h.call("GET", "/v1/sessions?tenant_id=acme&limit=2")).json();
     assert.ok(acmePage.next_cursor);
     const response = await asGlobex(`/v1/sessions?limit=500&cursor=${acmePage.next_cursor}`);
-    if (response.statusCode === 200) assert.deepEqual(tenantsOf(response.json()).filter((t) => t !== "globex"), []);
+    if (response.statusCode === 200)
+      assert.deepEqual(
+        tenantsOf(response.json()).filter((t) => t !== "globex"),
+        [],
+      );
     else assert.equal(codeOf(response), "request_invalid");
   });
 
   it("answers 404 for another tenant's session by id on every by-id route, and 403 for naming its tenant", async () => {
     const id = acmeIds[0]!;
-    for (const [method, path] of [["GET", ""], ["GET", "/activities"], ["PATCH", ""], ["POST", "/revoke"], ["POST", "/end"], ["DELETE", ""], ["POST", "/tokens"]] as const) {
+    for (const [method, path] of [
+      ["GET", ""],
+      ["GET", "/activities"],
+      ["PATCH", ""],
+      ["POST", "/revoke"],
+      ["POST", "/end"],
+      ["DELETE", ""],
+      ["POST", "/tokens"],
+    ] as const) {
       const response = await h.call(method, `/v1/sessions/${id}${path}`, { key: h.keys.globex, ...(method === "PATCH" ? { body: { metadata: {} } } : {}) });
       assert.equal(codeOf(response), "resource_not_found", `${method} ${path}`);
     }
@@ -47,9 +59,16 @@ describe("tenant isolation", () => {
 
   it("counts, lists users and revokes users only in the key's tenant", async () => {
     assert.equal((await asGlobex("/v1/stats")).json().active_sessions, 5);
-    assert.deepEqual((await asGlobex("/v1/users")).json().data.map((u: { active_sessions: number }) => u.active_sessions), [5]);
+    assert.deepEqual(
+      (await asGlobex("/v1/users")).json().data.map((u: { active_sessions: number }) => u.active_sessions),
+      [5],
+    );
     const revoked = await h.call("POST", "/v1/users/shared/sessions/revoke", { key: h.keys.globex, body: {} });
     assert.equal(revoked.json().revoked_count, 5);
-    assert.equal((await h.sessions.list({ tenantId: "acme", userId: "shared", status: "active" })).totalCount, 5, "acme's sessions of the same user id live on");
+    assert.equal(
+      (await h.sessions.list({ tenantId: "acme", userId: "shared", status: "active" })).totalCount,
+      5,
+      "acme's sessions of the same user id live on",
+    );
   });
 });

@@ -38,7 +38,10 @@ describe("a custom store with the old flat methods (deprecated)", () => {
     assert.deepEqual(await sessions.verify(token), { valid: false, code: "session_revoked" });
     assert.equal((await sessions.putPolicy("acme", { lifetimeMs: 60_000 })).effective.lifetimeMs, 60_000);
     await sessions.templates.put("acme", "plain", { claims: { role: "user" } });
-    assert.deepEqual((await sessions.templates.list("acme")).map((t) => t.name), ["plain"]);
+    assert.deepEqual(
+      (await sessions.templates.list("acme")).map((t) => t.name),
+      ["plain"],
+    );
     assert.equal((await sessions.stats({})).byStatus.revoked, 1);
     await sessions.close();
     for (const name of ["watchChanges", "insert", "get", "update", "putPolicy", "getPolicy", "putTemplate", "listTemplates", "stats", "close"])

@@ -31,7 +31,13 @@ function driversLoaded(imports: string[], open = ""): string[] {
 
 describe("store drivers", () => {
   it("importing every store module and the store URL opener loads no driver", () => {
-    const stores = ["src/stores/memory/index.ts", "src/stores/sqlite/index.ts", "src/stores/postgres/index.ts", "src/stores/redis/index.ts", "src/stores/open.ts"];
+    const stores = [
+      "src/stores/memory/index.ts",
+      "src/stores/sqlite/index.ts",
+      "src/stores/postgres/index.ts",
+      "src/stores/redis/index.ts",
+      "src/stores/open.ts",
+    ];
     assert.deepEqual(driversLoaded(stores), []);
   });
 
@@ -39,7 +45,9 @@ describe("store drivers", () => {
     assert.deepEqual(driversLoaded(["src/stores/sqlite/index.ts"], `m0.sqliteStore({ path: ":memory:" })`), ["better-sqlite3"]);
     // Neither store connects before its first command, so no server is needed to see what loads.
     assert.deepEqual(driversLoaded(["src/stores/postgres/index.ts"], `new m0.PostgresStore({ url: "postgres://127.0.0.1:1/none" })`), ["pg"]);
-    assert.deepEqual(driversLoaded(["src/stores/redis/index.ts"], `m0.redisStore({ url: "redis://127.0.0.1:1", retentionMs: 1000, commandTimeoutMs: 100 })`), ["ioredis"]);
+    assert.deepEqual(driversLoaded(["src/stores/redis/index.ts"], `m0.redisStore({ url: "redis://127.0.0.1:1", retentionMs: 1000, commandTimeoutMs: 100 })`), [
+      "ioredis",
+    ]);
     assert.deepEqual(driversLoaded(["src/stores/memory/index.ts"], "m0.memoryStore()"), []);
   });
 });

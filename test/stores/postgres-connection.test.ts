@@ -33,13 +33,25 @@ describe("PostgreSQL connection failures", { skip }, () => {
   it("name the host, port and database and answer store_unavailable: unknown database, unknown user, closed port, unknown host", async () => {
     const port = String(await freePort());
     const cases: Array<[string, string, RegExp]> = [
-      ["unknown database", at((u) => (u.pathname = "/no_such_database_here")), new RegExp(`at ${base.hostname}:${base.port || 5432}, database "no_such_database_here": the database does not exist`)],
-      ["unknown user", at((u) => {
+      [
+        "unknown database",
+        at((u) => (u.pathname = "/no_such_database_here")),
+        new RegExp(`at ${base.hostname}:${base.port || 5432}, database "no_such_database_here": the database does not exist`),
+      ],
+      [
+        "unknown user",
+        at((u) => {
           u.username = "no_such_user_here";
           u.password = "s3cret-pw";
-        }), /database "[^"]+": user "no_such_user_here" was refused/],
+        }),
+        /database "[^"]+": user "no_such_user_here" was refused/,
+      ],
       ["closed port", at((u) => (u.port = port)), new RegExp(`at ${base.hostname}:${port}, database "[^"]+": connection refused`)],
-      ["unknown host", at((u) => (u.hostname = "no-such-host.invalid")), /at no-such-host\.invalid:\d+, database "[^"]+": host no-such-host\.invalid not found/],
+      [
+        "unknown host",
+        at((u) => (u.hostname = "no-such-host.invalid")),
+        /at no-such-host\.invalid:\d+, database "[^"]+": host no-such-host\.invalid not found/,
+      ],
     ];
     for (const [name, url, message] of cases) {
       const error = await openFailure(url);

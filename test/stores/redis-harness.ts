@@ -49,7 +49,10 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
 class TestStore extends RedisStore {
   private cleaned: Promise<void> | undefined;
 
-  constructor(readonly options: RedisStoreOptions & { prefix: string }, private readonly owner: boolean) {
+  constructor(
+    readonly options: RedisStoreOptions & { prefix: string },
+    private readonly owner: boolean,
+  ) {
     super(options);
   }
 

@@ -24,7 +24,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A live record whose instants are on the real clock, since Redis expires keys on its own clock. */
 function liveRecord(nowMs: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
   const createdAt = overrides.createdAt ?? nowMs;
-  return makeRecord({ createdAt, updatedAt: createdAt, lastActiveAt: createdAt, startedAt: createdAt, expireAt: nowMs + HOUR, abandonAt: nowMs + HOUR / 2, ...overrides });
+  return makeRecord({
+    createdAt,
+    updatedAt: createdAt,
+    lastActiveAt: createdAt,
+    startedAt: createdAt,
+    expireAt: nowMs + HOUR,
+    abandonAt: nowMs + HOUR / 2,
+    ...overrides,
+  });
 }
 
 function activityAt(r: SessionRecord, at: number, abandonAt: number | null): ActivityChangeSet {
@@ -152,7 +160,10 @@ describe("redis store specifics", { skip }, () => {
       await raw.del(keys.record(b!.id));
       assert.deepEqual(await store.sessions.endMany({ ...user, nowMs: now }, { status: "revoked", endReason: "revoked", atMs: now }), [c!.id]);
       assert.deepEqual(await raw.zrange(index, 0, "-1"), [c!.id]);
-      assert.deepEqual((await store.sessions.list({ ...user, nowMs: now }, { limit: 10 })).items.map((s) => s.id), [c!.id]);
+      assert.deepEqual(
+        (await store.sessions.list({ ...user, nowMs: now }, { limit: 10 })).items.map((s) => s.id),
+        [c!.id],
+      );
     } finally {
       raw.disconnect();
       await store.close();
@@ -198,7 +209,11 @@ async function eventually<T>(work: () => Promise<T>, ms: number): Promise<T> {
   }
 }
 
-const hasRedisServer = await new Promise<boolean>((resolve) => spawn("redis-server", ["--version"], { stdio: "ignore" }).on("error", () => resolve(false)).on("exit", (code) => resolve(code === 0)));
+const hasRedisServer = await new Promise<boolean>((resolve) =>
+  spawn("redis-server", ["--version"], { stdio: "ignore" })
+    .on("error", () => resolve(false))
+    .on("exit", (code) => resolve(code === 0)),
+);
 
 describe("redis store availability", { skip: hasRedisServer ? false : "redis-server is not installed" }, () => {
   it("fails fast with store_unavailable while Redis is away and reconnects by itself when it is back", async () => {

@@ -43,9 +43,14 @@ describe("sqlite heavy reads", () => {
           assert.match(used, /SEARCH sessions USING INDEX sessions_live_abandon/, used);
           for (const walk of WALKS) assert.doesNotMatch(used, walk, used);
         }
-        assert.equal(listSql({ ...(tenantId === undefined ? {} : { tenantId }), status: "active", nowMs: 0 }, { limit: 10 }).count.sql, statusTotalStep(tenantId, "active", 0).sql);
+        assert.equal(
+          listSql({ ...(tenantId === undefined ? {} : { tenantId }), status: "active", nowMs: 0 }, { limit: 10 }).count.sql,
+          statusTotalStep(tenantId, "active", 0).sql,
+        );
       }
-      assert.ok(db.plan({ sql: lapsedSql("acme", "id"), params: { now: 0, tenantId: "acme" } }).includes("sessions_live_abandon (abandon_at>? AND abandon_at<?)"));
+      assert.ok(
+        db.plan({ sql: lapsedSql("acme", "id"), params: { now: 0, tenantId: "acme" } }).includes("sessions_live_abandon (abandon_at>? AND abandon_at<?)"),
+      );
     } finally {
       db.close();
     }
@@ -68,7 +73,10 @@ describe("sqlite heavy reads", () => {
   it("walks a tenant's list newest first on the partial index of non-deleted sessions, without sorting", async () => {
     const db = await planner();
     try {
-      for (const page of [{ limit: 100, offset: 10_000 }, { limit: 100, afterKey: "sess_x" }]) {
+      for (const page of [
+        { limit: 100, offset: 10_000 },
+        { limit: 100, afterKey: "sess_x" },
+      ]) {
         const used = db.plan(listSql({ tenantId: "acme", nowMs: 0 }, page).rows);
         assert.match(used, /^SEARCH sessions USING INDEX sessions_listed \(tenant_id=\?( AND id<\?)?\)$/, used);
       }
@@ -85,7 +93,9 @@ describe("sqlite heavy reads", () => {
       await store.sessions.insert({ ...r, latestActivity: { ...r.latestActivity!, osName: "made-up-os-1" } }, { maxActivePerUser: null, nowMs: r.createdAt });
       await store.sessions.update(r.id, { status: "revoked", endReason: "revoked", endedAt: r.createdAt, revokedAt: r.createdAt }, r.version);
       const db = new Database(path, { readonly: true });
-      const keys = (db.prepare("SELECT dimension, key FROM session_counts WHERE tenant_id = 'zeros' ORDER BY dimension, key").all() as { dimension: string; key: string }[]).map((k) => `${k.dimension}:${k.key}`);
+      const keys = (
+        db.prepare("SELECT dimension, key FROM session_counts WHERE tenant_id = 'zeros' ORDER BY dimension, key").all() as { dimension: string; key: string }[]
+      ).map((k) => `${k.dimension}:${k.key}`);
       db.close();
       assert.deepEqual(keys, ["status:revoked", "users:"], "no zero count for the active status, its place or its device");
     } finally {
@@ -106,19 +116,28 @@ describe("sqlite heavy reads", () => {
     ];
     const store = sqliteStore({ path });
     for (const r of records) await store.sessions.insert(r, now);
-    const expected = { stats: await store.sessions.stats(undefined, now.nowMs), old: await store.sessions.stats("old", now.nowMs), users: await store.sessions.users("old", now.nowMs, { limit: 10 }) };
+    const expected = {
+      stats: await store.sessions.stats(undefined, now.nowMs),
+      old: await store.sessions.stats("old", now.nowMs),
+      users: await store.sessions.users("old", now.nowMs, { limit: 10 }),
+    };
     await store.close();
     // Back to schema 4: no counts, no triggers, the old tenant index.
     const db = new Database(path);
     for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]) db.exec(`DROP TRIGGER ${name}`);
-    db.exec("DROP TABLE session_counts; DROP TABLE online_users; DROP INDEX sessions_listed; CREATE INDEX sessions_by_tenant ON sessions (tenant_id, id); DELETE FROM schema_migrations WHERE version = 5");
+    db.exec(
+      "DROP TABLE session_counts; DROP TABLE online_users; DROP INDEX sessions_listed; CREATE INDEX sessions_by_tenant ON sessions (tenant_id, id); DELETE FROM schema_migrations WHERE version = 5",
+    );
     db.close();
     const migrated = sqliteStore({ path });
     try {
       assert.deepEqual(await migrated.sessions.stats(undefined, now.nowMs), expected.stats);
       assert.deepEqual(await migrated.sessions.stats("old", now.nowMs), expected.old);
       assert.deepEqual(await migrated.sessions.users("old", now.nowMs, { limit: 10 }), expected.users);
-      assert.deepEqual([expected.old.activeSessions, expected.old.distinctUsers, expected.users.items.map((u) => [u.userId, u.username, u.activeSessions])], [2, 1, [["ann", "Annie", 2]]]);
+      assert.deepEqual(
+        [expected.old.activeSessions, expected.old.distinctUsers, expected.users.items.map((u) => [u.userId, u.username, u.activeSessions])],
+        [2, 1, [["ann", "Annie", 2]]],
+      );
     } finally {
       await migrated.close();
     }

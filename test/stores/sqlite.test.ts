@@ -27,7 +27,10 @@ describe("sqlite specifics", () => {
   it("answers store_unavailable when the database file cannot be created", () => {
     const dir = mkdtempSync(join(tmpdir(), "sessiond-sqlite-"));
     writeFileSync(join(dir, "blocker"), "a file where a folder should be");
-    assert.throws(() => sqliteStore({ path: join(dir, "blocker", "s.db") }), (e) => isSessiondError(e, "store_unavailable"));
+    assert.throws(
+      () => sqliteStore({ path: join(dir, "blocker", "s.db") }),
+      (e) => isSessiondError(e, "store_unavailable"),
+    );
   });
 
   it("creates its data directory 0700 and the database, -wal and -shm files 0600 whatever the umask; an operator's directory keeps its mode", async () => {
@@ -41,7 +44,8 @@ describe("sqlite specifics", () => {
         await store.sessions.insert(makeRecord(), { maxActivePerUser: null, nowMs: Date.now() });
         assert.equal(mode(dir), 0o700, `data directory, umask ${umask.toString(8)}`);
         assert.equal(mode(dirname(dir)), 0o700, "a missing parent it created too");
-        for (const file of ["sessiond.db", "sessiond.db-wal", "sessiond.db-shm"]) assert.equal(mode(join(dir, file)), 0o600, `${file}, umask ${umask.toString(8)}`);
+        for (const file of ["sessiond.db", "sessiond.db-wal", "sessiond.db-shm"])
+          assert.equal(mode(join(dir, file)), 0o600, `${file}, umask ${umask.toString(8)}`);
         await store.close();
       } finally {
         process.umask(previous);
@@ -73,7 +77,8 @@ describe("sqlite specifics", () => {
     await sqliteStore({ path }).close();
     const db = new Database(path, { readonly: true });
     try {
-      const plan = (sql: string, params: Record<string, unknown>) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join("; ");
+      const plan = (sql: string, params: Record<string, unknown>) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join("; ");
       for (const page of [{ limit: 20 }, { limit: 20, afterKey: "sess_x" }]) {
         const sql = listSql({ tenantId: "default", userId: "ann", nowMs: 0 }, page);
         for (const { sql: text, params } of [sql.count, sql.rows]) {
@@ -92,7 +97,11 @@ describe("sqlite specifics", () => {
     await sqliteStore({ path }).close();
     const db = new Database(path, { readonly: true });
     try {
-      const expected = { passedExpiry: "sessions_live_expire (expire_at<?)", passedInactivity: "sessions_live_abandon (abandon_at>? AND abandon_at<?)", purgeable: "sessions_ended (ended_at<?)" };
+      const expected = {
+        passedExpiry: "sessions_live_expire (expire_at<?)",
+        passedInactivity: "sessions_live_abandon (abandon_at>? AND abandon_at<?)",
+        purgeable: "sessions_ended (ended_at<?)",
+      };
       for (const [name, sql] of Object.entries(SWEEP_SQL)) {
         const used = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ now: 0, before: 0, limit: 10 }) as { detail: string }[]).map((r) => r.detail).join("; ");
         assert.equal(used, `SEARCH sessions USING INDEX ${expected[name as keyof typeof expected]}`, name);

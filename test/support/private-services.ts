@@ -29,9 +29,10 @@ export interface PrivateServer {
 
 function asPostgres(command: string, args: string[]): void {
   // PostgreSQL refuses to run as root; CI and this machine run tests as root.
-  const result = process.getuid?.() === 0
-    ? spawnSync("su", ["postgres", "-c", [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ")], { encoding: "utf8" })
-    : spawnSync(command, args, { encoding: "utf8" });
+  const result =
+    process.getuid?.() === 0
+      ? spawnSync("su", ["postgres", "-c", [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ")], { encoding: "utf8" })
+      : spawnSync(command, args, { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.stdout}`);
 }
 
@@ -52,7 +53,17 @@ export async function privatePostgres(): Promise<PrivateServer> {
   asPostgres(join(bin, "initdb"), ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres"]);
   const server: PrivateServer = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    start: () => asPostgres(join(bin, "pg_ctl"), ["-D", join(dir, "data"), "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, "-l", join(dir, "server.log"), "-w", "start"]),
+    start: () =>
+      asPostgres(join(bin, "pg_ctl"), [
+        "-D",
+        join(dir, "data"),
+        "-o",
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+        "-l",
+        join(dir, "server.log"),
+        "-w",
+        "start",
+      ]),
     stop: () => asPostgres(join(bin, "pg_ctl"), ["-D", join(dir, "data"), "-m", "fast", "-w", "stop"]),
     destroy: () => {
       // Stop first: a PostgreSQL running on a deleted directory lingers until its own checks notice.
@@ -76,7 +87,26 @@ export async function privateRedis(): Promise<PrivateServer> {
   const server: PrivateServer = {
     url: `redis://127.0.0.1:${port}`,
     start: () => {
-      execFileSync("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "yes", "--pidfile", join(dir, "redis.pid"), "--logfile", join(dir, "redis.log")]);
+      execFileSync("redis-server", [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--daemonize",
+        "yes",
+        "--pidfile",
+        join(dir, "redis.pid"),
+        "--logfile",
+        join(dir, "redis.log"),
+      ]);
       for (let i = 0; i < 100; i++) {
         if (spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).stdout.trim() === "PONG") return;
         spawnSync("sleep", ["0.05"]);

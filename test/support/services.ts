@@ -56,7 +56,13 @@ export async function redisSkip(url: string): Promise<false | string> {
   return serviceSkip(url.startsWith("redis-cluster") ? "Redis Cluster" : "Redis", async () => {
     const { Redis, Cluster } = await import("ioredis");
     const client = url.startsWith("redis-cluster://")
-      ? new Cluster(url.slice("redis-cluster://".length).split(",").map((hp) => ({ host: hp.split(":")[0]!, port: Number(hp.split(":")[1]) })), { lazyConnect: true, clusterRetryStrategy: () => null })
+      ? new Cluster(
+          url
+            .slice("redis-cluster://".length)
+            .split(",")
+            .map((hp) => ({ host: hp.split(":")[0]!, port: Number(hp.split(":")[1]) })),
+          { lazyConnect: true, clusterRetryStrategy: () => null },
+        )
       : new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
       await client.connect();

@@ -30,7 +30,13 @@ for (const backend of backends) {
     let a: Server;
     let b: Server;
     before(async () => {
-      const env = { SESSIOND_ROOT_KEY: ROOT, SESSIOND_STORE: backend.store(), SESSIOND_MAX_SESSIONS_PER_USER: "5", SESSIOND_KEY_ENCRYPTION_KEY: "multi-server-key-encryption-key-0123456789", SESSIOND_PUBLIC_URL: PUBLIC_URL };
+      const env = {
+        SESSIOND_ROOT_KEY: ROOT,
+        SESSIOND_STORE: backend.store(),
+        SESSIOND_MAX_SESSIONS_PER_USER: "5",
+        SESSIOND_KEY_ENCRYPTION_KEY: "multi-server-key-encryption-key-0123456789",
+        SESSIOND_PUBLIC_URL: PUBLIC_URL,
+      };
       const cwd = mkdtempSync(join(tmpdir(), "sessiond-multi-"));
       [a, b] = await Promise.all([startServer(cwd, env), startServer(cwd, env)]);
     });
@@ -70,7 +76,7 @@ for (const backend of backends) {
       assert.equal(results.filter((r) => r.status === 200).length, 1);
       for (const r of results) if (r.status !== 200) assert.equal(r.body.errors[0].code, "refresh_conflict");
     });
-  
+
     it("signs JWTs with one shared key: a JWT from one server verifies with the other's JWKS, and a revoked session gets none", async () => {
       const created = (await a.request("POST", "/v1/sessions", ROOT, { user_id: "jwt-user" })).body;
       const [fromA, fromB] = await Promise.all([a, b].map((server) => server.request("POST", `/v1/sessions/${created.id}/tokens`, ROOT)));

@@ -16,8 +16,21 @@ const ROOT = "outage-root-key-0123456789abcdef0123";
 const TIMEOUT_MS = 1000;
 
 const backends: { name: string; start: () => Promise<PrivateServer>; available: () => Promise<unknown> }[] = [
-  { name: "PostgreSQL", start: privatePostgres, available: async () => { if (postgresBinaries() === null) throw new Error("no PostgreSQL server binaries"); } },
-  { name: "Redis", start: privateRedis, available: async () => { const { execFileSync } = await import("node:child_process"); execFileSync("redis-server", ["--version"]); } },
+  {
+    name: "PostgreSQL",
+    start: privatePostgres,
+    available: async () => {
+      if (postgresBinaries() === null) throw new Error("no PostgreSQL server binaries");
+    },
+  },
+  {
+    name: "Redis",
+    start: privateRedis,
+    available: async () => {
+      const { execFileSync } = await import("node:child_process");
+      execFileSync("redis-server", ["--version"]);
+    },
+  },
 ];
 
 async function until<T>(what: string, probe: () => Promise<T | null>, ms = 20_000): Promise<T> {
@@ -37,7 +50,11 @@ for (const backend of backends) {
       const store = await backend.start();
       let server: Server | undefined;
       try {
-        server = await startServer(mkdtempSync(join(tmpdir(), "sessiond-outage-")), { SESSIOND_ROOT_KEY: ROOT, SESSIOND_STORE: store.url, SESSIOND_STORE_TIMEOUT_MS: String(TIMEOUT_MS) });
+        server = await startServer(mkdtempSync(join(tmpdir(), "sessiond-outage-")), {
+          SESSIOND_ROOT_KEY: ROOT,
+          SESSIOND_STORE: store.url,
+          SESSIOND_STORE_TIMEOUT_MS: String(TIMEOUT_MS),
+        });
         const live = server;
         const acknowledged: { id: string; token: string }[] = [];
         const revoked: string[] = [];
@@ -72,7 +89,9 @@ for (const backend of backends) {
         assert.equal((await live.request("GET", "/healthz", null)).status, 200, "the process itself stays up");
 
         store.start();
-        await until("service to resume", async () => ((await live.request("POST", "/v1/sessions/verify", ROOT, { token: acknowledged[10]!.token })).status === 200 ? true : null));
+        await until("service to resume", async () =>
+          (await live.request("POST", "/v1/sessions/verify", ROOT, { token: acknowledged[10]!.token })).status === 200 ? true : null,
+        );
         running = false;
         await traffic;
 

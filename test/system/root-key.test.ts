@@ -10,7 +10,11 @@ import { EXIT_CONFIG } from "../../src/cli/exit-codes.js";
 import { BIN, printedRootKey, startServer } from "./server.js";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "sessiond-root-key-"));
-const logLines = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: number; msg: string; storedRootKeys?: string[]; rootKeySource?: string });
+const logLines = (stdout: string) =>
+  stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { level: number; msg: string; storedRootKeys?: string[]; rootKeySource?: string });
 const WARN = 40;
 
 describe("the generated root key", () => {
@@ -55,7 +59,11 @@ describe("replacing a leaked root key (README)", () => {
     const leakedId = leaked.split(".")[0]!;
     const tenantKey = await first.request("POST", "/v1/keys", leaked, { tenant_id: "acme" });
     assert.equal(tenantKey.status, 200);
-    assert.deepEqual(Object.keys(tenantKey.body).sort(), ["created_at", "id", "key", "name", "object", "revoked_at", "tenant_id"], "SPEC §5's key object, exactly");
+    assert.deepEqual(
+      Object.keys(tenantKey.body).sort(),
+      ["created_at", "id", "key", "name", "object", "revoked_at", "tenant_id"],
+      "SPEC §5's key object, exactly",
+    );
     assert.deepEqual([tenantKey.body.object, tenantKey.body.tenant_id, tenantKey.body.name, tenantKey.body.revoked_at], ["api_key", "acme", null, null]);
     await first.stop();
 
@@ -66,7 +74,10 @@ describe("replacing a leaked root key (README)", () => {
       assert.deepEqual(warning?.storedRootKeys, [leakedId], "start-up warns that the stored root key still works");
       const listed = (await second.request("GET", "/v1/keys", configured)).body.data as { id: string; tenant_id: string | null; revoked_at: number | null }[];
       assert.deepEqual(listed.map((k) => k.id).sort(), [leakedId, tenantKey.body.id].sort(), "stored keys only: the configured one is not listed");
-      assert.deepEqual(listed.find((k) => k.id === leakedId), { ...listed.find((k) => k.id === leakedId), tenant_id: null, revoked_at: null });
+      assert.deepEqual(
+        listed.find((k) => k.id === leakedId),
+        { ...listed.find((k) => k.id === leakedId), tenant_id: null, revoked_at: null },
+      );
 
       const revoked = await second.request("DELETE", `/v1/keys/${leakedId}`, configured);
       assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
@@ -82,7 +93,11 @@ describe("replacing a leaked root key (README)", () => {
     const rotated = "another-root-key-after-the-configured-one-leaked";
     const third = await startServer(cwd, { SESSIOND_ROOT_KEY: rotated });
     try {
-      assert.equal(logLines(third.stdout()).some((l) => l.storedRootKeys !== undefined), false, "no stored root key is left to warn about");
+      assert.equal(
+        logLines(third.stdout()).some((l) => l.storedRootKeys !== undefined),
+        false,
+        "no stored root key is left to warn about",
+      );
       assert.equal((await third.request("GET", "/v1/keys", configured)).status, 401, "a configured key stops working when it is replaced");
       assert.equal((await third.request("GET", "/v1/keys", rotated)).status, 200);
       assert.equal(printedRootKey(third.stderr()), null, "nothing is generated beside a configured key");

@@ -18,7 +18,10 @@ describe("secrets", () => {
     // The local PostgreSQL trusts every connection, so any password connects.
     const withUserInfo = new URL(POSTGRES_URL);
     withUserInfo.password = "hunter2-in-user-info";
-    for (const [url, secret] of [[withUserInfo.href, "hunter2-in-user-info"], [`${POSTGRES_URL}?password=hunter2-in-query`, "hunter2-in-query"]] as const) {
+    for (const [url, secret] of [
+      [withUserInfo.href, "hunter2-in-user-info"],
+      [`${POSTGRES_URL}?password=hunter2-in-query`, "hunter2-in-query"],
+    ] as const) {
       const schema = freshSchema();
       const server = await startServer(scratch(), { SESSIOND_ROOT_KEY: ROOT, SESSIOND_STORE: `${url}${url.includes("?") ? "&" : "?"}schema=${schema}` });
       try {
@@ -45,7 +48,10 @@ describe("secrets", () => {
     const fromFlag = await startServer(scratch(), {}, ["--root-key", ROOT]);
     try {
       assert.equal((await fromFlag.request("GET", "/v1/keys", ROOT)).status, 200, "a flag still works");
-      const warnings = fromFlag.stdout().split("\n").filter((l) => /--root-key on the command line/.test(l));
+      const warnings = fromFlag
+        .stdout()
+        .split("\n")
+        .filter((l) => /--root-key on the command line/.test(l));
       assert.equal(warnings.length, 1, fromFlag.stdout());
       assert.equal(JSON.parse(warnings[0]!).level, 40);
       assert.ok(!fromFlag.stdout().includes(ROOT), "the warning does not repeat the secret");

@@ -92,7 +92,12 @@ describe("sessiond serve", () => {
   it("runs through its launcher with a small young generation, and logs the Node flags it runs with", async () => {
     const server = await startServer(scratch(), {}, [], true);
     try {
-      const listening = JSON.parse(server.stdout().split("\n").find((line) => line.includes('"sessiond listening"'))!) as { node: { version: string; flags: string[] } };
+      const listening = JSON.parse(
+        server
+          .stdout()
+          .split("\n")
+          .find((line) => line.includes('"sessiond listening"'))!,
+      ) as { node: { version: string; flags: string[] } };
       assert.equal(listening.node.version, process.version);
       assert.deepEqual(listening.node.flags, ["--max-semi-space-size=4"]);
     } finally {
@@ -105,7 +110,11 @@ describe("sessiond serve", () => {
     const first = await startServer(cwd, { SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length" });
     try {
       const port = new URL(first.url).port;
-      const result = spawnSync(process.execPath, [BIN, "serve", "--port", port], { cwd, env: { PATH: process.env.PATH ?? "", SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length" }, encoding: "utf8" });
+      const result = spawnSync(process.execPath, [BIN, "serve", "--port", port], {
+        cwd,
+        env: { PATH: process.env.PATH ?? "", SESSIOND_ROOT_KEY: "a-configured-root-key-of-enough-length" },
+        encoding: "utf8",
+      });
       assert.equal(result.status, 78, result.stderr);
       assert.match(result.stderr, /SESSIOND_PORT \(--port\): cannot listen/);
     } finally {
@@ -114,7 +123,11 @@ describe("sessiond serve", () => {
   });
 
   it("stops at start-up on bad configuration, naming the variable", () => {
-    const result = spawnSync(process.execPath, [BIN, "serve"], { cwd: scratch(), env: { PATH: process.env.PATH ?? "", SESSIOND_PORT: "seventy" }, encoding: "utf8" });
+    const result = spawnSync(process.execPath, [BIN, "serve"], {
+      cwd: scratch(),
+      env: { PATH: process.env.PATH ?? "", SESSIOND_PORT: "seventy" },
+      encoding: "utf8",
+    });
     assert.equal(result.status, 78);
     assert.match(result.stderr, /SESSIOND_PORT/);
   });

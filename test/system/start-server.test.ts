@@ -50,7 +50,10 @@ describe("startServer", () => {
     const { port } = blocker.address() as { port: number };
     try {
       const keys: string[] = [];
-      const start = startServer(memoryConfig({ SESSIOND_PORT: String(port) }), { logger: createLogger({ logLevel: "silent" }), onRootKeyGenerated: (key) => keys.push(key) });
+      const start = startServer(memoryConfig({ SESSIOND_PORT: String(port) }), {
+        logger: createLogger({ logLevel: "silent" }),
+        onRootKeyGenerated: (key) => keys.push(key),
+      });
       await assert.rejects(start, (e) => e instanceof ConfigError && /SESSIOND_PORT/.test(e.problems.join()));
       assert.deepEqual(keys, []);
     } finally {

@@ -22,7 +22,12 @@ const backends: { name: string; store: () => string; absent: () => Promise<false
   { name: "SQLite", store: () => `sqlite:${join(cwd, "shared.db")}`, absent: async () => false },
   { name: "PostgreSQL", store: () => `${POSTGRES_URL}?schema=${schema}`, absent: postgresSkip, cleanup: () => dropSchema(schema) },
   { name: "Redis", store: () => `${REDIS_URL}?prefix=${prefix}`, absent: () => redisSkip(REDIS_URL), cleanup: () => dropPrefix(REDIS_URL, prefix) },
-  { name: "Redis Cluster", store: () => `${redisClusterUrl()}?prefix=${prefix}`, absent: () => redisSkip(redisClusterUrl()), cleanup: () => dropPrefix(redisClusterUrl(), prefix) },
+  {
+    name: "Redis Cluster",
+    store: () => `${redisClusterUrl()}?prefix=${prefix}`,
+    absent: () => redisSkip(redisClusterUrl()),
+    cleanup: () => dropPrefix(redisClusterUrl(), prefix),
+  },
 ];
 
 for (const backend of backends) {
@@ -48,7 +53,8 @@ for (const backend of backends) {
         await a.request("POST", `/v1/sessions/${created.id}/revoke`, ROOT);
         const revokedAt = performance.now();
         let answer = await b.request("POST", "/v1/sessions/verify", ROOT, { token: created.token });
-        while (answer.status === 200 && performance.now() - revokedAt < 2000) answer = await b.request("POST", "/v1/sessions/verify", ROOT, { token: created.token });
+        while (answer.status === 200 && performance.now() - revokedAt < 2000)
+          answer = await b.request("POST", "/v1/sessions/verify", ROOT, { token: created.token });
         latencies.push(performance.now() - revokedAt);
         assert.equal(answer.body.errors?.[0]?.code, "session_revoked");
       }

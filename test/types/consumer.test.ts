@@ -77,14 +77,27 @@ describe("published type declarations", () => {
     cpSync(join(ROOT, "package.json"), join(pkg, "package.json"));
     // Copies, not links: from a link into the repository, the repository's @types would be found.
     for (const name of ["@types/node", "undici-types"]) cpSync(join(ROOT, "node_modules", name), join(modules, name), { recursive: true, dereference: true });
-    for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies), ...Object.keys(manifest.peerDependencies), ...PEER_TYPES])
+    for (const name of [
+      ...Object.keys(manifest.dependencies),
+      ...Object.keys(manifest.optionalDependencies),
+      ...Object.keys(manifest.peerDependencies),
+      ...PEER_TYPES,
+    ])
       link(modules, name);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
     writeFileSync(join(dir, "index.ts"), CONSUMER);
     writeFileSync(
       join(dir, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", skipLibCheck: false, noEmit: true, types: ["node"] },
+        compilerOptions: {
+          strict: true,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          skipLibCheck: false,
+          noEmit: true,
+          types: ["node"],
+        },
         include: ["index.ts"],
       }),
     );

@@ -20,8 +20,11 @@ export function registerKeys(program: Command): void {
     action(async (options: { tenant?: string; root?: boolean; name?: string }, command: Command) => {
       if ((options.tenant === undefined) === (options.root !== true)) throw new SessiondError("request_invalid", "give exactly one of --tenant <id> or --root");
       const created = await withRuntime(command, (runtime) => runtime.apiKeys.create(options.root === true ? null : options.tenant!, options.name ?? null));
-      print(command, { ...wireApiKey(created), key: created.key }, () =>
-        `created ${created.tenantId === null ? "root API key" : `API key for tenant ${created.tenantId}`} ${created.id}. It is shown only this once; store it now:\n\n  ${created.key}\n`,
+      print(
+        command,
+        { ...wireApiKey(created), key: created.key },
+        () =>
+          `created ${created.tenantId === null ? "root API key" : `API key for tenant ${created.tenantId}`} ${created.id}. It is shown only this once; store it now:\n\n  ${created.key}\n`,
       );
     }),
   );
@@ -40,7 +43,9 @@ export function registerKeys(program: Command): void {
     }),
   );
 
-  withConfigFlags(keys.command("revoke").description("revoke an API key; it stops working within a second").argument("<key_id>", "the key's id (sdk_…)")).action(
+  withConfigFlags(
+    keys.command("revoke").description("revoke an API key; it stops working within a second").argument("<key_id>", "the key's id (sdk_…)"),
+  ).action(
     action(async (id: string, _options: unknown, command: Command) => {
       const revoked = await withRuntime(command, (runtime) => runtime.apiKeys.revoke(id), { mustExist: true });
       print(command, wireApiKey(revoked), () => `revoked API key ${revoked.id} at ${isoTime(revoked.revokedAt)}`);
@@ -73,10 +78,16 @@ export function registerKeys(program: Command): void {
       const list = await withRuntime(command, (runtime) => runtime.signingKeys.list(), { mustExist: true });
       const now = Date.now();
       const state = (retireAt: number | null) => (retireAt === null ? "current" : retireAt > now ? "retiring" : "retired");
-      print(command, { data: list.map((k) => ({ kid: k.kid, algorithm: k.algorithm, created_at: k.createdAt, retire_at: k.retireAt, state: state(k.retireAt) })) }, () =>
-        list.length === 0
-          ? "no signing keys yet (the first is made when the first JWT is minted)"
-          : table(["KID", "ALG", "CREATED", "LEAVES JWKS", "STATE"], list.map((k) => [k.kid, k.algorithm, isoTime(k.createdAt), isoTime(k.retireAt), state(k.retireAt)])),
+      print(
+        command,
+        { data: list.map((k) => ({ kid: k.kid, algorithm: k.algorithm, created_at: k.createdAt, retire_at: k.retireAt, state: state(k.retireAt) })) },
+        () =>
+          list.length === 0
+            ? "no signing keys yet (the first is made when the first JWT is minted)"
+            : table(
+                ["KID", "ALG", "CREATED", "LEAVES JWKS", "STATE"],
+                list.map((k) => [k.kid, k.algorithm, isoTime(k.createdAt), isoTime(k.retireAt), state(k.retireAt)]),
+              ),
       );
     }),
   );

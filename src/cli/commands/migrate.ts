@@ -7,9 +7,11 @@ import { print } from "../output.js";
 export function registerMigrate(program: Command): void {
   withConfigFlags(program.command("migrate").description("bring the store's schema to the newest version (safe to repeat)")).action(
     action(async (_options: unknown, command: Command) => {
-      const result = await withRuntime(command, (runtime) =>
-        // Progress goes to stderr so that stdout carries only the result, which scripts parse.
-        runtime.store.migrate((step) => process.stderr.write(`applying migration ${step.version} (${step.name})…\n`)),
+      const result = await withRuntime(
+        command,
+        (runtime) =>
+          // Progress goes to stderr so that stdout carries only the result, which scripts parse.
+          runtime.store.migrate((step) => process.stderr.write(`applying migration ${step.version} (${step.name})…\n`)),
         { migrate: false }, // open without migrating, so each step is applied, and reported, here
       );
       print(command, { version: result.version, applied: result.applied }, () =>

@@ -46,7 +46,9 @@ export function registerSessions(program: Command): void {
     }),
   );
 
-  withConfigFlags(sessions.command("show").description("show one session, deleted and ended ones too").argument("<session_id>", "the session's id (sess_…)")).action(
+  withConfigFlags(
+    sessions.command("show").description("show one session, deleted and ended ones too").argument("<session_id>", "the session's id (sess_…)"),
+  ).action(
     action(async (id: string, _options: unknown, command: Command) => {
       const session = await withRuntime(command, (runtime) => runtime.sessions.get(id), { mustExist: true });
       print(command, wireSession(session), () => describe(session));
@@ -54,7 +56,11 @@ export function registerSessions(program: Command): void {
   );
 
   withConfigFlags(
-    sessions.command("revoke").description("revoke one session: its tokens stop working").argument("<session_id>", "the session's id (sess_…)").option("--reason <reason>", "why, kept as end_reason (default: revoked)"),
+    sessions
+      .command("revoke")
+      .description("revoke one session: its tokens stop working")
+      .argument("<session_id>", "the session's id (sess_…)")
+      .option("--reason <reason>", "why, kept as end_reason (default: revoked)"),
   ).action(
     action(async (id: string, options: { reason?: string }, command: Command) => {
       const session = await withRuntime(command, (runtime) => runtime.sessions.revoke(id, definedOnly({ reason: options.reason })), { mustExist: true });
@@ -72,8 +78,9 @@ export function registerSessions(program: Command): void {
       .option("--reason <reason>", "why, kept as end_reason (default: revoked)"),
   ).action(
     action(async (userId: string, options: { tenant?: string; except?: string; reason?: string }, command: Command) => {
-      const { revokedCount } = await withRuntime(command, (runtime) =>
-        runtime.sessions.revokeUser(userId, definedOnly({ tenantId: options.tenant, exceptSessionId: options.except, reason: options.reason })),
+      const { revokedCount } = await withRuntime(
+        command,
+        (runtime) => runtime.sessions.revokeUser(userId, definedOnly({ tenantId: options.tenant, exceptSessionId: options.except, reason: options.reason })),
         { mustExist: true },
       );
       print(command, { revoked_count: revokedCount }, () => `revoked ${revokedCount} session(s) of user ${userId}`);

@@ -8,7 +8,10 @@ import { print } from "../output.js";
 
 export function registerStats(program: Command): void {
   withConfigFlags(
-    program.command("stats").description("count sessions by status, and active ones by place and device").option("--tenant <id>", "only this tenant (default: all tenants)"),
+    program
+      .command("stats")
+      .description("count sessions by status, and active ones by place and device")
+      .option("--tenant <id>", "only this tenant (default: all tenants)"),
   ).action(
     action(async (options: { tenant?: string }, command: Command) => {
       const stats = await withRuntime(command, (runtime) => runtime.sessions.stats(definedOnly({ tenantId: options.tenant })), { mustExist: true });
@@ -29,5 +32,10 @@ export function registerStats(program: Command): void {
 /** `active 3, revoked 1`, largest first; "-" when empty. */
 function counts(map: Record<string, number>): string {
   const entries = Object.entries(map).filter(([, n]) => n > 0);
-  return entries.length === 0 ? "-" : entries.sort(([, a], [, b]) => b - a).map(([k, n]) => `${k} ${n}`).join(", ");
+  return entries.length === 0
+    ? "-"
+    : entries
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ");
 }

@@ -19,13 +19,16 @@ export function registerSweep(program: Command): void {
     action(async (options: { maxBatches?: string }, command: Command) => {
       const maxBatches = integerArg("max-batches", options.maxBatches);
       // The service takes any number here; 0 or less would silently do nothing, which is never what was meant.
-      if (maxBatches !== undefined && maxBatches < 1) throw new SessiondError("request_invalid", "--max-batches must be at least 1", { details: { field: "max-batches" } });
-      const total = await withRuntime(command, (runtime) =>
-        runtime.sessions.sweep({
-          ...definedOnly({ maxBatches }),
-          // Running totals on stderr: a long sweep shows it is moving, and stdout keeps only the result.
-          onBatch: (sofar) => process.stderr.write(`swept: ${describe(sofar)}…\n`),
-        }),
+      if (maxBatches !== undefined && maxBatches < 1)
+        throw new SessiondError("request_invalid", "--max-batches must be at least 1", { details: { field: "max-batches" } });
+      const total = await withRuntime(
+        command,
+        (runtime) =>
+          runtime.sessions.sweep({
+            ...definedOnly({ maxBatches }),
+            // Running totals on stderr: a long sweep shows it is moving, and stdout keeps only the result.
+            onBatch: (sofar) => process.stderr.write(`swept: ${describe(sofar)}…\n`),
+          }),
         { mustExist: true },
       );
       print(command, { expired: total.expired, abandoned: total.abandoned, purged: total.purged }, () => `sweep done: ${describe(total)}`);

@@ -10,11 +10,20 @@ import { withConfigFlags } from "../config-flags.js";
 import { isoTime, print, table } from "../output.js";
 
 const describe = (t: JwtTemplateRecord) =>
-  [`template ${t.name} (tenant ${t.tenantId})`, `  claims:         ${JSON.stringify(t.claims)}`, `  session fields: ${t.sessionFields.join(", ") || "-"}`, `  lifetime:       ${t.lifetimeSeconds === null ? "default" : `${t.lifetimeSeconds} s`}`, `  updated:        ${isoTime(t.updatedAt)}`].join("\n");
+  [
+    `template ${t.name} (tenant ${t.tenantId})`,
+    `  claims:         ${JSON.stringify(t.claims)}`,
+    `  session fields: ${t.sessionFields.join(", ") || "-"}`,
+    `  lifetime:       ${t.lifetimeSeconds === null ? "default" : `${t.lifetimeSeconds} s`}`,
+    `  updated:        ${isoTime(t.updatedAt)}`,
+  ].join("\n");
 
 /** `a, b,c` → `["a", "b", "c"]`. */
 function listArg(raw: string): string[] {
-  return raw.split(",").map((f) => f.trim()).filter((f) => f !== "");
+  return raw
+    .split(",")
+    .map((f) => f.trim())
+    .filter((f) => f !== "");
 }
 
 function claimsArg(raw: string | undefined): Record<string, unknown> | undefined {
@@ -22,7 +31,7 @@ function claimsArg(raw: string | undefined): Record<string, unknown> | undefined
   try {
     return JSON.parse(raw) as Record<string, unknown>;
   } catch {
-    throw new SessiondError("request_invalid", "--claims must be a JSON object, e.g. '{\"role\":\"user\"}'", { details: { field: "claims" } });
+    throw new SessiondError("request_invalid", '--claims must be a JSON object, e.g. \'{"role":"user"}\'', { details: { field: "claims" } });
   }
 }
 
@@ -34,7 +43,17 @@ export function registerTemplates(program: Command): void {
     action(async (options: { tenant: string }, command: Command) => {
       const list = await withRuntime(command, (runtime) => runtime.sessions.templates.list(options.tenant), { mustExist: true });
       print(command, { data: list.map(wireTemplate) }, () =>
-        list.length === 0 ? "no JWT templates" : table(["NAME", "SESSION FIELDS", "LIFETIME", "UPDATED"], list.map((t) => [t.name, t.sessionFields.join(",") || "-", t.lifetimeSeconds === null ? "default" : `${t.lifetimeSeconds}s`, isoTime(t.updatedAt)])),
+        list.length === 0
+          ? "no JWT templates"
+          : table(
+              ["NAME", "SESSION FIELDS", "LIFETIME", "UPDATED"],
+              list.map((t) => [
+                t.name,
+                t.sessionFields.join(",") || "-",
+                t.lifetimeSeconds === null ? "default" : `${t.lifetimeSeconds}s`,
+                isoTime(t.updatedAt),
+              ]),
+            ),
       );
     }),
   );

@@ -22,7 +22,16 @@ export type { ChangeFeed, ChangeListener, ChangeWatch } from "./changes.js";
 export type { CounterStore } from "./counters.js";
 export type { PolicyStore } from "./policies.js";
 export type {
-  ActivationOptions, Ending, Page, PageRequest, SessionFilter, SessionStats, SessionStore, SweepResult, UserSessions, UserSessionsFilter,
+  ActivationOptions,
+  Ending,
+  Page,
+  PageRequest,
+  SessionFilter,
+  SessionStats,
+  SessionStore,
+  SweepResult,
+  UserSessions,
+  UserSessionsFilter,
 } from "./sessions.js";
 export type { SigningKeyRecord, SigningKeyStore } from "./signing-keys.js";
 export type { JwtTemplateRecord, TemplateStore } from "./templates.js";

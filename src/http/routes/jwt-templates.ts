@@ -19,10 +19,14 @@ export const jwtTemplateRoutes: FastifyPluginAsyncTypebox<JwtTemplateRouteDeps> 
   const { templates } = deps.sessions;
   app.addHook("onRequest", authenticator(deps));
 
-  app.get("/v1/jwt_templates", { schema: { tags, summary: "A tenant's JWT templates", querystring: TenantQuery, response: { 200: JwtTemplateListSchema, ...errorResponses } } }, async (request) => {
-    const list = await templates.list(tenantOf(request, request.query.tenant_id));
-    return { data: list.map(wireTemplate), total_count: list.length };
-  });
+  app.get(
+    "/v1/jwt_templates",
+    { schema: { tags, summary: "A tenant's JWT templates", querystring: TenantQuery, response: { 200: JwtTemplateListSchema, ...errorResponses } } },
+    async (request) => {
+      const list = await templates.list(tenantOf(request, request.query.tenant_id));
+      return { data: list.map(wireTemplate), total_count: list.length };
+    },
+  );
   app.post("/v1/jwt_templates", { schema: { tags, summary: "Create a JWT template", body: TemplateCreateBody, response: one } }, async (request) => {
     const b = request.body;
     const tenantId = tenantOf(request, b.tenant_id);
@@ -30,13 +34,19 @@ export const jwtTemplateRoutes: FastifyPluginAsyncTypebox<JwtTemplateRouteDeps> 
       throw new SessiondError("conflict", "a JWT template of this name exists; PATCH it or DELETE it first", { details: { name: b.name } });
     return wireTemplate(await templates.put(tenantId, b.name, templateFromWire(b)));
   });
-  app.get("/v1/jwt_templates/:name", { schema: { tags, summary: "One JWT template", params: TemplateParams, querystring: TenantQuery, response: one } }, async (request) =>
-    wireTemplate(await templates.get(tenantOf(request, request.query.tenant_id), request.params.name)),
+  app.get(
+    "/v1/jwt_templates/:name",
+    { schema: { tags, summary: "One JWT template", params: TemplateParams, querystring: TenantQuery, response: one } },
+    async (request) => wireTemplate(await templates.get(tenantOf(request, request.query.tenant_id), request.params.name)),
   );
-  app.patch("/v1/jwt_templates/:name", { schema: { tags, summary: "Change a JWT template", params: TemplateParams, body: TemplatePatchBody, response: one } }, async (request) =>
-    wireTemplate(await templates.patch(tenantOf(request, request.body.tenant_id), request.params.name, templateFromWire(request.body))),
+  app.patch(
+    "/v1/jwt_templates/:name",
+    { schema: { tags, summary: "Change a JWT template", params: TemplateParams, body: TemplatePatchBody, response: one } },
+    async (request) => wireTemplate(await templates.patch(tenantOf(request, request.body.tenant_id), request.params.name, templateFromWire(request.body))),
   );
-  app.delete("/v1/jwt_templates/:name", { schema: { tags, summary: "Delete a JWT template", params: TemplateParams, querystring: TenantQuery, response: one } }, async (request) =>
-    wireTemplate(await templates.delete(tenantOf(request, request.query.tenant_id), request.params.name)),
+  app.delete(
+    "/v1/jwt_templates/:name",
+    { schema: { tags, summary: "Delete a JWT template", params: TemplateParams, querystring: TenantQuery, response: one } },
+    async (request) => wireTemplate(await templates.delete(tenantOf(request, request.query.tenant_id), request.params.name)),
   );
 };

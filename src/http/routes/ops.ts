@@ -22,12 +22,16 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteDeps> = async (app, de
   });
 
   const checkKey = authenticator({ apiKeys: deps.apiKeys });
-  app.get("/metrics", { schema: { tags: ["ops"], summary: "Prometheus metrics", security: deps.config.metricsRequireKey ? [{ apiKey: [] }] : [] } }, async (request, reply) => {
-    if (deps.config.metricsRequireKey) {
-      await checkKey(request);
-      requireRoot(request);
-    }
-    void reply.header("content-type", deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
+  app.get(
+    "/metrics",
+    { schema: { tags: ["ops"], summary: "Prometheus metrics", security: deps.config.metricsRequireKey ? [{ apiKey: [] }] : [] } },
+    async (request, reply) => {
+      if (deps.config.metricsRequireKey) {
+        await checkKey(request);
+        requireRoot(request);
+      }
+      void reply.header("content-type", deps.metrics.registry.contentType);
+      return deps.metrics.registry.metrics();
+    },
+  );
 };

@@ -37,8 +37,10 @@ export const sessionJwtRoutes: FastifyPluginAsyncTypebox<SessionJwtRouteDeps> = 
   app.post("/v1/sessions/:id/tokens", { schema: { ...mintSchema, summary: "Mint a session JWT", params: TokenParams } }, async (request) =>
     mint(request, request.body, request.query.tenant_id, request.params.id),
   );
-  app.post("/v1/sessions/:id/tokens/:template", { schema: { ...mintSchema, summary: "Mint a session JWT shaped by a template", params: TemplateTokenParams } }, async (request) =>
-    mint(request, request.body, request.query.tenant_id, request.params.id, request.params.template),
+  app.post(
+    "/v1/sessions/:id/tokens/:template",
+    { schema: { ...mintSchema, summary: "Mint a session JWT shaped by a template", params: TemplateTokenParams } },
+    async (request) => mint(request, request.body, request.query.tenant_id, request.params.id, request.params.template),
   );
 
   app.post(

@@ -12,7 +12,16 @@ export interface StatsRouteDeps extends AuthDeps {
 export const statsRoutes: FastifyPluginAsyncTypebox<StatsRouteDeps> = async (app, deps) => {
   app.addHook("onRequest", authenticator(deps));
 
-  app.get("/v1/stats", { schema: { tags: ["stats"], summary: "Session counts by status, place and device", querystring: TenantQuery, response: { 200: StatsSchema, ...errorResponses } } }, async (request) =>
-    wireStats(await deps.sessions.stats(scopeOf(request, request.query.tenant_id))),
+  app.get(
+    "/v1/stats",
+    {
+      schema: {
+        tags: ["stats"],
+        summary: "Session counts by status, place and device",
+        querystring: TenantQuery,
+        response: { 200: StatsSchema, ...errorResponses },
+      },
+    },
+    async (request) => wireStats(await deps.sessions.stats(scopeOf(request, request.query.tenant_id))),
   );
 };

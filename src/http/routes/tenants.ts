@@ -14,12 +14,26 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<TenantRouteDeps> = async (a
   const { sessions } = deps;
   app.addHook("onRequest", authenticator(deps));
 
-  app.get("/v1/tenants/:tenant_id/policy", { schema: { tags: ["tenants"], summary: "A tenant's session policy", params: TenantParams, response: { 200: PolicySchema, ...errorResponses } } }, async (request) =>
-    wirePolicy(await sessions.getPolicy(tenantOf(request, request.params.tenant_id))),
+  app.get(
+    "/v1/tenants/:tenant_id/policy",
+    { schema: { tags: ["tenants"], summary: "A tenant's session policy", params: TenantParams, response: { 200: PolicySchema, ...errorResponses } } },
+    async (request) => wirePolicy(await sessions.getPolicy(tenantOf(request, request.params.tenant_id))),
   );
 
-  app.put("/v1/tenants/:tenant_id/policy", { schema: { tags: ["tenants"], summary: "Replace a tenant's policy overrides (root only)", params: TenantParams, body: PolicyBody, response: { 200: PolicySchema, ...errorResponses } } }, async (request) => {
-    requireRoot(request);
-    return wirePolicy(await sessions.putPolicy(request.params.tenant_id, policyFromWire(request.body)));
-  });
+  app.put(
+    "/v1/tenants/:tenant_id/policy",
+    {
+      schema: {
+        tags: ["tenants"],
+        summary: "Replace a tenant's policy overrides (root only)",
+        params: TenantParams,
+        body: PolicyBody,
+        response: { 200: PolicySchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      requireRoot(request);
+      return wirePolicy(await sessions.putPolicy(request.params.tenant_id, policyFromWire(request.body)));
+    },
+  );
 };

@@ -25,7 +25,11 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<VerifyRouteDeps> = async (a
   const guard = verifyGuard(deps.rateLimiter);
 
   const verify = async (request: FastifyRequest, b: Static<typeof VerifyBody>, sessionId?: string) => {
-    const use = { ...scopeOf(request, b.tenant_id), ...clientOf(request, b, deps.config.trustProxy), ...definedOnly({ aud: b.aud, acceptPending: b.accept_pending, sessionId }) };
+    const use = {
+      ...scopeOf(request, b.tenant_id),
+      ...clientOf(request, b, deps.config.trustProxy),
+      ...definedOnly({ aud: b.aud, acceptPending: b.accept_pending, sessionId }),
+    };
     // Only an IP the app forwards is the user's: the socket's is the app server, shared by all its users.
     return guard(request, b.ip ?? null, async () => {
       const result = await deps.sessions.verify(b.token, use);
@@ -36,7 +40,9 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<VerifyRouteDeps> = async (a
   };
 
   const verifySchema = { tags: ["sessions"], body: VerifyBody, response: { 200: SessionSchema, ...errorResponses } };
-  app.post("/v1/sessions/verify", { schema: { ...verifySchema, summary: "Verify a session token and record activity" } }, async (request) => verify(request, request.body));
+  app.post("/v1/sessions/verify", { schema: { ...verifySchema, summary: "Verify a session token and record activity" } }, async (request) =>
+    verify(request, request.body),
+  );
   app.post(
     "/v1/sessions/:id/verify",
     { schema: { ...verifySchema, params: IdParams, summary: "Verify a token of this session (Clerk form)" } },

@@ -1,7 +1,5 @@
 /** The memory store: the reference implementation of every role, for tests and demos. */
-import type {
-  ApiKeyStore, ChangeFeed, CounterStore, PolicyStore, SessionStore, SigningKeyStore, Store, TemplateStore,
-} from "../../core/store/index.js";
+import type { ApiKeyStore, ChangeFeed, CounterStore, PolicyStore, SessionStore, SigningKeyStore, Store, TemplateStore } from "../../core/store/index.js";
 import { FlatMethodForwarder } from "../../core/store/flat-methods.js";
 import { ChangeListeners } from "../change-listeners.js";
 import { MemoryApiKeys } from "./api-keys.js";

@@ -6,7 +6,16 @@ import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import { effectiveStatus } from "../../core/deadlines.js";
 import type {
-  ActivationOptions, Ending, Page, PageRequest, SessionFilter, SessionStats, SessionStore, SweepResult, UserSessions, UserSessionsFilter,
+  ActivationOptions,
+  Ending,
+  Page,
+  PageRequest,
+  SessionFilter,
+  SessionStats,
+  SessionStore,
+  SweepResult,
+  UserSessions,
+  UserSessionsFilter,
 } from "../../core/store/index.js";
 import type { ChangeListeners } from "../change-listeners.js";
 import { matchesFilter, pageUsers, tallyStats } from "../loaded-sessions.js";
@@ -126,7 +135,11 @@ export class MemorySessions implements SessionStore {
   }
 
   async sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
-    return sweepBatch({ records: this.records, history: this.history, end: (r, ending, updatedAt) => this.end(r, ending, updatedAt) }, nowMs, purgeEndedBefore, limit);
+    return sweepBatch(
+      { records: this.records, history: this.history, end: (r, ending, updatedAt) => this.end(r, ending, updatedAt) },
+      nowMs,
+      purgeEndedBefore,
+      limit,
+    );
   }
-
 }

@@ -16,7 +16,10 @@ export class MemoryTemplates implements TemplateStore {
   }
 
   async list(tenantId: string): Promise<JwtTemplateRecord[]> {
-    return [...this.templates.values()].filter((t) => t.tenantId === tenantId).sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => structuredClone(t));
+    return [...this.templates.values()]
+      .filter((t) => t.tenantId === tenantId)
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((t) => structuredClone(t));
   }
 
   async delete(tenantId: string, name: string): Promise<boolean> {

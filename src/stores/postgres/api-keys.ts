@@ -7,7 +7,10 @@ export class PostgresApiKeys implements ApiKeyStore {
   constructor(private readonly query: Query) {}
 
   async insert(k: ApiKeyRecord): Promise<void> {
-    await this.query("INSERT INTO api_keys (id, tenant_id, name, secret_hash, created_at, revoked_at) VALUES (@id, @tenantId, @name, @secretHash, @createdAt, @revokedAt)", { ...k });
+    await this.query(
+      "INSERT INTO api_keys (id, tenant_id, name, secret_hash, created_at, revoked_at) VALUES (@id, @tenantId, @name, @secretHash, @createdAt, @revokedAt)",
+      { ...k },
+    );
   }
 
   async get(id: string): Promise<ApiKeyRecord | null> {
@@ -16,7 +19,10 @@ export class PostgresApiKeys implements ApiKeyStore {
   }
 
   async list(tenantId: string | undefined): Promise<ApiKeyRecord[]> {
-    const rows = tenantId === undefined ? await this.query("SELECT * FROM api_keys ORDER BY id", {}) : await this.query("SELECT * FROM api_keys WHERE tenant_id = @tenantId ORDER BY id", { tenantId });
+    const rows =
+      tenantId === undefined
+        ? await this.query("SELECT * FROM api_keys ORDER BY id", {})
+        : await this.query("SELECT * FROM api_keys WHERE tenant_id = @tenantId ORDER BY id", { tenantId });
     return rows.map(apiKeyFromRow);
   }
 

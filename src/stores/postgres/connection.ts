@@ -155,12 +155,15 @@ export function targetOf(url: string): Target {
  * wrapping it here covers queries, transactions and migrations alike.
  */
 function describeConnectFailures(pool: pg.Pool, target: Target, timeoutMs: number): void {
-  const connect = pool.connect.bind(pool) as (callback?: (error: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void) => Promise<pg.PoolClient>;
+  const connect = pool.connect.bind(pool) as (
+    callback?: (error: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void,
+  ) => Promise<pg.PoolClient>;
   pool.connect = ((callback?: (error: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void) => {
     const startedAt = Date.now();
     // node-postgres reports its own connect timeout in several words ("timeout expired",
     // "Connection terminated unexpectedly", …); the time it took is the reliable sign.
-    const describe = (error: Error) => new SessiondError("store_unavailable", connectFailure(error, target, timeoutMs, Date.now() - startedAt >= timeoutMs), { cause: error });
+    const describe = (error: Error) =>
+      new SessiondError("store_unavailable", connectFailure(error, target, timeoutMs, Date.now() - startedAt >= timeoutMs), { cause: error });
     return callback === undefined
       ? connect().catch((error: Error) => Promise.reject(describe(error)))
       : connect((error, client, done) => callback(error === undefined || error === null ? error : describe(error), client, done));

@@ -6,7 +6,15 @@ import { DEFAULT_STORE_TIMEOUT_MS } from "../../core/defaults.js";
 import { SessiondError } from "../../core/errors.js";
 import { FlatMethodForwarder } from "../../core/store/flat-methods.js";
 import type {
-  ApiKeyStore, ChangeFeed, CounterStore, MigrationStep, PolicyStore, SessionStore, SigningKeyStore, Store, TemplateStore,
+  ApiKeyStore,
+  ChangeFeed,
+  CounterStore,
+  MigrationStep,
+  PolicyStore,
+  SessionStore,
+  SigningKeyStore,
+  Store,
+  TemplateStore,
 } from "../../core/store/index.js";
 import { PostgresApiKeys } from "./api-keys.js";
 import { PostgresChangeFeed } from "./changes.js";
@@ -48,7 +56,12 @@ export class PostgresStore extends FlatMethodForwarder implements Store {
     super();
     const schema = options.schema ?? "public";
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new SessiondError("request_invalid", "the PostgreSQL schema name must match ^[a-z_][a-z0-9_]{0,62}$");
-    this.conn = new PostgresConnection({ url: options.url, schema, poolSize: options.poolSize ?? 10, timeoutMs: options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS });
+    this.conn = new PostgresConnection({
+      url: options.url,
+      schema,
+      poolSize: options.poolSize ?? 10,
+      timeoutMs: options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
+    });
     const query = this.conn.query;
     this.sessions = new PostgresSessions(this.conn);
     this.apiKeys = new PostgresApiKeys(query);

@@ -120,7 +120,11 @@ export const POSTGRES_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.versio
 const MIGRATION_LOCK = 7_420_001; // an advisory lock id: one migrator at a time per database
 
 /** Applies missing migrations under an advisory lock, so several servers starting at once all succeed. */
-export async function migrate(pool: Pool, schema: string, onStep?: (step: { version: number; name: string }) => void): Promise<{ version: number; applied: number[] }> {
+export async function migrate(
+  pool: Pool,
+  schema: string,
+  onStep?: (step: { version: number; name: string }) => void,
+): Promise<{ version: number; applied: number[] }> {
   const applied: number[] = [];
   return withClient(pool, async (client) => {
     try {

@@ -12,6 +12,9 @@ export class PostgresPolicies implements PolicyStore {
   }
 
   async put(tenantId: string, policy: TenantPolicy): Promise<void> {
-    await this.query("INSERT INTO tenant_policies (tenant_id, policy) VALUES (@tenantId, @policy) ON CONFLICT (tenant_id) DO UPDATE SET policy = excluded.policy", { tenantId, policy: JSON.stringify(policy) });
+    await this.query(
+      "INSERT INTO tenant_policies (tenant_id, policy) VALUES (@tenantId, @policy) ON CONFLICT (tenant_id) DO UPDATE SET policy = excluded.policy",
+      { tenantId, policy: JSON.stringify(policy) },
+    );
   }
 }

@@ -6,7 +6,16 @@
 import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type {
-  ActivationOptions, Ending, Page, PageRequest, SessionFilter, SessionStats, SessionStore, SweepResult, UserSessions, UserSessionsFilter,
+  ActivationOptions,
+  Ending,
+  Page,
+  PageRequest,
+  SessionFilter,
+  SessionStats,
+  SessionStore,
+  SweepResult,
+  UserSessions,
+  UserSessionsFilter,
 } from "../../core/store/index.js";
 import { countInto, emptyStats } from "../counting.js";
 import { parseUserKey, userKey } from "../paging.js";
@@ -46,10 +55,16 @@ export class PostgresSessions implements SessionStore {
   }
 
   /** Under the user's lock: ends the sessions that make way for one more of the user's. */
-  private async evict(query: Query, tenantId: string, userId: string, exceptId: string, activation: ActivationOptions, changed: (ids: string[]) => void): Promise<string[]> {
+  private async evict(
+    query: Query,
+    tenantId: string,
+    userId: string,
+    exceptId: string,
+    activation: ActivationOptions,
+    changed: (ids: string[]) => void,
+  ): Promise<string[]> {
     const victims = await limitVictims(query, tenantId, userId, exceptId, activation);
-    if (victims.length > 0)
-      await query(`${END} WHERE id = ANY(@ids)`, { ids: victims, status: "removed", endReason: "session_limit", atMs: activation.nowMs });
+    if (victims.length > 0) await query(`${END} WHERE id = ANY(@ids)`, { ids: victims, status: "removed", endReason: "session_limit", atMs: activation.nowMs });
     changed(victims);
     return victims;
   }
@@ -58,7 +73,13 @@ export class PostgresSessions implements SessionStore {
     return this.conn.transaction(async (query, changed) => {
       await lockUser(query, record.tenantId, record.userId);
       if (replaceId !== undefined) {
-        const replaced = await query(`${END} WHERE id = @id AND ${LIVE} RETURNING id`, { id: replaceId, status: "replaced", endReason: "replaced", atMs: activation.nowMs, now: activation.nowMs });
+        const replaced = await query(`${END} WHERE id = @id AND ${LIVE} RETURNING id`, {
+          id: replaceId,
+          status: "replaced",
+          endReason: "replaced",
+          atMs: activation.nowMs,
+          now: activation.nowMs,
+        });
         changed(replaced.map((r) => r.id as string));
       }
       const evicted = record.status === "active" ? await this.evict(query, record.tenantId, record.userId, record.id, activation, changed) : [];
@@ -66,7 +87,11 @@ export class PostgresSessions implements SessionStore {
       const names = Object.keys(row);
       await query(`INSERT INTO sessions (${names.join(", ")}) VALUES (${names.map((n) => `@${n}`).join(", ")})`, row);
       if (record.latestActivity !== null)
-        await query("INSERT INTO activities (id, session_id, data) VALUES (@id, @sessionId, @data)", { id: record.latestActivity.id, sessionId: record.id, data: JSON.stringify(record.latestActivity) });
+        await query("INSERT INTO activities (id, session_id, data) VALUES (@id, @sessionId, @data)", {
+          id: record.latestActivity.id,
+          sessionId: record.id,
+          data: JSON.stringify(record.latestActivity),
+        });
       return { evicted };
     });
   }
@@ -177,7 +202,12 @@ export class PostgresSessions implements SessionStore {
     const scope = tenantId === undefined ? "" : " AND tenant_id = @tenantId";
     const params = { now: nowMs, tenantId };
     const active = `FROM sessions WHERE is_deleted = false AND ${STILL("active")}${scope}`;
-    const groups: [keyof SessionStats, string][] = [["byCountry", "country"], ["byBrowser", "browser_name"], ["byDeviceType", "device_type"], ["byOs", "os_name"]];
+    const groups: [keyof SessionStats, string][] = [
+      ["byCountry", "country"],
+      ["byBrowser", "browser_name"],
+      ["byDeviceType", "device_type"],
+      ["byOs", "os_name"],
+    ];
     const [byStatus, totals, ...grouped] = await Promise.all([
       this.query(`SELECT ${EFFECTIVE_STATUS} AS k, COUNT(*)::int AS n FROM sessions WHERE is_deleted = false${scope} GROUP BY k`, params),
       this.query(`SELECT COUNT(*)::int AS n, COUNT(DISTINCT (tenant_id, user_id))::int AS u ${active}`, params),

@@ -15,7 +15,10 @@ export class RedisChangeFeed implements ChangeFeed {
   private subscribed = false;
   private starting: Promise<void> | null = null;
 
-  constructor(private readonly publisher: () => Client, readonly channel: string) {}
+  constructor(
+    private readonly publisher: () => Client,
+    readonly channel: string,
+  ) {}
 
   /**
    * Announces committed changes: here at once, elsewhere through Redis. A failed PUBLISH is
@@ -41,7 +44,9 @@ export class RedisChangeFeed implements ChangeFeed {
   private async start(): Promise<void> {
     const publisher = this.publisher();
     // A cluster's duplicate subscribes through one node; cluster pub/sub reaches every node.
-    const subscriber = (publisher instanceof redisDriver().Cluster ? publisher.duplicate() : (publisher as Redis).duplicate({ autoResubscribe: false })) as Client;
+    const subscriber = (
+      publisher instanceof redisDriver().Cluster ? publisher.duplicate() : (publisher as Redis).duplicate({ autoResubscribe: false })
+    ) as Client;
     this.subscriber = subscriber;
     const lost = () => {
       if (!this.subscribed) return;

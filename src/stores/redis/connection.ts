@@ -101,7 +101,10 @@ export class Connection {
   private attemptFailed = false;
   private failWaiting: ((error: SessiondError) => void) | undefined;
 
-  constructor(url: string, private readonly timeoutMs: number) {
+  constructor(
+    url: string,
+    private readonly timeoutMs: number,
+  ) {
     this.client = createClient(url, timeoutMs);
     this.isCluster = this.client instanceof redisDriver().Cluster;
     this.target = describeTarget(url);
@@ -185,7 +188,10 @@ export class Connection {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.client.status === "ready") {
-        const quit = this.client.quit().then(() => undefined, () => undefined);
+        const quit = this.client.quit().then(
+          () => undefined,
+          () => undefined,
+        );
         const late = new Promise<void>((resolve) => setTimeout(resolve, this.timeoutMs).unref());
         await Promise.race([quit, late]);
       }

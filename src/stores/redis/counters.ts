@@ -7,7 +7,13 @@ export class RedisCounters implements CounterStore {
 
   async add(key: string, windowStartAt: number, windowMs: number, count: number): Promise<number> {
     const counter = this.ctx.keys.rateCounter(key, windowStartAt);
-    const [[, total]] = (await this.ctx.conn.run((c) => c.multi().incrby(counter, count).pexpireat(counter, windowStartAt + windowMs).exec())) as [[unknown, number]];
+    const [[, total]] = (await this.ctx.conn.run((c) =>
+      c
+        .multi()
+        .incrby(counter, count)
+        .pexpireat(counter, windowStartAt + windowMs)
+        .exec(),
+    )) as [[unknown, number]];
     return total;
   }
 }

@@ -5,9 +5,7 @@
 import { DEFAULT_STORE_TIMEOUT_MS } from "../../core/defaults.js";
 import { SessiondError } from "../../core/errors.js";
 import { FlatMethodForwarder } from "../../core/store/flat-methods.js";
-import type {
-  ApiKeyStore, ChangeFeed, CounterStore, PolicyStore, SessionStore, SigningKeyStore, Store, TemplateStore,
-} from "../../core/store/index.js";
+import type { ApiKeyStore, ChangeFeed, CounterStore, PolicyStore, SessionStore, SigningKeyStore, Store, TemplateStore } from "../../core/store/index.js";
 import { RedisApiKeys } from "./api-keys.js";
 import { RedisChangeFeed } from "./changes.js";
 import { Connection } from "./connection.js";

@@ -9,7 +9,16 @@ import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import { routingTag, routingTagOfSessionId } from "../../core/session-token.js";
 import type {
-  ActivationOptions, Ending, Page, PageRequest, SessionFilter, SessionStats, SessionStore, SweepResult, UserSessions, UserSessionsFilter,
+  ActivationOptions,
+  Ending,
+  Page,
+  PageRequest,
+  SessionFilter,
+  SessionStats,
+  SessionStore,
+  SweepResult,
+  UserSessions,
+  UserSessionsFilter,
 } from "../../core/store/index.js";
 import { matchesFilter, pageUsers, tallyStats } from "../loaded-sessions.js";
 import { pageById } from "../paging.js";
@@ -44,8 +53,7 @@ export class RedisSessions implements SessionStore {
 
   async insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string): Promise<{ evicted: string[] }> {
     const tag = routingTag(record.tenantId, record.userId);
-    if (routingTagOfSessionId(record.id) !== tag)
-      throw new SessiondError("request_invalid", "a session id must carry the routing tag of its tenant and user");
+    if (routingTagOfSessionId(record.id) !== tag) throw new SessiondError("request_invalid", "a session id must carry the routing tag of its tenant and user");
     // The contract limits replaceId to the same user, whose sessions all share the tag; another user's id is not replaced.
     const replace = replaceId !== undefined && replaceId !== record.id && routingTagOfSessionId(replaceId) === tag ? replaceId : undefined;
     const k = this.keys.forSession(record.id, record.tenantId, record.userId);
@@ -53,12 +61,22 @@ export class RedisSessions implements SessionStore {
     await beforeInsert(this.ctx, record);
     const reply = (await this.ctx.conn.run((c) =>
       c.sessiondInsert(
-        k.record, k.activities, k.userIndex,
+        k.record,
+        k.activities,
+        k.userIndex,
         replace === undefined ? k.record : this.keys.record(replace),
         replace === undefined ? k.activities : this.keys.activities(replace),
-        record.id, activation.nowMs, this.ctx.retentionMs, max, k.recordPrefix, k.activityPrefix,
+        record.id,
+        activation.nowMs,
+        this.ctx.retentionMs,
+        max,
+        k.recordPrefix,
+        k.activityPrefix,
         record.latestActivity === null ? "" : encodeActivity(record.latestActivity),
-        replace ?? "", record.tenantId, record.userId, ...encodeRecord(record),
+        replace ?? "",
+        record.tenantId,
+        record.userId,
+        ...encodeRecord(record),
       ),
     )) as [string, string[], number];
     if (reply[0] === "conflict") throw new SessiondError("conflict", "session id already exists");
@@ -66,7 +84,10 @@ export class RedisSessions implements SessionStore {
     const evicted = reply[1];
     const ended = reply[2] === 1 ? [...evicted, replace!] : evicted;
     await this.feed.announce(ended);
-    await settle(this.ctx, ended.map((id) => ({ id, tenantId: record.tenantId, live: false, at: activation.nowMs })));
+    await settle(
+      this.ctx,
+      ended.map((id) => ({ id, tenantId: record.tenantId, live: false, at: activation.nowMs })),
+    );
     return { evicted };
   }
 
@@ -84,10 +105,21 @@ export class RedisSessions implements SessionStore {
     const { set, unset } = encodeChange(change);
     const reply = (await this.ctx.conn.run((c) =>
       c.sessiondUpdate(
-        k.record, k.activities, k.userIndex,
-        id, expectVersion, owner.tenantId, owner.userId, this.ctx.retentionMs, k.recordPrefix, k.activityPrefix,
-        evicting ? String(activation.maxActivePerUser) : "", activation?.nowMs ?? 0,
-        unset.length, ...unset, ...set,
+        k.record,
+        k.activities,
+        k.userIndex,
+        id,
+        expectVersion,
+        owner.tenantId,
+        owner.userId,
+        this.ctx.retentionMs,
+        k.recordPrefix,
+        k.activityPrefix,
+        evicting ? String(activation.maxActivePerUser) : "",
+        activation?.nowMs ?? 0,
+        unset.length,
+        ...unset,
+        ...set,
       ),
     )) as [string, string[], string[]];
     if (reply[0] === "not_found") throw new SessiondError("resource_not_found", "no such session");
@@ -107,9 +139,19 @@ export class RedisSessions implements SessionStore {
     const { set, unset } = encodeChange(change);
     const written = await this.ctx.conn.run((c) =>
       c.sessiondActivity(
-        k.record, k.activities, k.userIndex,
-        id, owner.tenantId, owner.userId, this.ctx.retentionMs, change.lastActiveAt, historyLimit, encodeActivity(change.latestActivity),
-        unset.length, ...unset, ...set,
+        k.record,
+        k.activities,
+        k.userIndex,
+        id,
+        owner.tenantId,
+        owner.userId,
+        this.ctx.retentionMs,
+        change.lastActiveAt,
+        historyLimit,
+        encodeActivity(change.latestActivity),
+        unset.length,
+        ...unset,
+        ...set,
       ),
     );
     if (written !== 1) return false;
@@ -139,12 +181,23 @@ export class RedisSessions implements SessionStore {
     const ended = (await this.ctx.conn.run((c) =>
       c.sessiondEndMany(
         this.keys.userIndex(filter.tenantId, filter.userId),
-        filter.tenantId, filter.userId, filter.exceptId ?? "", filter.nowMs, ending.status, ending.endReason, ending.atMs,
-        this.ctx.retentionMs, this.keys.recordPrefix(tag), this.keys.activityPrefix(tag),
+        filter.tenantId,
+        filter.userId,
+        filter.exceptId ?? "",
+        filter.nowMs,
+        ending.status,
+        ending.endReason,
+        ending.atMs,
+        this.ctx.retentionMs,
+        this.keys.recordPrefix(tag),
+        this.keys.activityPrefix(tag),
       ),
     )) as string[];
     await this.feed.announce(ended);
-    await settle(this.ctx, ended.map((id) => ({ id, tenantId: filter.tenantId, live: false, at: ending.atMs })));
+    await settle(
+      this.ctx,
+      ended.map((id) => ({ id, tenantId: filter.tenantId, live: false, at: ending.atMs })),
+    );
     return ended;
   }
 

@@ -9,7 +9,9 @@ export class SqliteApiKeys implements ApiKeyStore {
 
   constructor(private readonly conn: SqliteConnection) {
     this.q = conn.prepared((db) => ({
-      insert: db.prepare("INSERT INTO api_keys (id, tenant_id, name, secret_hash, created_at, revoked_at) VALUES (@id, @tenantId, @name, @secretHash, @createdAt, @revokedAt)"),
+      insert: db.prepare(
+        "INSERT INTO api_keys (id, tenant_id, name, secret_hash, created_at, revoked_at) VALUES (@id, @tenantId, @name, @secretHash, @createdAt, @revokedAt)",
+      ),
       get: db.prepare<[string], Row>("SELECT * FROM api_keys WHERE id = ?"),
       all: db.prepare<[], Row>("SELECT * FROM api_keys ORDER BY id"),
       ofTenant: db.prepare<[string], Row>("SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY id"),

@@ -21,7 +21,9 @@ export class SqliteChangeFeed implements ChangeFeed {
   constructor(private readonly conn: SqliteConnection) {
     this.q = conn.prepared((db) => ({
       dataVersion: db.prepare("PRAGMA data_version").pluck(),
-      changesSince: db.prepare<[number, number], { seq: number; session_id: string }>("SELECT seq, session_id FROM session_changes WHERE seq > ? ORDER BY seq LIMIT ?"),
+      changesSince: db.prepare<[number, number], { seq: number; session_id: string }>(
+        "SELECT seq, session_id FROM session_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+      ),
       firstChange: db.prepare("SELECT min(seq) FROM session_changes").pluck(),
       lastChange: db.prepare("SELECT coalesce(max(seq), 0) FROM session_changes").pluck(),
     }));

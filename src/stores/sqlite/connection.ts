@@ -91,7 +91,9 @@ export class SqliteConnection {
 
   /** A read that may be long: through the reader, off the event loop for a file database (reader.ts). */
   heavy<T>(work: (reader: Reader) => Promise<T>): Promise<T> {
-    return this.run(() => this.reader!).then(work).catch((error: unknown) => Promise.reject(translate(error)));
+    return this.run(() => this.reader!)
+      .then(work)
+      .catch((error: unknown) => Promise.reject(translate(error)));
   }
 
   /** Runs `work` in an IMMEDIATE transaction; the sessions it reported through {@link changed} are announced after the commit. */

@@ -22,9 +22,17 @@ function countRow(row: "new" | "old", sign: 1 | -1): string {
 }
 
 /** Drops the counts `old` left at zero, so keys no session has any more (a client's made-up OS) do not pile up. */
-const DROP_ZEROS = [["status", "old.status"], ["country", "old.country"], ["browser", "old.browser_name"], ["device", "old.device_type"], ["os", "old.os_name"]]
-  .map(([dimension, value]) => `DELETE FROM session_counts WHERE tenant_id = old.tenant_id AND dimension = '${dimension}'
-      AND key = ${dimension === "status" ? value : `coalesce(${value}, 'unknown')`} AND n = 0;`)
+const DROP_ZEROS = [
+  ["status", "old.status"],
+  ["country", "old.country"],
+  ["browser", "old.browser_name"],
+  ["device", "old.device_type"],
+  ["os", "old.os_name"],
+]
+  .map(
+    ([dimension, value]) => `DELETE FROM session_counts WHERE tenant_id = old.tenant_id AND dimension = '${dimension}'
+      AND key = ${dimension === "status" ? value : `coalesce(${value}, 'unknown')`} AND n = 0;`,
+  )
   .join("\n    ");
 
 const ONLINE = (row: "new" | "old") => `(${row}.status = 'active' AND ${row}.is_deleted = 0)`;
@@ -77,10 +85,17 @@ export const COUNTS_MIGRATION_SQL = `
 
   INSERT INTO session_counts (tenant_id, dimension, key, n)
     SELECT tenant_id, 'status', status, count(*) FROM sessions WHERE is_deleted = 0 GROUP BY tenant_id, status;
-  ${[["country", "country"], ["browser", "browser_name"], ["device", "device_type"], ["os", "os_name"]]
-    .map(([dimension, column]) => `INSERT INTO session_counts (tenant_id, dimension, key, n)
+  ${[
+    ["country", "country"],
+    ["browser", "browser_name"],
+    ["device", "device_type"],
+    ["os", "os_name"],
+  ]
+    .map(
+      ([dimension, column]) => `INSERT INTO session_counts (tenant_id, dimension, key, n)
     SELECT tenant_id, '${dimension}', coalesce(${column}, 'unknown') AS k, count(*) FROM sessions
-    WHERE is_deleted = 0 AND status = 'active' GROUP BY tenant_id, k;`)
+    WHERE is_deleted = 0 AND status = 'active' GROUP BY tenant_id, k;`,
+    )
     .join("\n  ")}
   INSERT INTO online_users (tenant_id, user_id, active_sessions, last_active_at, latest_id, username)
     SELECT tenant_id, user_id, n, last_active_at, id, username FROM (

@@ -109,7 +109,10 @@ export function usersStep(tenantId: string, nowMs: number, page: PageRequest): R
   return {
     sql,
     params: {
-      tenantId, now: nowMs, limit: page.limit + 1, offset: page.offset ?? 0,
+      tenantId,
+      now: nowMs,
+      limit: page.limit + 1,
+      offset: page.offset ?? 0,
       ...(after === null ? {} : { afterAt: after.lastActiveAt, afterUser: after.userId }),
     },
   };

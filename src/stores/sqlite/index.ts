@@ -5,7 +5,15 @@
 import { SessiondError } from "../../core/errors.js";
 import { FlatMethodForwarder } from "../../core/store/flat-methods.js";
 import type {
-  ApiKeyStore, ChangeFeed, CounterStore, MigrationStep, PolicyStore, SessionStore, SigningKeyStore, Store, TemplateStore,
+  ApiKeyStore,
+  ChangeFeed,
+  CounterStore,
+  MigrationStep,
+  PolicyStore,
+  SessionStore,
+  SigningKeyStore,
+  Store,
+  TemplateStore,
 } from "../../core/store/index.js";
 import { SqliteApiKeys } from "./api-keys.js";
 import { SqliteChangeFeed } from "./changes.js";

@@ -110,7 +110,10 @@ export class WorkerReader implements Reader {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if ("rows" in reply) waiting.resolve(reply.rows);
-    else waiting.reject(typeof reply.error.code === "string" ? new (sqliteDriver().SqliteError)(reply.error.message, reply.error.code) : new Error(reply.error.message));
+    else
+      waiting.reject(
+        typeof reply.error.code === "string" ? new (sqliteDriver().SqliteError)(reply.error.message, reply.error.code) : new Error(reply.error.message),
+      );
   }
 
   private fail(worker: Worker, error: SessiondError): void {

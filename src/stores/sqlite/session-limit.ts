@@ -22,7 +22,9 @@ export class SqliteSessionLimit {
   /** The user's effectively active sessions (but `exceptId`) beyond `maxActivePerUser - 1`, least recently active first. */
   victims(tenantId: string, userId: string, exceptId: string, activation: ActivationOptions): string[] {
     if (activation.maxActivePerUser === null) return [];
-    const active = this.evictable().all({ tenantId, userId, exceptId, now: activation.nowMs }).map((r) => r.id);
+    const active = this.evictable()
+      .all({ tenantId, userId, exceptId, now: activation.nowMs })
+      .map((r) => r.id);
     return active.slice(0, Math.max(0, active.length - (activation.maxActivePerUser - 1)));
   }
 }

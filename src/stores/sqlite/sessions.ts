@@ -7,7 +7,16 @@
 import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type {
-  ActivationOptions, Ending, Page, PageRequest, SessionFilter, SessionStats, SessionStore, SweepResult, UserSessions, UserSessionsFilter,
+  ActivationOptions,
+  Ending,
+  Page,
+  PageRequest,
+  SessionFilter,
+  SessionStats,
+  SessionStore,
+  SweepResult,
+  UserSessions,
+  UserSessionsFilter,
 } from "../../core/store/index.js";
 import { userKey } from "../paging.js";
 import { EFFECTIVE_STATUS, type Row, STILL, activityColumns, rowReader, sqliteBoolean, toColumns, toRecord } from "../sql/rows.js";
@@ -46,7 +55,12 @@ function filterSql(filter: SessionFilter): { where: string; params: Row } {
 export function listSql(filter: SessionFilter, page: PageRequest): { count: ReadStep; rows: ReadStep } {
   const { where, params } = filterSql(filter);
   const after = page.afterKey === undefined ? "" : " AND id < @afterKey";
-  const counted = filter.userId === undefined && filter.clientId === undefined && filter.workspaceId === undefined && filter.createdFrom === undefined && filter.createdTo === undefined;
+  const counted =
+    filter.userId === undefined &&
+    filter.clientId === undefined &&
+    filter.workspaceId === undefined &&
+    filter.createdFrom === undefined &&
+    filter.createdTo === undefined;
   return {
     count: counted ? statusTotalStep(filter.tenantId, filter.status, filter.nowMs) : { sql: `SELECT COUNT(*) AS n FROM sessions WHERE ${where}`, params },
     rows: {
@@ -104,7 +118,8 @@ export class SqliteSessions implements SessionStore {
   }
 
   private endOne(id: string, ending: Ending, nowMs: number): boolean {
-    const ended = this.q().end.run({ id, status: ending.status, endReason: ending.endReason, atMs: ending.atMs, updatedAt: ending.atMs, now: nowMs }).changes > 0;
+    const ended =
+      this.q().end.run({ id, status: ending.status, endReason: ending.endReason, atMs: ending.atMs, updatedAt: ending.atMs, now: nowMs }).changes > 0;
     if (ended) this.conn.changed(id, nowMs);
     return ended;
   }
@@ -144,9 +159,13 @@ export class SqliteSessions implements SessionStore {
   recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
     return this.conn.immediate(() => {
       const row = { ...toColumns(change, sqliteBoolean), id };
-      const sets = Object.keys(row).filter((c) => c !== "id").map((c) => `${c} = @${c}`);
+      const sets = Object.keys(row)
+        .filter((c) => c !== "id")
+        .map((c) => `${c} = @${c}`);
       const written = this.conn.statements
-        .get(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`)
+        .get(
+          `UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`,
+        )
         .run(row).changes;
       if (written > 0) {
         const activity = change.latestActivity;
@@ -168,7 +187,9 @@ export class SqliteSessions implements SessionStore {
 
   endMany(filter: UserSessionsFilter, ending: Ending): Promise<string[]> {
     return this.conn.immediate(() => {
-      const ids = this.q().userLive.all({ tenantId: filter.tenantId, userId: filter.userId, exceptId: filter.exceptId ?? "", now: filter.nowMs }).map((r) => r.id);
+      const ids = this.q()
+        .userLive.all({ tenantId: filter.tenantId, userId: filter.userId, exceptId: filter.exceptId ?? "", now: filter.nowMs })
+        .map((r) => r.id);
       return ids.filter((id) => this.endOne(id, ending, filter.nowMs));
     });
   }

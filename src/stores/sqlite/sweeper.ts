@@ -20,7 +20,10 @@ export class SqliteSweeper {
   private readonly q;
 
   /** @param changeLogMs how long the change log keeps an entry (the store's verify-cache feed) */
-  constructor(conn: SqliteConnection, private readonly changeLogMs: number) {
+  constructor(
+    conn: SqliteConnection,
+    private readonly changeLogMs: number,
+  ) {
     this.q = conn.prepared((db) => ({
       passedExpiry: db.prepare<Row, Row>(SWEEP_SQL.passedExpiry),
       passedInactivity: db.prepare<Row, Row>(SWEEP_SQL.passedInactivity),

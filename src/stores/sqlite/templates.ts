@@ -20,7 +20,9 @@ export class SqliteTemplates implements TemplateStore {
   }
 
   put(t: JwtTemplateRecord): Promise<void> {
-    return this.conn.run(() => void this.q().put.run(t.tenantId, t.name, JSON.stringify(t.claims), JSON.stringify(t.sessionFields), t.lifetimeSeconds, t.createdAt, t.updatedAt));
+    return this.conn.run(
+      () => void this.q().put.run(t.tenantId, t.name, JSON.stringify(t.claims), JSON.stringify(t.sessionFields), t.lifetimeSeconds, t.createdAt, t.updatedAt),
+    );
   }
 
   get(tenantId: string, name: string): Promise<JwtTemplateRecord | null> {
