@@ -1,8 +1,14 @@
-/** Paging input of the service's listings: limit, offset or cursor, checked before any store call. */
+/** Paging of the service's listings: the page they answer, and limit, offset or cursor, checked before any store call. */
 import { SessiondError } from "./errors.js";
 import { definedOnly } from "./defined-only.js";
 import * as input from "./input.js";
 import type { PageRequest } from "./store/index.js";
+
+/** One page of results; `nextCursor` is null on the last page. */
+export interface Paged<T> {
+  data: T[];
+  nextCursor: string | null;
+}
 
 /** A page request; a cursor must hold a position of the listing it is used on (`keyShape`). */
 export function pageRequest(req: { limit?: number; offset?: number; cursor?: string }, keyShape?: RegExp): PageRequest {

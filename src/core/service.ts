@@ -2,28 +2,29 @@
 import { systemClock, type Clock } from "./clock.js";
 import { plainEnricher, type ServiceContext, type Scope } from "./context.js";
 import { type CreateSessionInput, type SessionWithToken, createSession } from "./create.js";
-import { definedOnly, ifGiven } from "./defined-only.js";
 import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
-import type { ActivityEntry, Enricher, Session, SessionStatus } from "./model.js";
-import { SESSION_STATUSES } from "./model.js";
+import type { ActivityEntry, Enricher, Session } from "./model.js";
 import { DEFAULT_SETTINGS } from "./defaults.js";
 import { checkPolicyBounds, type Policy, resolvePolicy, type Settings, type TenantPolicy, validateTenantPolicy } from "./policy.js";
 import type { SessionStats, Store, SweepResult, UserSessions } from "./store/index.js";
 import { asStore, type FlatSessionStore } from "./store/flat-methods.js";
-import { type RandomSource, SESSION_ID_PATTERN, systemRandom } from "./session-token.js";
+import { type RandomSource, systemRandom } from "./session-token.js";
 import * as jwtTemplates from "./jwt-templates.js";
 import type { Templates } from "./jwt-templates.js";
 import * as jwts from "./session-jwt.js";
 import * as transitions from "./transitions.js";
 import { VerifyCache, type VerifyCacheOptions } from "./verify-cache.js";
 import { type VerifyRequest, type VerifyResult, verifySession } from "./verify.js";
-import { pageRequest } from "./paging.js";
+import { type ListRequest, listSessions } from "./list.js";
+import { type Paged, pageRequest } from "./paging.js";
 import { refreshSession } from "./refresh.js";
 import { type SweepOptions, sweepInBatches } from "./sweeper.js";
 import { toActivityEntry, toSession } from "./view.js";
 
 export type { Templates } from "./jwt-templates.js";
+export type { ListRequest } from "./list.js";
+export type { Paged } from "./paging.js";
 
 /** Options of {@link createSessions}. */
 export interface SessionsOptions {
@@ -45,26 +46,6 @@ export interface SessionsOptions {
    * Off by default (strict: every verify reads the store, so a revocation is seen at once).
    */
   verifyCache?: VerifyCacheOptions | false;
-}
-
-/** Filters and paging of {@link Sessions.list}. */
-export interface ListRequest extends Scope {
-  userId?: string;
-  clientId?: string;
-  workspaceId?: string;
-  status?: SessionStatus;
-  createdAtFrom?: number;
-  createdAtTo?: number;
-  /** 1–500, default 10. */
-  limit?: number;
-  offset?: number;
-  cursor?: string;
-}
-
-/** One page of results; `nextCursor` is null on the last page. */
-export interface Paged<T> {
-  data: T[];
-  nextCursor: string | null;
 }
 
 /** A tenant's policy as stored and as it applies. */
@@ -168,20 +149,7 @@ export class Sessions {
 
   /** Non-deleted sessions, newest first, filtered, with offset or cursor paging. */
   async list(req: ListRequest = {}): Promise<Paged<Session> & { totalCount: number }> {
-    const filter = {
-      ...definedOnly({
-        tenantId: ifGiven(req.tenantId, (id) => input.tenantId(id)),
-        userId: ifGiven(req.userId, (id) => input.text("user_id", id)),
-        clientId: ifGiven(req.clientId, input.clientId),
-        workspaceId: ifGiven(req.workspaceId, (id) => input.text("workspace_id", id)),
-        status: ifGiven(req.status, checkStatus),
-        createdFrom: input.instant("created_at_from", req.createdAtFrom),
-        createdTo: input.instant("created_at_to", req.createdAtTo),
-      }),
-      nowMs: this.ctx.clock.now(),
-    };
-    const page = await this.ctx.sessions.list(filter, pageRequest(req, SESSION_ID_PATTERN));
-    return { data: page.items.map((r) => toSession(r, filter.nowMs)), totalCount: page.totalCount, nextCursor: input.encodeCursor(page.nextKey) };
+    return listSessions(this.ctx, req);
   }
 
   /** Changes app-owned fields of a live session. @throws SessiondError `resource_not_found`, `session_terminal` */
@@ -287,12 +255,6 @@ export class Sessions {
     await this.ctx.cache?.stop();
     await this.wholeStore.close();
   }
-}
-
-function checkStatus(value: unknown): SessionStatus {
-  if (!(SESSION_STATUSES as readonly unknown[]).includes(value))
-    throw new SessiondError("request_invalid", "status is not a session status", { details: { field: "status" } });
-  return value as SessionStatus;
 }
 
 /**
