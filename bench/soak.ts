@@ -89,11 +89,19 @@ async function soak(store: "sqlite" | "redis"): Promise<string[]> {
     current = fresh();
     const sorted = Float64Array.from(t.latencies).sort();
     const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? NaN;
-    const line = `| ${store} | ${Math.round((Date.now() - startedAt) / 1000)} | ${Math.round(t.ops / INTERVAL_S)} | ${t.errors} | ${p99.toFixed(1)} | ${server.rssMb().toFixed(0)} | ${(await eventLoopP99Ms(server.url)).toFixed(1)} | ${Object.entries(
-      t.byKind,
-    )
-      .map(([k, n]) => `${k} ${n}`)
-      .join(", ")} |`;
+    const cells = [
+      store,
+      Math.round((Date.now() - startedAt) / 1000),
+      Math.round(t.ops / INTERVAL_S),
+      t.errors,
+      p99.toFixed(1),
+      server.rssMb().toFixed(0),
+      (await eventLoopP99Ms(server.url)).toFixed(1),
+      Object.entries(t.byKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", "),
+    ];
+    const line = `| ${cells.join(" | ")} |`;
     lines.push(line);
     process.stderr.write(`${line}\n`);
   }

@@ -63,10 +63,20 @@ export function renderTable(rows: Row[], command: string): string {
   ];
   for (const r of rows) {
     const checks = r.checks ?? [];
-    lines.push(
-      `| ${r.scenario} | ${r.variant}${r.replyBytes === undefined ? "" : ` (${r.replyBytes} B reply)`} | ${num(r.rps, 0)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${num(r.rssMb, 0)} | ${r.errors ?? ""} | ${r.otherLoad === undefined ? "" : `${(r.otherLoad * 100).toFixed(0)}%`} | ${r.ratio ?? ""} | ` +
-        `${checks.map((c) => c.target).join("; ")} | ${checks.map((c) => (c.pass ? "PASS" : "**MISS**")).join("; ")} |`,
-    );
+    const cells = [
+      r.scenario,
+      `${r.variant}${r.replyBytes === undefined ? "" : ` (${r.replyBytes} B reply)`}`,
+      num(r.rps, 0),
+      ms(r.p50Ms),
+      ms(r.p99Ms),
+      num(r.rssMb, 0),
+      r.errors ?? "",
+      r.otherLoad === undefined ? "" : `${(r.otherLoad * 100).toFixed(0)}%`,
+      r.ratio ?? "",
+      checks.map((c) => c.target).join("; "),
+      checks.map((c) => (c.pass ? "PASS" : "**MISS**")).join("; "),
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
   }
   return lines.join("\n");
 }

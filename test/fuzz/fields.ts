@@ -324,7 +324,8 @@ type Fault = { kind: "set"; name: string; value: unknown } | { kind: "drop"; nam
 export function objectFor(schema: Schema, pools: Pools, route: string, mode: Mode, depth = 0): fc.Arbitrary<Entries> {
   const properties = Object.entries(schema.properties ?? {});
   const required = new Set(schema.required ?? []);
-  // About two optional fields per clean object: with more, some rule between them (actor without impersonation, an override above the tenant's maximum) refuses nearly every one.
+  // About two optional fields per clean object: with more, some rule between them (actor without
+  // impersonation, an override above the tenant's maximum) refuses nearly every one.
   const cleanShare = Math.min(0.5, 2 / Math.max(1, properties.length - required.size));
   const fields = properties.map(([name, s]) =>
     fc

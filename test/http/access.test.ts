@@ -89,6 +89,9 @@ const rows: Row[] = [
   rootOnly("put policy", async () => ({ method: "PUT", url: "/v1/tenants/acme/policy", body: { lifetime_seconds: 3600 } })),
 ];
 
+/** How each caller's key reads in a test name. */
+const KEY_NAMES = { root: "the root", own: "the owning tenant's", other: "another tenant's", none: "no" } as const;
+
 const open = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/v1/jwks", "/.well-known/jwks.json"];
 
 describe("access control on every route", () => {
@@ -98,7 +101,7 @@ describe("access control on every route", () => {
 
   for (const row of rows) {
     for (const who of ["root", "own", "other", "none"] as const) {
-      it(`${row.name} with ${who === "own" ? "the owning tenant's" : who === "other" ? "another tenant's" : who === "none" ? "no" : "the root"} key`, async () => {
+      it(`${row.name} with ${KEY_NAMES[who]} key`, async () => {
         const key = { root: h.keys.root, own: h.keys.acme, other: h.keys.globex, none: null }[who];
         const req = await row.request(h);
         const response = await h.call(req.method, req.url, { key, body: req.body });

@@ -26,7 +26,10 @@ import { PostgresSessions } from "./sessions.js";
 import { PostgresSigningKeys } from "./signing-keys.js";
 import { PostgresTemplates } from "./templates.js";
 
-/** The newest schema version this build knows; declared here, not re-exported, so the published types never load the driver's (migrations.ts takes its types). */
+/**
+ * The newest schema version this build knows; declared here, not re-exported, so the published
+ * types never load the driver's (migrations.ts takes its types).
+ */
 export const POSTGRES_SCHEMA_VERSION: number = SCHEMA_VERSION;
 
 export interface PostgresOptions {

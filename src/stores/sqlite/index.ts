@@ -26,7 +26,10 @@ import { SqliteSessions } from "./sessions.js";
 import { SqliteSigningKeys } from "./signing-keys.js";
 import { SqliteTemplates } from "./templates.js";
 
-/** The newest schema version this build knows; declared here, not re-exported, so the published types never load the driver's (migrations.ts takes its types). */
+/**
+ * The newest schema version this build knows; declared here, not re-exported, so the published
+ * types never load the driver's (migrations.ts takes its types).
+ */
 export const SQLITE_SCHEMA_VERSION: number = SCHEMA_VERSION;
 
 export interface SqliteOptions {
