@@ -2,6 +2,7 @@
 # Starts (or stops) a throw-away 3-master Redis Cluster on loopback for tests and trials.
 #   scripts/redis-cluster.sh start   # prints the store URL: redis-cluster://127.0.0.1:17001,...
 #   scripts/redis-cluster.sh stop
+#   scripts/redis-cluster.sh status  # exits 0 (and prints the URL) when the cluster answers, 1 when not
 # Ports: SESSIOND_CLUSTER_PORTS (default "17001 17002 17003"); data under ${TMPDIR:-/tmp}/sessiond-redis-cluster.
 set -euo pipefail
 ports=(${SESSIOND_CLUSTER_PORTS:-17001 17002 17003})
@@ -27,9 +28,13 @@ case "${1:-start}" in
     healthy || { echo "the cluster did not reach cluster_state:ok; see $dir" >&2; exit 1; }
     echo "$url"
     ;;
+  status)
+    healthy || exit 1
+    echo "$url"
+    ;;
   stop)
     for p in "${ports[@]}"; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true; done
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop" >&2; exit 64 ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 64 ;;
 esac
