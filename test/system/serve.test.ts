@@ -89,7 +89,7 @@ describe("sessiond serve", () => {
     }
   });
 
-  it("runs through its launcher with a small young generation, and logs the Node flags it runs with", async () => {
+  it("runs through its launcher with a small young generation and a slowly growing old one, and logs the Node flags it runs with", async () => {
     const server = await startServer(scratch(), {}, [], true);
     try {
       const listening = JSON.parse(
@@ -99,7 +99,7 @@ describe("sessiond serve", () => {
           .find((line) => line.includes('"sessiond listening"'))!,
       ) as { node: { version: string; flags: string[] } };
       assert.equal(listening.node.version, process.version);
-      assert.deepEqual(listening.node.flags, ["--max-semi-space-size=4"]);
+      assert.deepEqual(listening.node.flags, ["--max-semi-space-size=4", "--heap-growing-percent=50"]);
     } finally {
       await server.stop();
     }
