@@ -104,7 +104,8 @@ export function leanVerify(deps: LeanVerifyDeps): LeanVerify {
       const session = await verify({ principal, headers: request.headers, socket: request.socket }, body as Static<typeof VerifyBody>);
       send(response, 200, SUCCESS_HEADERS, serialize(session));
     } catch (error) {
-      if (response.headersSent) return; // the success answer itself failed: the connection is gone
+      // The client went away mid-request, or the success answer itself failed: nobody to answer.
+      if (response.headersSent || request.socket.destroyed) return;
       const traceId = newTraceId();
       const failure = errorAnswer(error, traceId, () => (deps.logger ?? silent).child({ reqId: traceId }));
       status = failure.status;

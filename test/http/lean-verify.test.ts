@@ -4,6 +4,8 @@
  * lean path — success and each failure — must be the route's, byte for byte (trace ids aside).
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Value } from "@sinclair/typebox/value";
 import type { LightMyRequestResponse } from "fastify";
@@ -228,6 +230,22 @@ describe("the lean verify path answers exactly as the Fastify route", () => {
     }
     await (await fetch(`${r.base}${PATH}?x=1`, { method: "POST", headers: headersOf({ raw: "" }), body: JSON.stringify({ token }) })).arrayBuffer();
     assert.equal(r.fastifyRequests, before + 3);
+  });
+});
+
+describe("the lean verify path and a client that goes away", () => {
+  it("a body cut short by a closed connection is answered by nobody, and the server keeps answering", async () => {
+    const r = await rig();
+    const port = new URL(r.base).port;
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    socket.write(`POST ${PATH} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${ROOT_KEY}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"tok`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    const { token } = await r.sessions.create({ userId: "cid" });
+    const response = await fetch(`${r.base}${PATH}`, { method: "POST", headers: headersOf({ raw: "" }), body: JSON.stringify({ token }) });
+    assert.equal(response.status, 200);
+    await r.close();
   });
 });
 
