@@ -222,6 +222,11 @@ describe("the lean verify path answers exactly as the Fastify route", () => {
       assertError(await sameAnswer(r, { raw }), 400, "request_invalid");
   });
 
+  it("the server it makes has the timeouts Fastify gives its own", () => {
+    assert.equal(r.app.server.keepAliveTimeout, 72_000); // Fastify's default
+    assert.equal(r.app.server.requestTimeout, loadConfig({ env: {} }).requestTimeoutMs);
+  });
+
   it("anything out of the ordinary is left to Fastify: another media type, a charset, another path", async () => {
     const before = r.fastifyRequests;
     for (const contentType of ["application/json; charset=utf-8", "text/plain"]) {
