@@ -1,8 +1,7 @@
 /** Where the REST API applies the failed-verification limits (SPEC §4 `rate_limited`). */
-import type { FastifyRequest } from "fastify";
 import { type ErrorCode, isSessiondError } from "../core/errors.js";
 import type { RateLimiter } from "../core/rate-limit.js";
-import { keyIdOf } from "./auth.js";
+import { type Authenticated, keyIdOf } from "./auth.js";
 
 /**
  * Failures that mean someone is trying tokens that are not theirs. A real but expired or
@@ -19,7 +18,7 @@ const GUESSES: ReadonlySet<ErrorCode> = new Set(["token_invalid", "token_reused"
  * costs the attempt's one store read and no counter write.
  */
 export function verifyGuard(limiter: RateLimiter | undefined) {
-  return async <T>(request: FastifyRequest, ip: string | null, attempt: () => Promise<T>): Promise<T> => {
+  return async <T>(request: Authenticated, ip: string | null, attempt: () => Promise<T>): Promise<T> => {
     if (limiter === undefined) return attempt();
     try {
       return await attempt();

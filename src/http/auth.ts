@@ -20,33 +20,43 @@ export interface AuthDeps {
   rateLimiter?: RateLimiter | undefined;
 }
 
+/** What the rules below read of a request: the principal the authenticator set. */
+export type Authenticated = Pick<FastifyRequest, "principal">;
+
 /**
- * Reads `Authorization: Bearer <key>` and sets `request.principal`, or fails with
- * `api_key_invalid`; then counts the request against the key's rate limit, if one is set.
+ * The principal of an `Authorization: Bearer <key>` header, or `api_key_invalid`; then counts
+ * the request against the key's rate limit, if one is set (`rate_limited`).
  */
-export function authenticator(deps: AuthDeps) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const header = request.headers.authorization;
+export function principalFinder(deps: AuthDeps) {
+  return async (header: string | undefined): Promise<Principal> => {
     const match = typeof header === "string" ? /^Bearer ([\x21-\x7e]+)$/i.exec(header) : null;
     const principal = match === null ? null : await deps.apiKeys.authenticate(match[1]);
     if (principal === null) throw new SessiondError("api_key_invalid", "missing, malformed, unknown or revoked API key");
-    request.principal = principal;
     deps.rateLimiter?.request(principal.keyId);
+    return principal;
+  };
+}
+
+/** The onRequest hook of every authenticated route: sets `request.principal` (see {@link principalFinder}). */
+export function authenticator(deps: AuthDeps) {
+  const find = principalFinder(deps);
+  return async (request: FastifyRequest): Promise<void> => {
+    request.principal = await find(request.headers.authorization);
   };
 }
 
 /** The key a request authenticated with (after the authenticator ran). */
-export function keyIdOf(request: FastifyRequest): string {
+export function keyIdOf(request: Authenticated): string {
   return principalOf(request).keyId;
 }
 
-function principalOf(request: FastifyRequest): Principal {
+function principalOf(request: Authenticated): Principal {
   if (request.principal === null) throw new SessiondError("api_key_invalid", "missing API key");
   return request.principal;
 }
 
 /** Root-only routes refuse tenant keys. */
-export function requireRoot(request: FastifyRequest): void {
+export function requireRoot(request: Authenticated): void {
   if (principalOf(request).tenantId !== null) throw new SessiondError("root_key_required", "this route needs the root key");
 }
 
@@ -57,14 +67,14 @@ function checkTenant(principal: Principal, requested: string | undefined): void 
 }
 
 /** The tenant a tenant-scoped call acts on: the key's own, or for root the named one (default `default`). */
-export function tenantOf(request: FastifyRequest, requested: string | undefined): string {
+export function tenantOf(request: Authenticated, requested: string | undefined): string {
   const principal = principalOf(request);
   checkTenant(principal, requested);
   return principal.tenantId ?? requested ?? DEFAULT_TENANT_ID;
 }
 
 /** The scope of a by-id or cross-tenant call: a tenant key sees its tenant; root sees all unless it names one. */
-export function scopeOf(request: FastifyRequest, requested: string | undefined): Scope {
+export function scopeOf(request: Authenticated, requested: string | undefined): Scope {
   const principal = principalOf(request);
   checkTenant(principal, requested);
   return definedOnly({ tenantId: principal.tenantId ?? requested });

@@ -3,7 +3,7 @@
  * Routes never choose an error status; they throw, and this handler answers.
  */
 import { randomUUID } from "node:crypto";
-import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, SessiondError } from "../core/errors.js";
 
 export const HTTP_STATUS = {
@@ -82,32 +82,62 @@ export function newTraceId(): string {
   return randomUUID().replace(/-/g, "");
 }
 
-// Serialized here, with the exact Content-Type and no-store: router-level errors skip the hooks that would set them later.
-function sendError(reply: FastifyReply, status: number, body: ReturnType<typeof errorBody>): void {
-  void reply
-    .status(status)
-    .header("content-type", "application/json")
-    .header("cache-control", "no-store")
-    .serializer((text) => text)
-    .send(JSON.stringify(body));
+/** What an error answers: its status, the SPEC §4 body, and for `rate_limited` the seconds to wait. */
+export interface ErrorAnswer {
+  status: number;
+  body: ReturnType<typeof errorBody>;
+  retryAfterSeconds: number | null;
 }
 
-/** The single error handler: known codes answer with their status; anything else is a logged 500 that leaks nothing. */
-export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+/** A logger for what an answer must log, made only when there is something to log. */
+type LogOf = () => Pick<FastifyBaseLogger, "error" | "warn">;
+
+/**
+ * The one mapping of errors to answers (the error handler's and the lean verify path's):
+ * known codes answer with their status; anything else is a logged 500 that leaks nothing.
+ */
+export function errorAnswer(error: unknown, traceId: string, log: LogOf): ErrorAnswer {
   const known = error instanceof SessiondError ? error : fromFastify(error as FastifyError);
   if (known === null) {
-    request.log.error({ err: error }, "unhandled error");
-    sendError(reply, 500, errorBody("internal", "internal error", request.id));
-    return;
+    log().error({ err: error }, "unhandled error");
+    return { status: 500, body: errorBody("internal", "internal error", traceId), retryAfterSeconds: null };
   }
   if (known.code === "store_unavailable")
-    request.log.warn({ code: known.code, cause: String((known.cause as Error | undefined)?.message ?? "") }, "store unavailable");
-  if (known.code === "rate_limited" && typeof known.details?.retryAfterSeconds === "number")
-    void reply.header("retry-after", String(known.details.retryAfterSeconds));
-  sendError(reply, HTTP_STATUS[known.code], errorBody(known.code, known.message, request.id, known.details ?? {}));
+    log().warn({ code: known.code, cause: String((known.cause as Error | undefined)?.message ?? "") }, "store unavailable");
+  const retryAfter = known.details?.retryAfterSeconds;
+  return {
+    status: HTTP_STATUS[known.code],
+    body: errorBody(known.code, known.message, traceId, known.details ?? {}),
+    retryAfterSeconds: known.code === "rate_limited" && typeof retryAfter === "number" ? retryAfter : null,
+  };
+}
+
+/** The headers of every error answer: the exact Content-Type, no-store, and Retry-After when given. */
+export function errorHeaders(answer: ErrorAnswer): Record<string, string> {
+  const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
+  if (answer.retryAfterSeconds !== null) headers["retry-after"] = String(answer.retryAfterSeconds);
+  return headers;
+}
+
+// Serialized here, with the headers set: router-level errors skip the hooks that would set them later.
+function sendError(reply: FastifyReply, answer: ErrorAnswer): void {
+  void reply
+    .status(answer.status)
+    .headers(errorHeaders(answer))
+    .serializer((text) => text)
+    .send(JSON.stringify(answer.body));
+}
+
+/** The single error handler of the Fastify app (see {@link errorAnswer}). */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  sendError(
+    reply,
+    errorAnswer(error, request.id, () => request.log),
+  );
 }
 
 /** Unknown routes: 404 in the same shape. */
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
-  sendError(reply, 404, errorBody("resource_not_found", `no route ${request.method} ${request.url.split("?")[0]}`, request.id));
+  const body = errorBody("resource_not_found", `no route ${request.method} ${request.url.split("?")[0]}`, request.id);
+  sendError(reply, { status: 404, body, retryAfterSeconds: null });
 }

@@ -1,15 +1,14 @@
 /** Verify: the call apps make on every request (`POST /v1/sessions/verify`, Clerk's `/v1/sessions/{id}/verify`). */
 import type { FastifyPluginAsyncTypebox, Static } from "@fastify/type-provider-typebox";
-import type { FastifyRequest } from "fastify";
 import { definedOnly } from "../../core/defined-only.js";
 import { SessiondError } from "../../core/errors.js";
 import type { Sessions } from "../../core/service.js";
 import type { Config } from "../../config.js";
 import { verifyGuard } from "../abuse.js";
-import { type AuthDeps, authenticator, scopeOf } from "../auth.js";
-import { clientOf } from "../client.js";
+import { type Authenticated, type AuthDeps, authenticator, scopeOf } from "../auth.js";
+import { type ClientSource, clientOf } from "../client.js";
 import type { Metrics } from "../metrics.js";
-import { IdParams, SessionSchema, VerifyBody, errorResponses } from "../schemas.js";
+import { IdParams, SessionSchema, VerifyBody, type WireSession, errorResponses } from "../schemas.js";
 import { wireSession } from "../wire.js";
 
 export interface VerifyRouteDeps extends AuthDeps {
@@ -18,13 +17,18 @@ export interface VerifyRouteDeps extends AuthDeps {
   metrics: Pick<Metrics, "countVerification">;
 }
 
+/** The path the lean verify path (src/http/lean-verify.ts) answers in front of Fastify. */
+export const VERIFY_PATH = "/v1/sessions/verify";
+
 const FAILURE_MESSAGE = "the session token was not accepted";
 
-export const verifyRoutes: FastifyPluginAsyncTypebox<VerifyRouteDeps> = async (app, deps) => {
-  app.addHook("onRequest", authenticator(deps));
+/**
+ * A verify of an authenticated request's valid body: the wire session, or the failure's code
+ * thrown. Shared by the route below and the lean verify path, so both answer alike.
+ */
+export function verifier(deps: VerifyRouteDeps) {
   const guard = verifyGuard(deps.rateLimiter);
-
-  const verify = async (request: FastifyRequest, b: Static<typeof VerifyBody>, sessionId?: string) => {
+  return (request: Authenticated & ClientSource, b: Static<typeof VerifyBody>, sessionId?: string): Promise<WireSession> => {
     const use = {
       ...scopeOf(request, b.tenant_id),
       ...clientOf(request, b, deps.config.trustProxy),
@@ -38,9 +42,14 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<VerifyRouteDeps> = async (a
       return wireSession(result.session);
     });
   };
+}
+
+export const verifyRoutes: FastifyPluginAsyncTypebox<VerifyRouteDeps> = async (app, deps) => {
+  app.addHook("onRequest", authenticator(deps));
+  const verify = verifier(deps);
 
   const verifySchema = { tags: ["sessions"], body: VerifyBody, response: { 200: SessionSchema, ...errorResponses } };
-  app.post("/v1/sessions/verify", { schema: { ...verifySchema, summary: "Verify a session token and record activity" } }, async (request) =>
+  app.post(VERIFY_PATH, { schema: { ...verifySchema, summary: "Verify a session token and record activity" } }, async (request) =>
     verify(request, request.body),
   );
   app.post(
