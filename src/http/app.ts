@@ -6,6 +6,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
+import { sharedSerializers } from "./shared-serializers.js";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -114,6 +115,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     // POST /v1/sessions/verify is answered in front of Fastify when listening (lean-verify.ts); inject() never sees it.
     serverFactory: (handler, options) => lean.server(handler, options),
+    // Equal response schemas share one compiled serializer (shared-serializers.ts).
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializers } },
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => newTraceId(),
