@@ -8,6 +8,7 @@ import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type {
   ActivationOptions,
+  ActivityWrite,
   Ending,
   Page,
   PageRequest,
@@ -93,7 +94,7 @@ export class SqliteSessions implements SessionStore {
            revoked_at = CASE WHEN @status = 'revoked' THEN @atMs ELSE revoked_at END, version = version + 1
            WHERE id = @id AND is_deleted = 0 AND ${STILL("live")}`,
         ),
-        insertActivity: db.prepare("INSERT INTO activities (id, session_id, data) VALUES (?, ?, ?)"),
+        insertActivity: db.prepare("INSERT OR IGNORE INTO activities (id, session_id, data) VALUES (?, ?, ?)"),
         trimActivities: db.prepare(
           "DELETE FROM activities WHERE session_id = @id AND id NOT IN (SELECT id FROM activities WHERE session_id = @id ORDER BY id DESC LIMIT @keep)",
         ),
@@ -157,23 +158,29 @@ export class SqliteSessions implements SessionStore {
   }
 
   recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
-    return this.conn.immediate(() => {
-      const row = { ...toColumns(change, sqliteBoolean), id };
-      const sets = Object.keys(row)
-        .filter((c) => c !== "id")
-        .map((c) => `${c} = @${c}`);
-      const written = this.conn.statements
-        .get(
-          `UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`,
-        )
-        .run(row).changes;
-      if (written > 0) {
-        const activity = change.latestActivity;
-        this.q().insertActivity.run(activity.id, activity.sessionId, JSON.stringify(activity));
-        this.q().trimActivities.run({ id: activity.sessionId, keep: historyLimit });
-      }
-      return written > 0;
-    });
+    return this.conn.immediate(() => this.writeActivity(id, change, historyLimit));
+  }
+
+  /** The whole batch in one transaction: one commit, so one fsync, however many writes. */
+  recordActivities(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]> {
+    return this.conn.immediate(() => writes.map((w) => this.writeActivity(w.id, w.change, historyLimit)));
+  }
+
+  /** Inside a transaction: one conditional activity write, its history append and trim. */
+  private writeActivity(id: string, change: ActivityChangeSet, historyLimit: number): boolean {
+    const row = { ...toColumns(change, sqliteBoolean), id };
+    const sets = Object.keys(row)
+      .filter((c) => c !== "id")
+      .map((c) => `${c} = @${c}`);
+    const written = this.conn.statements
+      .get(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`)
+      .run(row).changes;
+    if (written === 0) return false;
+    const activity = change.latestActivity;
+    // OR IGNORE: a retried batch brings activities that are stored already.
+    this.q().insertActivity.run(activity.id, id, JSON.stringify(activity));
+    this.q().trimActivities.run({ id, keep: historyLimit });
+    return true;
   }
 
   list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
