@@ -15,21 +15,11 @@
  * Bounded: at most `maxQueue` writes wait (a caller past that waits for the next batch instead
  * of growing memory); a failed batch is retried `maxAttempts` times, then dropped and counted.
  */
+import { systemTimers, type Timers } from "./clock.js";
 import type { ServiceContext } from "./context.js";
 import { DEFAULT_ACTIVITY_WRITES, DEFAULT_STORE_TIMEOUT_MS } from "./defaults.js";
 import type { ActivityChangeSet, SessionRecord } from "./model.js";
 import type { ActivityWrite, SessionStore } from "./store/index.js";
-
-/** The timers the writer uses, injected so tests drive time by hand. */
-export interface Timers {
-  setTimeout(run: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (run, ms) => setTimeout(run, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** What happened to a batch that failed: retried later, or given up on (`dropped`). */
 export interface ActivityFailure {
