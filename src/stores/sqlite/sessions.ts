@@ -26,6 +26,9 @@ import { type ReadStep, statsFrom, statsStep, statusTotalStep, usersFrom, usersS
 import { SqliteSessionLimit } from "./session-limit.js";
 import { SqliteSweeper } from "./sweeper.js";
 
+/** The columns an activity write sets (what toColumns gives for an ActivityChangeSet). */
+const ACTIVITY_COLUMNS = ["last_active_at", "expire_at", "abandon_at", "location", "latest_activity", "country", "browser_name", "device_type", "os_name"];
+
 /** How long the change log keeps an entry; a cache that falls further behind forgets everything. */
 const CHANGE_LOG_MS = 3_600_000;
 
@@ -95,8 +98,13 @@ export class SqliteSessions implements SessionStore {
            WHERE id = @id AND is_deleted = 0 AND ${STILL("live")}`,
         ),
         insertActivity: db.prepare("INSERT OR IGNORE INTO activities (id, session_id, data) VALUES (?, ?, ?)"),
+        // Everything older than the limit-th newest, found by one index seek; nothing while the history is shorter.
         trimActivities: db.prepare(
-          "DELETE FROM activities WHERE session_id = @id AND id NOT IN (SELECT id FROM activities WHERE session_id = @id ORDER BY id DESC LIMIT @keep)",
+          "DELETE FROM activities WHERE session_id = @id AND id < (SELECT id FROM activities WHERE session_id = @id ORDER BY id DESC LIMIT 1 OFFSET @last)",
+        ),
+        recordActivity: db.prepare(
+          `UPDATE sessions SET ${ACTIVITY_COLUMNS.map((c) => `${c} = @${c}`).join(", ")}
+           WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`,
         ),
         userLive: db.prepare<Row, { id: string }>(
           `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0 AND ${STILL("live")}`,
@@ -168,18 +176,11 @@ export class SqliteSessions implements SessionStore {
 
   /** Inside a transaction: one conditional activity write, its history append and trim. */
   private writeActivity(id: string, change: ActivityChangeSet, historyLimit: number): boolean {
-    const row = { ...toColumns(change, sqliteBoolean), id };
-    const sets = Object.keys(row)
-      .filter((c) => c !== "id")
-      .map((c) => `${c} = @${c}`);
-    const written = this.conn.statements
-      .get(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`)
-      .run(row).changes;
-    if (written === 0) return false;
-    const activity = change.latestActivity;
+    const row: Row = { ...toColumns(change, sqliteBoolean), id };
+    if (this.q().recordActivity.run(row).changes === 0) return false;
     // OR IGNORE: a retried batch brings activities that are stored already.
-    this.q().insertActivity.run(activity.id, id, JSON.stringify(activity));
-    this.q().trimActivities.run({ id, keep: historyLimit });
+    this.q().insertActivity.run(change.latestActivity.id, id, row.latest_activity);
+    this.q().trimActivities.run({ id, last: historyLimit - 1 });
     return true;
   }
 
