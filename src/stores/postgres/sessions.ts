@@ -58,7 +58,8 @@ function rounds(writes: readonly ActivityWrite[]): number[][] {
   writes.forEach((w, i) => {
     const round = seen.get(w.id) ?? 0;
     seen.set(w.id, round + 1);
-    (out[round] ??= []).push(i);
+    if (out[round] === undefined) out[round] = [];
+    out[round].push(i);
   });
   return out;
 }
