@@ -82,6 +82,7 @@ export async function present(ctx: ServiceContext, token: unknown, req: VerifyRe
 
 /** A secret seen after its grace was stolen or replayed: the whole session goes. */
 async function revokeForReuse(ctx: ServiceContext, record: SessionRecord): Promise<void> {
+  await ctx.activity?.settle(record.id); // activity recorded before the revocation lands first
   let current: SessionRecord | null = record;
   for (let attempt = 0; current !== null && attempt < 8; attempt++) {
     if (current.status !== "active" && current.status !== "pending") return;
