@@ -1,6 +1,7 @@
 /**
  * Verify: the hot path (SPEC §3 "Valid", "Activity"). A verify costs one store read, plus one
- * write only when activity is due, a first use of a one-time session, or a reused secret.
+ * write only for a first use of a one-time session or a reused secret; due activity is queued
+ * and written in batches off the response path (activity-writer.ts).
  * The secret matching and reuse rules here are shared with refresh (refresh.ts).
  */
 import { activityChangeSet, buildActivity, movesNearDeadline } from "./activity.js";
