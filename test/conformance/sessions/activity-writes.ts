@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ManualClock, ManualTimers } from "../../../src/core/clock.js";
-import type { ActivityChangeSet, SessionRecord } from "../../../src/core/model.js";
+import { plainEnricher } from "../../../src/core/context.js";
+import type { ActivityChangeSet, Enricher, SessionRecord } from "../../../src/core/model.js";
 import type { Settings } from "../../../src/core/policy.js";
 import { createSessions } from "../../../src/core/service.js";
 import { newId, systemRandom } from "../../../src/core/session-token.js";
@@ -47,11 +48,16 @@ const activityFields = (r: SessionRecord) => ({
   location: r.location,
 });
 
+/** Places from the address: 203.0.113.x is in DE, anything else in FR. */
+const enricher: Enricher = {
+  describe: ({ ip }) => ({ ...plainEnricher.describe({ ip, userAgent: null, clientHints: null }), country: ip?.startsWith("203.0.113.") ? "DE" : "FR" }),
+};
+
 /** A service whose batches are written only when the test fires the timers or flushes. */
 function queuedService(store: Store, policy: Partial<Settings> = {}) {
   const clock = new ManualClock(T0);
   const timers = new ManualTimers();
-  const sessions = createSessions({ store, policy, clock, activityWrites: { timers } });
+  const sessions = createSessions({ store, policy, clock, enricher, activityWrites: { timers } });
   return { sessions, clock, timers };
 }
 
@@ -172,7 +178,7 @@ export function activityWriteTests(h: StoreHarness): void {
           [
             ["198.51.100.5", 4 * SEC, ["ip"]],
             ["198.51.100.4", 3 * SEC, []],
-            ["198.51.100.4", SEC, ["ip"]],
+            ["198.51.100.4", SEC, ["ip", "country"]],
             ["203.0.113.9", 0, []],
           ],
           "changed is computed against the newest activity, queued or not",
@@ -198,6 +204,8 @@ export function activityWriteTests(h: StoreHarness): void {
             ["bob", T0 + SEC],
           ],
         );
+        await sessions.verify(first.token, { ip: "198.51.100.3" });
+        assert.deepEqual({ ...(await sessions.stats({})).byCountry }, { DE: 1, FR: 1 });
         clock.advance(SEC);
         await sessions.verify(first.token, { ip: "203.0.113.3" });
         const listed = await sessions.list({ userId: "ann" });
