@@ -4,7 +4,7 @@ import { Registry } from "prom-client";
 import type { ActivityWriterStats } from "../core/activity-writer.js";
 import { registerActivityMetrics } from "./activity-metrics.js";
 
-const valueOf = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+const sampleOf = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
 
 describe("activity writer metrics", () => {
   it("report the queue depth as it is and the counts as they grow, scrape after scrape", async () => {
@@ -12,22 +12,22 @@ describe("activity writer metrics", () => {
     let stats: ActivityWriterStats = { depth: 7, batches: 2, writes: 40, dropped: 0, failures: 1 };
     registerActivityMetrics(registry, () => stats);
     let text = await registry.metrics();
-    assert.equal(valueOf(text, "sessiond_activity_queue_depth"), 7);
-    assert.equal(valueOf(text, "sessiond_activity_writes_total"), 40);
-    assert.equal(valueOf(text, "sessiond_activity_batches_total"), 2);
-    assert.equal(valueOf(text, "sessiond_activity_batch_failures_total"), 1);
+    assert.equal(sampleOf(text, "sessiond_activity_queue_depth"), 7);
+    assert.equal(sampleOf(text, "sessiond_activity_writes_total"), 40);
+    assert.equal(sampleOf(text, "sessiond_activity_batches_total"), 2);
+    assert.equal(sampleOf(text, "sessiond_activity_batch_failures_total"), 1);
     stats = { depth: 0, batches: 5, writes: 100, dropped: 3, failures: 4 };
     text = await registry.metrics();
-    assert.equal(valueOf(text, "sessiond_activity_queue_depth"), 0);
-    assert.equal(valueOf(text, "sessiond_activity_writes_total"), 100);
-    assert.equal(valueOf(text, "sessiond_activity_dropped_total"), 3);
+    assert.equal(sampleOf(text, "sessiond_activity_queue_depth"), 0);
+    assert.equal(sampleOf(text, "sessiond_activity_writes_total"), 100);
+    assert.equal(sampleOf(text, "sessiond_activity_dropped_total"), 3);
   });
 
   it("read zero when activity is written on the response path", async () => {
     const registry = new Registry();
     registerActivityMetrics(registry, () => null);
     const text = await registry.metrics();
-    assert.equal(valueOf(text, "sessiond_activity_queue_depth"), 0);
-    assert.equal(valueOf(text, "sessiond_activity_writes_total"), 0);
+    assert.equal(sampleOf(text, "sessiond_activity_queue_depth"), 0);
+    assert.equal(sampleOf(text, "sessiond_activity_writes_total"), 0);
   });
 });
