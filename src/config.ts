@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigError } from "./config-error.js";
-import { DEFAULT_SETTINGS, DEFAULT_STORE_TIMEOUT_MS, DEFAULT_VERIFY_CACHE } from "./core/defaults.js";
+import { DEFAULT_ACTIVITY_WRITES, DEFAULT_SETTINGS, DEFAULT_STORE_TIMEOUT_MS, DEFAULT_VERIFY_CACHE } from "./core/defaults.js";
 import type { Settings } from "./core/policy.js";
 import type { RateLimits } from "./core/rate-limit.js";
 
@@ -94,6 +94,12 @@ export const ConfigSchema = Type.Object(
       maximum: 3600,
       default: DEFAULT_VERIFY_CACHE.ttlMs / S,
       description: "the longest a cached copy is trusted",
+    }),
+    activityBatchMs: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: DEFAULT_ACTIVITY_WRITES.batchMs,
+      description: "write verify's activity in batches this often, off the response path (a crash loses at most what is queued); 0: each on the response path",
     }),
     metricsRequireKey: Type.Boolean({ default: false, description: "require the root key for /metrics" }),
     storeTimeoutMs: Type.Integer({

@@ -22,8 +22,9 @@ export type { SessionUpdate } from "./core/transitions.js";
 export type { Scope } from "./core/context.js";
 export { SessiondError, isSessiondError, ERROR_CODES } from "./core/errors.js";
 export type { ErrorCode, VerifyFailureCode } from "./core/errors.js";
-export { ManualClock, systemClock } from "./core/clock.js";
-export type { Clock } from "./core/clock.js";
+export { ManualClock, ManualTimers, systemClock } from "./core/clock.js";
+export type { Clock, Timers } from "./core/clock.js";
+export type { ActivityFailure, ActivityWriterOptions, ActivityWriterStats, ActivityWritesOption } from "./core/activity-writer.js";
 export type { RandomSource } from "./core/session-token.js";
 export { DEFAULT_SETTINGS } from "./core/defaults.js";
 export type { Policy, Settings, TenantPolicy } from "./core/policy.js";
@@ -52,6 +53,7 @@ export type {
   ChangeWatch,
   MigrationStep,
   ActivationOptions,
+  ActivityWrite,
   Ending,
   Page,
   PageRequest,

@@ -52,3 +52,13 @@ export function activityChangeSet(record: SessionRecord, activity: ActivityRecor
     latestActivity: activity,
   };
 }
+
+/**
+ * Whether an activity write moves a deadline that is due within `withinMs`: such a write goes
+ * to the store on the response path, since the old deadline could pass (and another server's
+ * sweeper end the session) before a queued batch lands (SPEC §3: idle timeouts hold).
+ */
+export function movesNearDeadline(record: SessionRecord, change: ActivityChangeSet, nowMs: number, withinMs: number): boolean {
+  if (change.abandonAt !== record.abandonAt && record.abandonAt !== null && record.abandonAt - nowMs <= withinMs) return true;
+  return change.expireAt !== record.expireAt && record.expireAt - nowMs <= withinMs;
+}

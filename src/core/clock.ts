@@ -25,3 +25,38 @@ export class ManualClock implements Clock {
     this.current = ms;
   }
 }
+
+/** Timers, injected where the core waits on its own (the activity writer's batches), so tests never sleep. */
+export interface Timers {
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemTimers: Timers = {
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Timers that fire only when told to, for tests. */
+export class ManualTimers implements Timers {
+  private readonly pending = new Map<number, { run: () => void; ms: number }>();
+  private next = 0;
+  setTimeout(run: () => void, ms: number): unknown {
+    this.next += 1;
+    this.pending.set(this.next, { run, ms });
+    return this.next;
+  }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  /** The delays of the timers set and not yet fired. */
+  get waiting(): number[] {
+    return [...this.pending.values()].map((t) => t.ms);
+  }
+  /** Runs every timer set so far. */
+  fire(): void {
+    const due = [...this.pending.values()];
+    this.pending.clear();
+    for (const t of due) t.run();
+  }
+}

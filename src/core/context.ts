@@ -1,3 +1,4 @@
+import type { ActivityWriter } from "./activity-writer.js";
 import type { Clock } from "./clock.js";
 import type { DeviceAndPlace, Enricher } from "./model.js";
 import type { Settings } from "./policy.js";
@@ -16,6 +17,10 @@ export interface ServiceContext {
   readonly enricher: Enricher;
   /** Node-local copies for verify; null in strict mode (the default). */
   readonly cache: VerifyCache | null;
+  /** Activity writes off the response path (group commit); null writes each on the response path. */
+  readonly activity: ActivityWriter | null;
+  /** Activity that would move a deadline due within this long is written on the response path. */
+  readonly activitySyncWithinMs: number;
 }
 
 /** Scope of a call: with a tenant, another tenant's sessions do not exist. */

@@ -90,6 +90,8 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
   if (replacesId !== undefined && (replaced === null || replaced.tenantId !== tenantId || replaced.isDeleted))
     throw new SessiondError("resource_not_found", "replaces_session_id names no session of this tenant");
 
+  // The limit removes the user's least recently active sessions: their pending activity must be in the store.
+  if (!pending) await ctx.activity?.settleUser(tenantId, userId);
   const now = ctx.clock.now();
   const id = newSessionId(tenantId, userId, now, ctx.random);
   const { secret, hash } = newSecret(ctx.random);

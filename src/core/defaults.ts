@@ -30,5 +30,11 @@ export const DEFAULT_TENANT_ID = "default";
 /** How long a store call may take before it fails with `store_unavailable` (connect, query, command). */
 export const DEFAULT_STORE_TIMEOUT_MS = 2000;
 
+/**
+ * Activity writes off the response path (activity-writer.ts): a batch every 5 ms (or once 500
+ * are queued), at most 10 000 waiting, a failed batch tried 3 times.
+ */
+export const DEFAULT_ACTIVITY_WRITES = Object.freeze({ batchMs: 5, maxBatch: 500, maxQueue: 10_000, maxAttempts: 3 });
+
 /** The verify cache, when on: sessions kept per process (about 20 MB) and the longest a copy is trusted. */
 export const DEFAULT_VERIFY_CACHE = Object.freeze({ maxEntries: 10_000, ttlMs: 30 * SECOND });

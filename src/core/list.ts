@@ -36,7 +36,9 @@ export async function listSessions(ctx: ServiceContext, req: ListRequest): Promi
     }),
     nowMs: ctx.clock.now(),
   };
-  const page = await ctx.sessions.list(filter, pageRequest(req, SESSION_ID_PATTERN));
+  const paging = pageRequest(req, SESSION_ID_PATTERN);
+  await ctx.activity?.flush(); // a list right after a verify shows the activity it recorded
+  const page = await ctx.sessions.list(filter, paging);
   return { data: page.items.map((r) => toSession(r, filter.nowMs)), totalCount: page.totalCount, nextCursor: input.encodeCursor(page.nextKey) };
 }
 

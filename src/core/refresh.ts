@@ -33,7 +33,9 @@ export async function refreshSession(ctx: ServiceContext, token: unknown, req: V
       if (isSessiondError(error, "conflict")) continue; // someone changed it first: look again
       throw error;
     }
-    const settled = (await settle(ctx, rotated, verdict, use)) ?? rotated;
+    // The rotation is read back from the store: this process's pending activity goes on top (activity-writer.ts).
+    const current = ctx.activity === null ? rotated : ctx.activity.overlay(rotated);
+    const settled = (await settle(ctx, current, verdict, use)) ?? current;
     return { session: toSession(settled, now), token: formatToken(record.id, secret) };
   }
   throw new SessiondError("conflict", "the session kept changing; try again");

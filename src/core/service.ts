@@ -6,6 +6,7 @@ import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
 import type { ActivityEntry, Enricher, Session } from "./model.js";
 import { DEFAULT_SETTINGS } from "./defaults.js";
+import { type ActivityWriterStats, type ActivityWritesOption, activityWriting } from "./activity-writer.js";
 import { checkPolicyBounds, type Policy, resolvePolicy, type Settings, type TenantPolicy, validateTenantPolicy } from "./policy.js";
 import type { SessionStats, Store, SweepResult, UserSessions } from "./store/index.js";
 import { asStore, type FlatSessionStore } from "./store/flat-methods.js";
@@ -46,6 +47,13 @@ export interface SessionsOptions {
    * Off by default (strict: every verify reads the store, so a revocation is seen at once).
    */
   verifyCache?: VerifyCacheOptions | false;
+  /**
+   * Activity writes off the response path: verify queues them and they are written in
+   * batches every `batchMs` (default 5 ms), one store call per batch. A crash loses at most
+   * what is queued, never a state change; `close()` writes it. `false` (or `batchMs: 0`)
+   * writes each on the response path, as before.
+   */
+  activityWrites?: ActivityWritesOption;
 }
 
 /** A tenant's policy as stored and as it applies. */
@@ -69,16 +77,18 @@ export class Sessions {
 
   constructor(options: SessionsOptions) {
     const store = asStore(options.store);
+    const settings = Object.freeze({ ...DEFAULT_SETTINGS, ...options.policy });
     this.wholeStore = store;
     this.ctx = {
       sessions: store.sessions,
       policies: store.policies,
       templates: store.templates,
-      settings: Object.freeze({ ...DEFAULT_SETTINGS, ...options.policy }),
+      settings,
       clock: options.clock ?? systemClock,
       random: options.random ?? systemRandom,
       enricher: options.enricher ?? plainEnricher,
       cache: options.verifyCache === undefined || options.verifyCache === false ? null : new VerifyCache(options.verifyCache),
+      ...activityWriting(store.sessions, settings.activityHistoryLimit, options.activityWrites),
     };
     // Until the feed is listening the cache serves nothing, so verify is strict meanwhile.
     this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(store.changes);
@@ -202,6 +212,7 @@ export class Sessions {
   async activities(id: string, options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<ActivityEntry>> {
     const paging = pageRequest(options, ACTIVITY_ID_PATTERN);
     await transitions.loadScoped(this.ctx, id, options);
+    await this.ctx.activity?.settle(id);
     const page = await this.ctx.sessions.activities(id, paging);
     return { data: page.items.map(toActivityEntry), nextCursor: input.encodeCursor(page.nextKey) };
   }
@@ -209,6 +220,7 @@ export class Sessions {
   /** Who is online: users with active sessions, most recently active first. */
   async users(options: { limit?: number; cursor?: string } & Scope = {}): Promise<Paged<UserSessions>> {
     const tenantId = input.tenantId(options.tenantId ?? "default");
+    await this.ctx.activity?.flush();
     const page = await this.ctx.sessions.users(tenantId, this.ctx.clock.now(), pageRequest(options));
     return { data: page.items, nextCursor: input.encodeCursor(page.nextKey) };
   }
@@ -216,6 +228,7 @@ export class Sessions {
   /** Counts by status, and active sessions by place and device; all tenants when none is named. */
   async stats(scope: Scope = {}): Promise<SessionStats> {
     const tenantId = scope.tenantId === undefined ? undefined : input.tenantId(scope.tenantId);
+    await this.ctx.activity?.flush();
     return this.ctx.sessions.stats(tenantId, this.ctx.clock.now());
   }
 
@@ -249,8 +262,19 @@ export class Sessions {
     return this.getPolicy(id);
   }
 
-  /** Stops the verify cache and closes the store. */
+  /** Writes the queued activity (a few ms' worth: see {@link activityWrites}). */
+  async flushActivity(): Promise<void> {
+    await this.ctx.activity?.flush();
+  }
+
+  /** Counts of the activity writer (queue depth, batches, writes, dropped), for metrics; null when writes are direct. */
+  get activityWrites(): ActivityWriterStats | null {
+    return this.ctx.activity?.stats ?? null;
+  }
+
+  /** Writes the queued activity, stops the verify cache and closes the store. */
   async close(): Promise<void> {
+    await this.ctx.activity?.close();
     await this.cacheReady.catch(() => undefined);
     await this.ctx.cache?.stop();
     await this.wholeStore.close();

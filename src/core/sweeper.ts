@@ -25,6 +25,8 @@ export interface SweepOptions {
 export async function sweepInBatches(ctx: ServiceContext, options: SweepOptions): Promise<SweepResult> {
   const total: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
   const { sweepBatchSize, retentionMs } = ctx.settings;
+  // Queued activity may have moved a deadline this sweep would otherwise write as passed.
+  await ctx.activity?.flush();
   const budget = options.batchBudgetMs;
   let limit = budget === undefined ? sweepBatchSize : Math.min(sweepBatchSize, PACED_FIRST_BATCH);
   for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {

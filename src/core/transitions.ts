@@ -18,17 +18,25 @@ const MAX_ATTEMPTS = 8;
 type Decision = { change: SessionChange; activation?: ActivationOptions } | { keep: true };
 type Decide = (record: SessionRecord, status: SessionStatus, nowMs: number) => Decision | Promise<Decision>;
 
-/** Reads a session visible in `scope`; anything else is `resource_not_found`. */
+/**
+ * Reads a session visible in `scope`; anything else is `resource_not_found`. This process's
+ * pending activity write is overlaid, so a read right after a verify sees what it recorded.
+ */
 export async function loadScoped(ctx: ServiceContext, id: string, scope: Scope): Promise<SessionRecord> {
   input.sessionId(id, "id");
   const record = await ctx.sessions.get(id);
   if (record === null || (scope.tenantId !== undefined && record.tenantId !== scope.tenantId))
     throw new SessiondError("resource_not_found", "no such session", { details: { id } });
-  return record;
+  return ctx.activity === null ? record : ctx.activity.overlay(record);
 }
 
-/** Reads, decides and writes conditionally, re-deciding on a lost race. */
+/**
+ * Reads, decides and writes conditionally, re-deciding on a lost race. The session's pending
+ * activity lands first: recorded before the change, it would be refused after it (an ended
+ * session takes no activity).
+ */
 export async function transition(ctx: ServiceContext, id: string, scope: Scope, decide: Decide): Promise<Session> {
+  await ctx.activity?.settle(id);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const record = await loadScoped(ctx, id, scope);
     const now = ctx.clock.now();
@@ -73,6 +81,8 @@ export function activate(ctx: ServiceContext, amr: string[]): Decide {
   return async (record, status, now) => {
     if (status === "active") return { keep: true };
     if (status !== "pending") throw terminalError(status);
+    // The limit removes the least recently active: the user's pending activity must be in the store.
+    await ctx.activity?.settleUser(record.tenantId, record.userId);
     const policy = resolvePolicy(ctx.settings, await ctx.policies.get(record.tenantId));
     const started = { ...record, startedAt: now };
     return {
@@ -125,6 +135,7 @@ export async function endUserSessions(
   ending: { status: "revoked" | "removed"; endReason: string },
   exceptId?: string,
 ): Promise<number> {
+  await ctx.activity?.settleUser(tenantId, userId);
   const now = ctx.clock.now();
   const ended = await ctx.sessions.endMany({ tenantId, userId, nowMs: now, ...(exceptId === undefined ? {} : { exceptId }) }, { ...ending, atMs: now });
   return ended.length;

@@ -1,9 +1,10 @@
 /**
  * Verify: the hot path (SPEC §3 "Valid", "Activity"). A verify costs one store read, plus one
- * write only when activity is due, a first use of a one-time session, or a reused secret.
+ * write only for a first use of a one-time session or a reused secret; due activity is queued
+ * and written in batches off the response path (activity-writer.ts).
  * The secret matching and reuse rules here are shared with refresh (refresh.ts).
  */
-import { activityChangeSet, buildActivity } from "./activity.js";
+import { activityChangeSet, buildActivity, movesNearDeadline } from "./activity.js";
 import type { Scope, ServiceContext } from "./context.js";
 import { definedOnly } from "./defined-only.js";
 import { isSessiondError, SessiondError, type VerifyFailureCode } from "./errors.js";
@@ -58,15 +59,18 @@ export async function present(ctx: ServiceContext, token: unknown, req: VerifyRe
   if (parsed === null) return "token_invalid";
   if (req.sessionId !== undefined && req.sessionId !== parsed.sessionId) return "token_invalid";
   const now = ctx.clock.now();
-  const copy = fresh || ctx.cache === null ? undefined : ctx.cache.lookup(parsed.sessionId, now);
+  const cached = fresh || ctx.cache === null ? undefined : ctx.cache.lookup(parsed.sessionId, now);
+  // This process's pending activity write is part of what it knows of the session (activity-writer.ts).
+  const copy = cached === undefined || ctx.activity === null ? cached : ctx.activity.overlay(cached);
   if (copy !== undefined && !copy.isDeleted && (req.tenantId === undefined || copy.tenantId === req.tenantId)) {
     const match = matchSecret(copy, parsed.hash, now, ctx.settings.refreshGraceMs);
     if (match === "current" || match === "superseded_in_grace") return { record: copy, match, use, cached: true };
   }
   const generation = ctx.cache?.readGeneration ?? 0;
-  const record = await ctx.sessions.get(parsed.sessionId);
-  if (record === null || record.isDeleted) return "token_invalid";
-  ctx.cache?.remember(record, generation, now);
+  const stored = await ctx.sessions.get(parsed.sessionId);
+  if (stored === null || stored.isDeleted) return "token_invalid";
+  ctx.cache?.remember(stored, generation, now);
+  const record = ctx.activity === null ? stored : ctx.activity.overlay(stored);
   if (req.tenantId !== undefined && record.tenantId !== req.tenantId) return "token_invalid";
   const match = matchSecret(record, parsed.hash, ctx.clock.now(), ctx.settings.refreshGraceMs);
   if (match === "none") return "token_invalid";
@@ -79,6 +83,7 @@ export async function present(ctx: ServiceContext, token: unknown, req: VerifyRe
 
 /** A secret seen after its grace was stolen or replayed: the whole session goes. */
 async function revokeForReuse(ctx: ServiceContext, record: SessionRecord): Promise<void> {
+  await ctx.activity?.settle(record.id); // activity recorded before the revocation lands first
   let current: SessionRecord | null = record;
   for (let attempt = 0; current !== null && attempt < 8; attempt++) {
     if (current.status !== "active" && current.status !== "pending") return;
@@ -94,11 +99,24 @@ async function revokeForReuse(ctx: ServiceContext, record: SessionRecord): Promi
   }
 }
 
-/** Writes a due activity; a false return means the session changed under us and must be judged again. */
+/**
+ * Records a due activity: queued for the next batch (activity-writer.ts), or written on the
+ * response path when there is no writer or when it moves a deadline that could pass before a
+ * batch lands. A null return means a direct write was refused: the session changed under us
+ * and must be judged again.
+ */
 async function touch(ctx: ServiceContext, record: SessionRecord, use: Presented["use"]): Promise<SessionRecord | null> {
   const now = ctx.clock.now();
   const activity = buildActivity(ctx, record.id, use, record.latestActivity, now);
   const change = activityChangeSet(record, activity);
+  const writer = ctx.activity;
+  if (writer !== null && !movesNearDeadline(record, change, now, ctx.activitySyncWithinMs)) {
+    const full = writer.add(record, change);
+    if (full !== null) await full;
+    return { ...record, ...change };
+  }
+  // After this session's queued writes, so its history keeps its order and time never moves back.
+  if (writer !== null) await writer.settle(record.id);
   const written = await ctx.sessions.recordActivity(record.id, change, ctx.settings.activityHistoryLimit);
   return written ? { ...record, ...change } : null;
 }

@@ -1,6 +1,8 @@
 /** The composition root: config → store → services. Shared by the server (start.ts) and every CLI command. */
 import { pino, type Logger } from "pino";
+import type { ActivityWriterOptions } from "../core/activity-writer.js";
 import { ApiKeys } from "../core/api-keys.js";
+import { definedOnly } from "../core/defined-only.js";
 import { systemClock } from "../core/clock.js";
 import { createSessions, type Sessions } from "../core/service.js";
 import type { Store } from "../core/store/index.js";
@@ -27,7 +29,12 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, open: { migrate?: boolean; mustExist?: boolean } = {}): Promise<Runtime> {
+/** What a runtime reports besides its results: a failed batch of activity writes (the server logs it). */
+export interface RuntimeHooks {
+  onActivityFailure?: ActivityWriterOptions["onFailure"];
+}
+
+export async function openRuntime(config: Config, open: { migrate?: boolean; mustExist?: boolean } = {}, hooks: RuntimeHooks = {}): Promise<Runtime> {
   if (!["bundled", "off"].includes(config.geoipDatabase) && !existsSync(config.geoipDatabase))
     throw new ConfigError([`SESSIOND_GEOIP_DATABASE (--geoip-database): no file at ${config.geoipDatabase}`]);
   const store = await openStore(config.store, { ...open, timeoutMs: config.storeTimeoutMs, retentionMs: config.retentionSeconds * 1000 });
@@ -37,7 +44,13 @@ export async function openRuntime(config: Config, open: { migrate?: boolean; mus
   let issuerBase = publicUrl(config);
   const jwt = { signer: signingKeys, publicUrl: () => issuerBase };
   const verifyCache = config.verifyCache ? { maxEntries: config.verifyCacheSize, ttlMs: config.verifyCacheTtlSeconds * 1000 } : false;
-  const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache });
+  const activityWrites = {
+    batchMs: config.activityBatchMs,
+    // A write that moves a deadline due within a few batches and a store call's timeout skips the queue.
+    syncWithinMs: Math.max(1000, 4 * config.activityBatchMs + config.storeTimeoutMs),
+    ...definedOnly({ onFailure: hooks.onActivityFailure }),
+  };
+  const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache, activityWrites });
   const apiKeys = new ApiKeys(store.apiKeys, systemClock, systemRandom, config.rootKey ?? null);
   const rateLimiter = new RateLimiter(store.counters, systemClock, rateLimitsOf(config));
   let closed = false;

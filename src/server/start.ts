@@ -8,6 +8,8 @@ import { definedOnly } from "../core/defined-only.js";
 import type { Sessions } from "../core/service.js";
 import { loadGeoIp } from "../enrich/index.js";
 import { type App, buildApp } from "../http/app.js";
+import { createMetrics } from "../http/metrics.js";
+import { registerActivityMetrics } from "./activity-metrics.js";
 import { redactUrl } from "../stores/open.js";
 import { logRootKeys, printRootKey } from "./root-keys.js";
 import { createLogger, openRuntime } from "./runtime.js";
@@ -45,14 +47,25 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
-  const runtime = await openRuntime(config);
+  const runtime = await openRuntime(
+    config,
+    {},
+    {
+      // A batch holds session ids and activity (IP, user agent), never a token; the error is the store's.
+      onActivityFailure: (error, failure) =>
+        logger.warn({ err: error, ...failure }, failure.dropped ? "activity writes dropped after retries" : "activity batch failed; retrying"),
+    },
+  );
   try {
     loadGeoIp(runtime.enricher, logger); // ~100 ms once at start, not on the first request; without the bundled database, places are off
   } catch (error) {
     await runtime.close();
     throw new ConfigError([`SESSIOND_GEOIP_DATABASE (--geoip-database): not a readable MaxMind-format database: ${(error as Error).message}`]);
   }
+  const metrics = createMetrics();
+  registerActivityMetrics(metrics.registry, () => runtime.sessions.activityWrites);
   const app = await buildApp({
+    metrics,
     sessions: runtime.sessions,
     apiKeys: runtime.apiKeys,
     config,

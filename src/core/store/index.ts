@@ -23,6 +23,7 @@ export type { CounterStore } from "./counters.js";
 export type { PolicyStore } from "./policies.js";
 export type {
   ActivationOptions,
+  ActivityWrite,
   Ending,
   Page,
   PageRequest,

@@ -72,6 +72,12 @@ export interface SessionStats {
   byOs: Record<string, number>;
 }
 
+/** One activity write of a batch ({@link SessionStore.recordActivities}). */
+export interface ActivityWrite {
+  id: string;
+  change: ActivityChangeSet;
+}
+
 /** What one sweep batch did. */
 export interface SweepResult {
   expired: number;
@@ -114,6 +120,18 @@ export interface SessionStore {
    * time back); MUST never change status or version. Returns whether it wrote.
    */
   recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean>;
+
+  /**
+   * A batch of activity writes (the core's group commit, src/core/activity-writer.ts). MUST
+   * treat each write exactly as {@link recordActivity} would, in the order given (two writes
+   * for one session both land, in order), and return whether each wrote. Applying the same
+   * batch again (a retry after an unclear failure) MUST NOT append an activity twice.
+   * Backends batch natively: SQLite in one transaction, PostgreSQL in one statement per
+   * round, Redis in one pipeline. OPTIONAL, so stores written before it keep working: the
+   * core then calls `recordActivity` once per write. It is the role's eleventh method, the
+   * one exception to "about ten", because it is the same verb in bulk, not a new concept.
+   */
+  recordActivities?(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]>;
 
   /** MUST list non-deleted sessions matching the filter, newest first (by id), with the total count. */
   list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }>;

@@ -7,6 +7,7 @@ import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } 
 import { effectiveStatus } from "../../core/deadlines.js";
 import type {
   ActivationOptions,
+  ActivityWrite,
   Ending,
   Page,
   PageRequest,
@@ -95,11 +96,20 @@ export class MemorySessions implements SessionStore {
   }
 
   async recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
+    return this.writeActivity(id, change, historyLimit);
+  }
+
+  async recordActivities(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]> {
+    return writes.map((w) => this.writeActivity(w.id, w.change, historyLimit));
+  }
+
+  private writeActivity(id: string, change: ActivityChangeSet, historyLimit: number): boolean {
     const r = this.records.get(id);
     if (r === undefined || !isLive(r) || r.isDeleted || r.lastActiveAt > change.lastActiveAt) return false;
     this.records.set(id, deepFreeze({ ...r, ...structuredClone(change) }));
     const list = this.history.get(id) ?? [];
-    list.push(structuredClone(change.latestActivity));
+    // A retried batch brings the same activity again: it is in the history already.
+    if (list.at(-1)?.id !== change.latestActivity.id) list.push(structuredClone(change.latestActivity));
     if (list.length > historyLimit) list.splice(0, list.length - historyLimit);
     this.history.set(id, list);
     return true;

@@ -7,6 +7,7 @@ import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type {
   ActivationOptions,
+  ActivityWrite,
   Ending,
   Page,
   PageRequest,
@@ -27,6 +28,41 @@ import { sweepBatch } from "./sweeper.js";
 const END = `UPDATE sessions SET status = @status, end_reason = @endReason, ended_at = @atMs, updated_at = @atMs,
   revoked_at = CASE WHEN @status = 'revoked' THEN @atMs ELSE revoked_at END, version = version + 1`;
 const LIVE = `is_deleted = false AND ${STILL("live")}`;
+
+/**
+ * Activity writes for distinct sessions in one statement: the conditional writes, the history
+ * appends (a retried write's activity is there already: DO NOTHING) and the trims commit
+ * together. The trim sees the history before this statement's append, hence `keep` = limit - 1.
+ */
+const ACTIVITY_ROUND = `WITH input AS (
+    SELECT * FROM jsonb_to_recordset(@writes::jsonb) AS t(id text, last_active_at bigint, expire_at bigint, abandon_at bigint, location text,
+      latest_activity text, country text, browser_name text, device_type text, os_name text, activity_id text)
+  ), written AS (
+    UPDATE sessions AS s SET last_active_at = i.last_active_at, expire_at = i.expire_at, abandon_at = i.abandon_at, location = i.location,
+      latest_activity = i.latest_activity, country = i.country, browser_name = i.browser_name, device_type = i.device_type, os_name = i.os_name
+    FROM input AS i
+    WHERE s.id = i.id AND s.status IN ('pending', 'active') AND s.is_deleted = false AND s.last_active_at <= i.last_active_at
+    RETURNING s.id
+  ), appended AS (
+    INSERT INTO activities (id, session_id, data) SELECT i.activity_id, i.id, i.latest_activity FROM input AS i JOIN written USING (id)
+    ON CONFLICT (id) DO NOTHING
+  ), trimmed AS (
+    DELETE FROM activities AS a WHERE a.session_id IN (SELECT id FROM written) AND a.id IN (
+      SELECT x.id FROM activities AS x WHERE x.session_id = a.session_id ORDER BY x.id DESC OFFSET @keep)
+  ) SELECT id FROM written`;
+
+/** Splits a batch into rounds of distinct sessions, keeping each session's writes in order (indexes into `writes`). */
+function rounds(writes: readonly ActivityWrite[]): number[][] {
+  const out: number[][] = [];
+  const seen = new Map<string, number>();
+  writes.forEach((w, i) => {
+    const round = seen.get(w.id) ?? 0;
+    seen.set(w.id, round + 1);
+    if (out[round] === undefined) out[round] = [];
+    out[round].push(i);
+  });
+  return out;
+}
 
 function filterSql(filter: SessionFilter): { where: string; params: Row } {
   const clauses = ["is_deleted = false"];
@@ -119,21 +155,25 @@ export class PostgresSessions implements SessionStore {
   }
 
   async recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
-    const row = toColumns(change, nativeBoolean);
-    const sets = Object.keys(row).map((c) => `${c} = @${c}`);
-    // One statement: the conditional write, the history append and the trim commit together.
-    const rows = await this.query(
-      `WITH written AS (
-         UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = false AND last_active_at <= @last_active_at RETURNING id
-       ), appended AS (
-         INSERT INTO activities (id, session_id, data) SELECT @activityId, id, @data FROM written
-       ), trimmed AS (
-         DELETE FROM activities WHERE EXISTS (SELECT 1 FROM written) AND id IN (
-           SELECT id FROM activities WHERE session_id = @id ORDER BY id DESC OFFSET @keep)
-       ) SELECT COUNT(*)::int AS n FROM written`,
-      { ...row, id, activityId: change.latestActivity.id, data: JSON.stringify(change.latestActivity), keep: Math.max(0, historyLimit - 1) },
-    );
-    return (rows[0]!.n as number) > 0;
+    return (await this.recordActivities([{ id, change }], historyLimit))[0]!;
+  }
+
+  /**
+   * One statement per round: a round holds at most one write per session (one UPDATE cannot
+   * change a row twice), so a batch of distinct sessions, the usual case, is one round trip.
+   */
+  async recordActivities(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]> {
+    const results = new Array<boolean>(writes.length).fill(false);
+    for (const round of rounds(writes)) {
+      const input = round.map((i) => {
+        const { id, change } = writes[i]!;
+        return { ...toColumns(change, nativeBoolean), id, activity_id: change.latestActivity.id };
+      });
+      const rows = await this.query(ACTIVITY_ROUND, { writes: JSON.stringify(input), keep: Math.max(0, historyLimit - 1) });
+      const written = new Set(rows.map((r) => r.id as string));
+      for (const i of round) results[i] = written.has(writes[i]!.id);
+    }
+    return results;
   }
 
   async list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {

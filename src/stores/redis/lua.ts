@@ -148,7 +148,8 @@ if not LIVE[f[1]] or f[2] == '1' or tonumber(f[3]) > tonumber(ARGV[5]) then retu
 owner({ f[4], f[5] }, ARGV[2], ARGV[3])
 apply(KEYS[1], 8)
 local limit = tonumber(ARGV[6])
-redis.call('LPUSH', KEYS[2], ARGV[7])
+-- A retried batch brings an activity that is stored already: it is not appended twice.
+if redis.call('LINDEX', KEYS[2], 0) ~= ARGV[7] then redis.call('LPUSH', KEYS[2], ARGV[7]) end
 if limit > 0 then redis.call('LTRIM', KEYS[2], 0, limit - 1) else redis.call('DEL', KEYS[2]) end
 keep(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[4]))
 keepIndex(KEYS[3])

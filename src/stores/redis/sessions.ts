@@ -10,6 +10,7 @@ import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } 
 import { routingTag, routingTagOfSessionId } from "../../core/session-token.js";
 import type {
   ActivationOptions,
+  ActivityWrite,
   Ending,
   Page,
   PageRequest,
@@ -133,31 +134,48 @@ export class RedisSessions implements SessionStore {
   }
 
   async recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
-    const owner = await this.ctx.ownerOf(id);
-    if (owner === null) return false;
-    const k = this.keys.forSession(id, owner.tenantId, owner.userId);
-    const { set, unset } = encodeChange(change);
-    const written = await this.ctx.conn.run((c) =>
-      c.sessiondActivity(
-        k.record,
-        k.activities,
-        k.userIndex,
-        id,
-        owner.tenantId,
-        owner.userId,
-        this.ctx.retentionMs,
-        change.lastActiveAt,
-        historyLimit,
-        encodeActivity(change.latestActivity),
-        unset.length,
-        ...unset,
-        ...set,
+    return (await this.recordActivities([{ id, change }], historyLimit))[0]!;
+  }
+
+  /**
+   * One script call per write, all sent in the same tick: ioredis's auto-pipelining sends them
+   * as one pipeline per node (each call names only its own session's slot, so nothing crosses
+   * slots on a cluster), and one connection runs a session's writes in the order sent.
+   */
+  async recordActivities(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]> {
+    const owners = await Promise.all(writes.map((w) => this.ctx.ownerOf(w.id)));
+    const replies = await this.ctx.conn.run((c) =>
+      Promise.all(
+        writes.map(({ id, change }, i) => {
+          const owner = owners[i];
+          if (owner === null || owner === undefined) return 0;
+          const k = this.keys.forSession(id, owner.tenantId, owner.userId);
+          const { set, unset } = encodeChange(change);
+          return c.sessiondActivity(
+            k.record,
+            k.activities,
+            k.userIndex,
+            id,
+            owner.tenantId,
+            owner.userId,
+            this.ctx.retentionMs,
+            change.lastActiveAt,
+            historyLimit,
+            encodeActivity(change.latestActivity),
+            unset.length,
+            ...unset,
+            ...set,
+          );
+        }),
       ),
     );
-    if (written !== 1) return false;
+    const written = replies.map((reply) => reply === 1);
     // Activity moves the deadlines; the script only wrote a live session, so the hint is re-scored as live.
-    await settle(this.ctx, [{ id, tenantId: owner.tenantId, live: true, at: Math.min(change.expireAt, change.abandonAt ?? Infinity) }]);
-    return true;
+    const hints = writes.flatMap(({ id, change }, i) =>
+      written[i] ? [{ id, tenantId: owners[i]!.tenantId, live: true, at: Math.min(change.expireAt, change.abandonAt ?? Infinity) }] : [],
+    );
+    await settle(this.ctx, hints);
+    return written;
   }
 
   async list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {

@@ -8,6 +8,7 @@ import { SessiondError } from "../../core/errors.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type {
   ActivationOptions,
+  ActivityWrite,
   Ending,
   Page,
   PageRequest,
@@ -24,6 +25,9 @@ import type { SqliteConnection } from "./connection.js";
 import { type ReadStep, statsFrom, statsStep, statusTotalStep, usersFrom, usersStep } from "./counts.js";
 import { SqliteSessionLimit } from "./session-limit.js";
 import { SqliteSweeper } from "./sweeper.js";
+
+/** The columns an activity write sets (what toColumns gives for an ActivityChangeSet). */
+const ACTIVITY_COLUMNS = ["last_active_at", "expire_at", "abandon_at", "location", "latest_activity", "country", "browser_name", "device_type", "os_name"];
 
 /** How long the change log keeps an entry; a cache that falls further behind forgets everything. */
 const CHANGE_LOG_MS = 3_600_000;
@@ -93,9 +97,14 @@ export class SqliteSessions implements SessionStore {
            revoked_at = CASE WHEN @status = 'revoked' THEN @atMs ELSE revoked_at END, version = version + 1
            WHERE id = @id AND is_deleted = 0 AND ${STILL("live")}`,
         ),
-        insertActivity: db.prepare("INSERT INTO activities (id, session_id, data) VALUES (?, ?, ?)"),
+        insertActivity: db.prepare("INSERT OR IGNORE INTO activities (id, session_id, data) VALUES (?, ?, ?)"),
+        // Everything older than the limit-th newest, found by one index seek; nothing while the history is shorter.
         trimActivities: db.prepare(
-          "DELETE FROM activities WHERE session_id = @id AND id NOT IN (SELECT id FROM activities WHERE session_id = @id ORDER BY id DESC LIMIT @keep)",
+          "DELETE FROM activities WHERE session_id = @id AND id < (SELECT id FROM activities WHERE session_id = @id ORDER BY id DESC LIMIT 1 OFFSET @last)",
+        ),
+        recordActivity: db.prepare(
+          `UPDATE sessions SET ${ACTIVITY_COLUMNS.map((c) => `${c} = @${c}`).join(", ")}
+           WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`,
         ),
         userLive: db.prepare<Row, { id: string }>(
           `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0 AND ${STILL("live")}`,
@@ -157,23 +166,22 @@ export class SqliteSessions implements SessionStore {
   }
 
   recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
-    return this.conn.immediate(() => {
-      const row = { ...toColumns(change, sqliteBoolean), id };
-      const sets = Object.keys(row)
-        .filter((c) => c !== "id")
-        .map((c) => `${c} = @${c}`);
-      const written = this.conn.statements
-        .get(
-          `UPDATE sessions SET ${sets.join(", ")} WHERE id = @id AND status IN ('pending', 'active') AND is_deleted = 0 AND last_active_at <= @last_active_at`,
-        )
-        .run(row).changes;
-      if (written > 0) {
-        const activity = change.latestActivity;
-        this.q().insertActivity.run(activity.id, activity.sessionId, JSON.stringify(activity));
-        this.q().trimActivities.run({ id: activity.sessionId, keep: historyLimit });
-      }
-      return written > 0;
-    });
+    return this.conn.immediate(() => this.writeActivity(id, change, historyLimit));
+  }
+
+  /** The whole batch in one transaction: one commit, so one fsync, however many writes. */
+  recordActivities(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]> {
+    return this.conn.immediate(() => writes.map((w) => this.writeActivity(w.id, w.change, historyLimit)));
+  }
+
+  /** Inside a transaction: one conditional activity write, its history append and trim. */
+  private writeActivity(id: string, change: ActivityChangeSet, historyLimit: number): boolean {
+    const row: Row = { ...toColumns(change, sqliteBoolean), id };
+    if (this.q().recordActivity.run(row).changes === 0) return false;
+    // OR IGNORE: a retried batch brings activities that are stored already.
+    this.q().insertActivity.run(change.latestActivity.id, id, row.latest_activity);
+    this.q().trimActivities.run({ id, last: historyLimit - 1 });
+    return true;
   }
 
   list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {

@@ -71,6 +71,7 @@ export function countTests(h: StoreHarness): void {
           `${pick(BROWSERS) ?? ""}|${pick(["Linux", "iOS", "valueOf", null]) ?? ""}|${pick(PLACES) ?? ""}|${pick(["desktop", "mobile", null]) ?? ""}`;
 
         const check = async (step: number) => {
+          await sessions.flushActivity(); // the store is read directly below
           const now = clock.now();
           const all = (await Promise.all(made.map((m) => store.sessions.get(m.id)))).filter((r) => r !== null && !r.isDeleted);
           for (const tenantId of [...tenants, undefined]) {

@@ -1,5 +1,6 @@
 /** The session role's conformance tests, directly and through the service. */
 import type { StoreHarness } from "../store.js";
+import { activityWriteTests } from "./activity-writes.js";
 import { concurrencyTests } from "./concurrency.js";
 import { countTests } from "./counts.js";
 import { lifecycleTests } from "./lifecycle.js";
@@ -14,6 +15,7 @@ export function sessionTests(h: StoreHarness): void {
   recordTests(h);
   lifecycleTests(h);
   verifyTests(h);
+  activityWriteTests(h);
   refreshTests(h);
   tenancyTests(h);
   queryTests(h);
