@@ -14,7 +14,7 @@ import { createSessions, openStore } from "../lib/sessiond.js";
 import { type Seeded, seedPostgres, seedRedis, seedSqlite } from "../lib/seed.js";
 import { createRequests, listRequests, startSessiond, verifyRequests } from "../lib/serve.js";
 import { type Check, type Row, check, fmtTimes, zeroErrors } from "../lib/table.js";
-import { rssCheck } from "./http-sqlite.js";
+import { rssCheck } from "../lib/verdicts.js";
 
 const SCENARIO = "4 scale";
 
