@@ -30,5 +30,5 @@ export function writeDocs(set: string, report: string): void {
   const { start, end } = docsBlock(set);
   const page = readFileSync(DOCS_PAGE, "utf8");
   const from = page.indexOf(start) + start.length;
-  writeFileSync(DOCS_PAGE, `${page.slice(0, from)}\n${report.trim()}\n${page.slice(page.indexOf(end, from))}`);
+  writeFileSync(DOCS_PAGE, `${page.slice(0, from)}\n\n${report.trim()}\n\n${page.slice(page.indexOf(end, from))}`);
 }

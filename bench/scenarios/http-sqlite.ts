@@ -6,7 +6,7 @@
  * connect-redis), and create load. Then, at the headline count only: geo-IP off under verify
  * and create load (memory), the access log, the verify cache.
  */
-import { type ActivityDueRun, measureActivityDue, writtenCheck, writtenText } from "../lib/activity-check.js";
+import { type ActivityDueRun, measureActivityDue, writtenCheck } from "../lib/activity-check.js";
 import { redisPrefix } from "../lib/backends.js";
 import type { Context, Measurement, MeasureMode } from "../lib/context.js";
 import { startBetterAuth, startExpressSession, type PeerRun } from "../lib/peers.js";
@@ -107,7 +107,6 @@ export async function httpSqlite(ctx: Context): Promise<Row[]> {
   const rss = (m: Measurement) => `${m.startRssMb.toFixed(0)} MB after start, ${m.rssMb!.toFixed(0)} MB peak`;
   ctx.notes.push(
     `sessiond serve's resident set (SQLite, ${data.size.toLocaleString("en")} sessions, ${headline.connections} connections): ${geoIpLabel("default")} ${rss(hot[0]!)}; geo-IP off ${rss(geoOff)} under verify load.`,
-    ...due.map((r) => `Activity due, ${r.measurement.connections} connections: ${writtenText(r.written)} (GET /v1/sessions/{id}/activities after the load).`),
   );
   if (options.profile) {
     const top = (name: string, more: Partial<ServeOptions>, title: string, mode: MeasureMode = {}) =>
