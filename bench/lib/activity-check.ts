@@ -63,14 +63,14 @@ export interface ActivityDueRun {
 }
 
 /** A counter's value on the server's /metrics, NaN when it exports none by that name. */
-async function metric(server: Server, name: string): Promise<number> {
+export async function metric(server: Server, name: string): Promise<number> {
   const text = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ROOT_KEY}` } }).then((r) => (r.ok ? r.text() : ""));
   const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(" ") + 1));
 }
 
 /** The server's count of activity writes, where it exports one (sessiond_activity_writes_total). */
-const WRITES = "sessiond_activity_writes_total";
+export const WRITES = "sessiond_activity_writes_total";
 
 /**
  * Verify with activity due on every request, on a running server at each of

@@ -49,7 +49,7 @@ const ms = (value: number | undefined) => (value !== undefined && value < 1 ? va
 function header(): string {
   let commit = "";
   try {
-    commit = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: ROOT_DIR, encoding: "utf8" }).trim();
+    commit = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: ROOT_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
     commit = "no git";
   }

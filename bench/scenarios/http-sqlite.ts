@@ -6,9 +6,10 @@
  * connect-redis), and create load. Then, at the headline count only: geo-IP off under verify
  * and create load (memory), the access log, the verify cache.
  */
-import { type ActivityDueRun, measureActivityDue, writtenCheck } from "../lib/activity-check.js";
+import { type ActivityDueRun, measureActivityDue, metric, WRITES, writtenCheck } from "../lib/activity-check.js";
 import { redisPrefix } from "../lib/backends.js";
 import type { Context, Measurement, MeasureMode } from "../lib/context.js";
+import type { HttpRequest } from "../lib/load.js";
 import { startBetterAuth, startExpressSession, type PeerRun } from "../lib/peers.js";
 import { type Server, startServer } from "../lib/processes.js";
 import { summariseProfile } from "../lib/profile.js";
@@ -51,7 +52,7 @@ export async function httpSqlite(ctx: Context): Promise<Row[]> {
     sessiond("sessiond-sqlite"),
     async (server) =>
       [
-        await ctx.measureEach(SCENARIO, `sessiond verify, no activity due (token reused from the same IP and UA), ${geoIpLabel("default")}`, server, verify),
+        await noActivityDue(ctx, server, verify),
         await measureActivityDue(
           ctx,
           SCENARIO,
@@ -156,6 +157,27 @@ export async function httpSqlite(ctx: Context): Promise<Row[]> {
     createRow(create, "default"),
     createRow(createGeoOff, "off"),
   ];
+}
+
+/**
+ * Verify with no activity due at each connection count; where the server counts its activity
+ * writes, the note says how many it made during these loads (the warm-up's priming verifies
+ * record any activity that came due, so the loads themselves should write none).
+ */
+async function noActivityDue(ctx: Context, server: Server, verify: HttpRequest[]): Promise<Measurement[]> {
+  const before = await metric(server, WRITES);
+  const runs = await ctx.measureEach(
+    SCENARIO,
+    `sessiond verify, no activity due (token reused from the same IP and UA), ${geoIpLabel("default")}`,
+    server,
+    verify,
+  );
+  const written = (await metric(server, WRITES)) - before;
+  if (!Number.isNaN(written))
+    ctx.notes.push(
+      `No activity due: ${WRITES} grew by ${written.toLocaleString("en")} over these loads (priming included: one verify of each of the ${verify.length.toLocaleString("en")} tokens before each load records activity that came due).`,
+    );
+  return runs;
 }
 
 /** A peer's rows: how many times sessiond's verify (no activity due, and activity due) beats it, by req/s and by CPU per request. */
