@@ -42,6 +42,8 @@ export function procMemoryMb(pid: number, field: "VmHWM" | "VmRSS"): number {
 /** This process's environment without sessiond settings: a server gets only the ones it is given. */
 const inherited = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("SESSIOND_")));
 
+let peakResetFailed = false;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Server {
@@ -79,7 +81,12 @@ export class Server {
    * (Linux ≥ 4.0), so each load on a server that already ran one reports its own peak.
    */
   resetPeakRss(): void {
-    writeFileSync(`/proc/${this.child.pid!}/clear_refs`, "5");
+    try {
+      writeFileSync(`/proc/${this.child.pid!}/clear_refs`, "5");
+    } catch (error) {
+      if (!peakResetFailed) process.stderr.write(`cannot reset peak RSS (${(error as Error).message}): peaks count from each server's start\n`);
+      peakResetFailed = true;
+    }
   }
 
   rssMb(): number {

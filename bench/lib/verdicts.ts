@@ -21,9 +21,9 @@ export interface Versus {
 
 export const versus = (m: Measurement, other: Measurement): Versus => ({ rps: m.rps / other.rps, cpu: other.cpuUsPerReq / m.cpuUsPerReq });
 
-/** e.g. "0.47× raw; CPU/req 0.52× raw". */
+/** e.g. "0.47× raw (CPU/req 0.52×)". */
 export function ratioText(v: Versus, name: string): string {
-  return `${fmtTimes(v.rps)} ${name}; CPU/req ${fmtTimes(v.cpu)}`;
+  return `${fmtTimes(v.rps)} ${name} (CPU/req ${fmtTimes(v.cpu)})`;
 }
 
 /** The same target on both ratios: throughput and CPU per request. */

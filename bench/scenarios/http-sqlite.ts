@@ -149,8 +149,8 @@ export async function httpSqlite(ctx: Context): Promise<Row[]> {
         ],
       };
     }),
-    ...peerRows(betterAuth, hot, due, 10),
-    ...peerRows(express, hot, due, 2),
+    ...peerRows(betterAuth, raw, hot, due, 10),
+    ...peerRows(express, raw, hot, due, 2),
     ...hello.map((m, i) => ({ ...m, ratio: `${ratioText(versus(m, raw[i]!), "raw")}; sessiond ${fmtTimes(hot[i]!.rps / m.rps)} this` })),
     { ...geoOff, ratio: ratioText(versus(geoOff, raw[0]!), "raw"), checks: [rssCheck(geoOff, "off"), zeroErrors(geoOff.errors ?? 0)] },
     ...settings,
@@ -181,13 +181,13 @@ async function noActivityDue(ctx: Context, server: Server, verify: HttpRequest[]
 }
 
 /** A peer's rows: how many times sessiond's verify (no activity due, and activity due) beats it, by req/s and by CPU per request. */
-function peerRows(peer: Measurement[], hot: Measurement[], due: ActivityDueRun[], min: number): Row[] {
+function peerRows(peer: Measurement[], raw: Measurement[], hot: Measurement[], due: ActivityDueRun[], min: number): Row[] {
   return peer.map((m, i) => {
     const noActivity = versus(hot[i]!, m);
     const activity = versus(due[i]!.measurement, m);
     return {
       ...m,
-      ratio: `sessiond ${fmtTimes(noActivity.rps)} this (CPU/req ${fmtTimes(noActivity.cpu)}); activity due ${fmtTimes(activity.rps)} (CPU/req ${fmtTimes(activity.cpu)})`,
+      ratio: `${ratioText(versus(m, raw[i]!), "raw")}; sessiond ${ratioText(noActivity, "this")}, activity due ${ratioText(activity, "this")}`,
       checks: [
         ...headlineOnly(i, [...atLeast("no activity ÷ this", noActivity, min), ...atLeast("activity due ÷ this", activity, min)]),
         zeroErrors(m.errors ?? 0),
