@@ -172,7 +172,7 @@ async function sweepUnderLoad(ctx: Context): Promise<Row[]> {
     () => startSessiond({ name: "sessiond-sweep-idle", store, logDir: tmp, sweepIntervalS: 0 }),
     verify,
   );
-  const delayS = options.warmupS + 5;
+  const delayS = Math.ceil(options.warmupS) + 5; // SESSIOND_SWEEP_INTERVAL_SECONDS takes whole seconds
   await waitForQuiet(options.quietWaitS * 1000);
   const server = await startSessiond({ name: "sessiond-sweeping", store, logDir: tmp, sweepIntervalS: delayS });
   try {
