@@ -142,29 +142,13 @@ export class Context {
   }
 
   /** Starts a server, measures it, stops it. */
-  async measureServer(scenario: string, variant: string, start: () => Promise<Server>, requests: HttpRequest[], mode: MeasureMode = {}): Promise<Measurement> {
-    const server = await start();
-    try {
-      return await this.measure(scenario, variant, server, requests, mode);
-    } finally {
-      await server.stop();
-    }
+  measureServer(scenario: string, variant: string, start: () => Promise<Server>, requests: HttpRequest[], mode: MeasureMode = {}): Promise<Measurement> {
+    return this.withServer(start, (server) => this.measure(scenario, variant, server, requests, mode));
   }
 
   /** Starts a server, loads it at each of `options.connections`, stops it. */
-  async measureServerEach(
-    scenario: string,
-    variant: string,
-    start: () => Promise<Server>,
-    requests: HttpRequest[],
-    mode: MeasureMode = {},
-  ): Promise<Measurement[]> {
-    const server = await start();
-    try {
-      return await this.measureEach(scenario, variant, server, requests, mode);
-    } finally {
-      await server.stop();
-    }
+  measureServerEach(scenario: string, variant: string, start: () => Promise<Server>, requests: HttpRequest[]): Promise<Measurement[]> {
+    return this.withServer(start, (server) => this.measureEach(scenario, variant, server, requests));
   }
 
   remember(key: string, m: Measurement): Measurement {
