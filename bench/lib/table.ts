@@ -12,10 +12,14 @@ export interface Check {
 export interface Row {
   scenario: string;
   variant: string;
+  /** Load connections (HTTP rows). */
+  connections?: number;
   rps?: number;
   p50Ms?: number;
   p99Ms?: number;
   rssMb?: number;
+  /** The server's CPU time per request over the measured run (HTTP rows). */
+  cpuUsPerReq?: number;
   errors?: number;
   /** Share of the machine's CPU that processes outside the bench used during the run (a shared machine). */
   otherLoad?: number;
@@ -45,7 +49,7 @@ const ms = (value: number | undefined) => (value !== undefined && value < 1 ? va
 function header(): string {
   let commit = "";
   try {
-    commit = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: ROOT_DIR, encoding: "utf8" }).trim();
+    commit = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: ROOT_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
     commit = "no git";
   }
@@ -58,18 +62,20 @@ export function renderTable(rows: Row[], command: string): string {
     header(),
     `\`${command}\``,
     "",
-    "| scenario | variant | req/s | p50 ms | p99 ms | peak RSS MB | errors | other load | ratio vs baseline | target | PASS/MISS |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|",
+    "| scenario | variant | conns | req/s | p50 ms | p99 ms | peak RSS MB | CPU µs/req | errors | other load | ratio vs baseline | target | PASS/MISS |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
   ];
   for (const r of rows) {
     const checks = r.checks ?? [];
     const cells = [
       r.scenario,
       `${r.variant}${r.replyBytes === undefined ? "" : ` (${r.replyBytes} B reply)`}`,
+      r.connections ?? "",
       num(r.rps, 0),
       ms(r.p50Ms),
       ms(r.p99Ms),
       num(r.rssMb, 0),
+      num(r.cpuUsPerReq, 1),
       r.errors ?? "",
       r.otherLoad === undefined ? "" : `${(r.otherLoad * 100).toFixed(0)}%`,
       r.ratio ?? "",

@@ -14,7 +14,7 @@ import { createSessions, openStore } from "../lib/sessiond.js";
 import { type Seeded, seedPostgres, seedRedis, seedSqlite } from "../lib/seed.js";
 import { createRequests, listRequests, startSessiond, verifyRequests } from "../lib/serve.js";
 import { type Check, type Row, check, fmtTimes, zeroErrors } from "../lib/table.js";
-import { rssCheck } from "./http-sqlite.js";
+import { rssCheck } from "../lib/verdicts.js";
 
 const SCENARIO = "4 scale";
 
@@ -172,7 +172,7 @@ async function sweepUnderLoad(ctx: Context): Promise<Row[]> {
     () => startSessiond({ name: "sessiond-sweep-idle", store, logDir: tmp, sweepIntervalS: 0 }),
     verify,
   );
-  const delayS = options.warmupS + 5;
+  const delayS = Math.ceil(options.warmupS) + 5; // SESSIOND_SWEEP_INTERVAL_SECONDS takes whole seconds
   await waitForQuiet(options.quietWaitS * 1000);
   const server = await startSessiond({ name: "sessiond-sweeping", store, logDir: tmp, sweepIntervalS: delayS });
   try {
