@@ -239,7 +239,7 @@ export class Sessions {
    * `batchBudgetMs` paces a sweep that shares its process with verify traffic: each batch is
    * sized to take about that long (SQLite's batches run on the event loop, so a verify waits
    * at most about one batch), between 10 sessions and `sweepBatchSize`, and is followed by a
-   * rest as long as itself. Without it, every batch is `sweepBatchSize` with only a yield in
+   * rest twice as long. Without it, every batch is `sweepBatchSize` with only a yield in
    * between, the fastest way through a backlog.
    */
   async sweep(options: SweepOptions = {}): Promise<SweepResult> {

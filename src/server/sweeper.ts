@@ -5,7 +5,7 @@ import type { SigningKeys } from "../jwt/signing-keys.js";
 
 /**
  * The in-server sweeper shares the event loop with verify; on SQLite a batch runs on it. Batches
- * of about this long, each followed by an equal rest, keep a verify that arrives mid-sweep from
+ * of about this long, each followed by a rest twice as long, keep a verify that arrives mid-sweep from
  * waiting much longer than usual.
  */
 const SWEEP_BATCH_BUDGET_MS = 1;
