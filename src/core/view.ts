@@ -22,7 +22,7 @@ export function toActivityEntry(a: ActivityRecord): ActivityEntry {
 }
 
 /** The public session: every SPEC §2 field, status as of `nowMs`, and never a secret digest. */
-export function toSession(r: SessionRecord, nowMs: number): Session {
+export function toSession(r: Omit<SessionRecord, "secretHash" | "supersededSecrets">, nowMs: number): Session {
   const status = effectiveStatus(r, nowMs);
   // A deadline that passed before the sweeper wrote it reads exactly as the sweeper will write it.
   const passed = status !== r.status && (status === "expired" || status === "abandoned");

@@ -10,10 +10,12 @@ import { changeTests } from "./changes.js";
 import { counterTests } from "./counters.js";
 import { flatMethodTests } from "./flat-methods.js";
 import { operationTests } from "./operations.js";
+import { outboxTests } from "./outbox.js";
 import { policyTests } from "./policies.js";
 import { sessionTests } from "./sessions/index.js";
 import { signingKeyTests } from "./signing-keys.js";
 import { templateTests } from "./templates.js";
+import { webhookTests } from "./webhooks.js";
 
 /** How the suite reaches a backend. */
 export interface StoreHarness {
@@ -58,6 +60,8 @@ export function describeStore(name: string, harness: StoreHarness, skip: false |
     policyTests(harness);
     counterTests(harness);
     changeTests(harness);
+    outboxTests(harness);
+    webhookTests(harness);
     operationTests(harness);
     flatMethodTests(harness);
   });

@@ -16,6 +16,8 @@ import type { PolicyStore } from "./policies.js";
 import type { SessionStore } from "./sessions.js";
 import type { SigningKeyStore } from "./signing-keys.js";
 import type { TemplateStore } from "./templates.js";
+import type { OutboxStore } from "./outbox.js";
+import type { WebhookStore } from "./webhooks.js";
 
 export type { ApiKeyRecord, ApiKeyStore } from "./api-keys.js";
 export type { ChangeFeed, ChangeListener, ChangeWatch } from "./changes.js";
@@ -36,6 +38,15 @@ export type {
 } from "./sessions.js";
 export type { SigningKeyRecord, SigningKeyStore } from "./signing-keys.js";
 export type { JwtTemplateRecord, TemplateStore } from "./templates.js";
+export type { EventFilter, EventPage, OutboxStore } from "./outbox.js";
+export type {
+  DeliveryAttempt,
+  ScheduledDelivery,
+  WebhookDispatchState,
+  WebhookEndpointRecord,
+  WebhookSecretRecord,
+  WebhookStore,
+} from "./webhooks.js";
 
 /** A step `migrate` applied. */
 export interface MigrationStep {
@@ -47,10 +58,9 @@ export interface MigrationStep {
  * A whole store: every role on one backend, plus what concerns the backend as a whole.
  * `createSessions({ store })` takes one; each of the service's parts uses only its role.
  *
- * The outbox of the events work (SPEC §9) will join as one more role here, `outbox:
- * OutboxStore`, defined in ./outbox.ts, with an outbox.ts in every backend folder and
- * test/conformance/outbox.ts: events are written in the same transaction (or Lua script) as
- * the session change they report, so that role's writes are made inside the session role's.
+ * Events (SPEC §9) are written by the session role inside its own transaction (or Lua script),
+ * and read back through `outbox`; webhook endpoints, their retry queue and delivery log live in
+ * `webhooks`.
  */
 export interface Store {
   readonly sessions: SessionStore;
@@ -60,6 +70,8 @@ export interface Store {
   readonly policies: PolicyStore;
   readonly counters: CounterStore;
   readonly changes: ChangeFeed;
+  readonly outbox: OutboxStore;
+  readonly webhooks: WebhookStore;
 
   /**
    * MUST bring the schema to the newest version, idempotently and safely when several

@@ -1,4 +1,5 @@
 /** The session role of the store contract: records, their activity history and the reads over them. */
+import type { EventStamp } from "../events.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord, SessionStatus, TerminalStatus } from "../model.js";
 
 /** A page request: `afterKey` is the opaque position returned as `nextKey` by the previous page. */
@@ -76,6 +77,8 @@ export interface SessionStats {
 export interface ActivityWrite {
   id: string;
   change: ActivityChangeSet;
+  /** Present when the activity's `changed` is not empty: the write then stores `session.activity_changed`. */
+  event?: EventStamp;
 }
 
 /** What one sweep batch did. */
@@ -90,6 +93,19 @@ export interface SweepResult {
  * `recordActivity`). Every state change is conditional, so two servers racing on one session
  * cannot both win; reads return what is stored (expired, terminal and deleted sessions too)
  * and the core judges it. The memory store (src/stores/memory/sessions.ts) is the reference.
+ *
+ * Events (SPEC §9, src/core/events.ts, ./outbox.ts): every write below that is given an
+ * `event` stamp MUST store, in the same atomic step as its change, one event per session it
+ * changed, with the session as stored right after the change, and nothing when it changed
+ * nothing. The types: insert → `insertEventType(record)` (with the stamp's signals) after
+ * `session.replaced` for the replaced session and `session.removed` per evicted one; update →
+ * `updateEventTypes(change)` (plus `session.removed` per evicted one on activation, written
+ * before); endMany → `endEventType(ending.status)` per ended session; sweep →
+ * `session.expired`/`session.abandoned` with `timestamp` = the deadline; an activity write with
+ * an `event` → `session.activity_changed` (with the stamp's signals). `timestamp` is the
+ * change's time: `activation.nowMs` (insert), `change.updatedAt ?? change.endedAt` (update),
+ * `ending.atMs` (endMany), `change.lastActiveAt` (activity). Ids: `eventId(stamp.idBase, n)`,
+ * n from 0 in the order written.
  */
 export interface SessionStore {
   /**
@@ -100,7 +116,7 @@ export interface SessionStore {
    * With `replaceId` (a session of the same tenant and user), MUST in the same step end it as
    * `replaced` if live. MUST also append `record.latestActivity`, when set, to the activity history.
    */
-  insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string): Promise<{ evicted: string[] }>;
+  insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string, event?: EventStamp): Promise<{ evicted: string[] }>;
 
   /** MUST return the record by id (any tenant, deleted and terminal too), or null. */
   get(id: string): Promise<SessionRecord | null>;
@@ -111,7 +127,7 @@ export interface SessionStore {
    * When the change sets `status: "active"`, `activation` applies as for {@link insert}.
    * MUST throw `resource_not_found` for an unknown id.
    */
-  update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions): Promise<SessionRecord>;
+  update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions, event?: EventStamp): Promise<SessionRecord>;
 
   /**
    * MUST write the activity fields and append the activity (keeping the newest
@@ -119,7 +135,7 @@ export interface SessionStore {
    * and the stored `lastActiveAt` is not newer than the new one (late writes never move
    * time back); MUST never change status or version. Returns whether it wrote.
    */
-  recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean>;
+  recordActivity(id: string, change: ActivityChangeSet, historyLimit: number, event?: EventStamp): Promise<boolean>;
 
   /**
    * A batch of activity writes (the core's group commit, src/core/activity-writer.ts). MUST
@@ -141,7 +157,7 @@ export interface SessionStore {
    * (except `exceptId`) with `ending`, conditionally so nothing already terminal changes.
    * Returns the ids ended.
    */
-  endMany(filter: UserSessionsFilter, ending: Ending): Promise<string[]>;
+  endMany(filter: UserSessionsFilter, ending: Ending, event?: EventStamp): Promise<string[]>;
 
   /** MUST page a session's activities, newest first. */
   activities(sessionId: string, page: PageRequest): Promise<Page<ActivityRecord>>;
@@ -157,5 +173,5 @@ export interface SessionStore {
    * `abandoned`, `endedAt` = the deadline) and purge at most `limit` sessions (with their
    * activities) that ended before `purgeEndedBefore`. Several processes MAY sweep at once.
    */
-  sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult>;
+  sweep(nowMs: number, purgeEndedBefore: number, limit: number, event?: EventStamp): Promise<SweepResult>;
 }
