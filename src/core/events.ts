@@ -4,8 +4,9 @@
  * builds; the core decides who did it (`initiatedBy`) and the signals; the store decides which
  * sessions changed (a limit eviction, a revoke-all and a sweep find them inside the write).
  */
-import type { SessionChange, SessionRecord, SessionStatus } from "./model.js";
+import type { Session, SessionChange, SessionRecord, SessionStatus } from "./model.js";
 import { type RandomSource, newId } from "./session-token.js";
+import { toSession } from "./view.js";
 
 export const EVENT_TYPES = [
   "session.created",
@@ -153,4 +154,25 @@ export function sessionEvents(
     signals: withSignals ? (stamp.signals ?? null) : null,
     record: eventRecord(after),
   }));
+}
+
+/** An event as the library shows it (SPEC §9); the wire form is its snake_case twin (src/http/wire.ts). */
+export interface Event {
+  object: "event";
+  id: string;
+  type: EventType | "webhook.test";
+  tenantId: string;
+  timestamp: number;
+  initiatedBy: InitiatedBy;
+  /** Only on `session.created` and `session.activity_changed`. */
+  signals?: Signals;
+  /** The session right after the change (SPEC §2). */
+  data: Session;
+}
+
+/** The public form of a stored event: the session as it read at the event's time. */
+export function toEvent(e: SessionEvent): Event {
+  const base = { object: "event" as const, id: e.id, type: e.type, tenantId: e.tenantId, timestamp: e.timestamp, initiatedBy: e.initiatedBy };
+  const data = toSession(e.record, e.timestamp);
+  return e.signals === null ? { ...base, data } : { ...base, signals: e.signals, data };
 }

@@ -1,6 +1,7 @@
 /** camelCase library objects → snake_case wire objects (SPEC §2); requests the other way are in from-wire.ts. */
 import type { ApiKey } from "../core/api-keys.js";
 import { definedOnly } from "../core/defined-only.js";
+import type { Event } from "../core/events.js";
 import type { ActivityEntry, Session, SessionActivity } from "../core/model.js";
 import type { PolicyView } from "../core/service.js";
 import type { JwtTemplateRecord, SessionStats, UserSessions } from "../core/store/index.js";
@@ -132,5 +133,19 @@ export function wireTemplate(t: JwtTemplateRecord) {
     lifetime_seconds: t.lifetimeSeconds,
     created_at: t.createdAt,
     updated_at: t.updatedAt,
+  };
+}
+
+/** An event on the wire (SPEC §9): the body of a webhook and an item of `GET /v1/events`. */
+export function wireEvent(e: Event) {
+  return {
+    object: "event" as const,
+    id: e.id,
+    type: e.type,
+    tenant_id: e.tenantId,
+    timestamp: e.timestamp,
+    initiated_by: { type: e.initiatedBy.type, id: e.initiatedBy.id },
+    ...(e.signals === undefined ? {} : { signals: { new_device: e.signals.newDevice, new_country: e.signals.newCountry, new_browser: e.signals.newBrowser } }),
+    data: wireSession(e.data),
   };
 }
