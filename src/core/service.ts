@@ -22,6 +22,7 @@ import { type Paged, pageRequest } from "./paging.js";
 import { refreshSession } from "./refresh.js";
 import { type SweepOptions, sweepInBatches } from "./sweeper.js";
 import { toActivityEntry, toSession } from "./view.js";
+import { type WebhookOptions, WebhookEndpoints } from "./webhooks.js";
 
 export type { Templates } from "./jwt-templates.js";
 export type { ListRequest } from "./list.js";
@@ -54,6 +55,8 @@ export interface SessionsOptions {
    * writes each on the response path, as before.
    */
   activityWrites?: ActivityWritesOption;
+  /** Webhook endpoints: the key that seals their secrets, and the dispatcher's test sender. */
+  webhooks?: WebhookOptions;
 }
 
 /** A tenant's policy as stored and as it applies. */
@@ -74,6 +77,8 @@ export class Sessions {
   readonly cacheReady: Promise<void>;
   /** JWT templates: named claim sets per tenant for {@link Sessions.mintJwt}. */
   readonly templates: Templates;
+  /** Webhook endpoints (SPEC §9): create, list, rotate secrets, replay, the delivery log. */
+  readonly webhooks: WebhookEndpoints;
 
   constructor(options: SessionsOptions) {
     const store = asStore(options.store);
@@ -94,6 +99,7 @@ export class Sessions {
     this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(store.changes);
     this.jwt = options.jwt ?? null;
     this.templates = jwtTemplates.templatesOf(this.ctx);
+    this.webhooks = new WebhookEndpoints({ store, clock: this.ctx.clock, random: this.ctx.random, ...options.webhooks });
   }
 
   /** The settings in force (defaults merged with the options). */
