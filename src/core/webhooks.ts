@@ -13,42 +13,12 @@ import { type Paged, pageRequest } from "./paging.js";
 import { type RandomSource, newId } from "./session-token.js";
 import type { DeliveryAttempt, OutboxStore, WebhookEndpointRecord, WebhookStore } from "./store/index.js";
 import * as check from "./webhook-input.js";
+import { toWebhookDelivery, toWebhookEndpoint, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointWithSecret } from "./webhook-view.js";
 import { keyEncryptionKeyMissing, liveSecrets, newWebhookSecret, rotatedSecrets, sealWebhookSecret } from "./webhook-secrets.js";
 
 export { openWebhookSecret, SECRET_OVERLAP_MS } from "./webhook-secrets.js";
+export { toWebhookDelivery, toWebhookEndpoint, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointWithSecret } from "./webhook-view.js";
 export { LOGOUT_EVENT_TYPES, WEBHOOK_ENDPOINT_ID_PATTERN, WEBHOOK_FORMATS, type WebhookFormat } from "./webhook-input.js";
-
-/** A webhook endpoint as the API shows it (never its secret but once: see {@link WebhookEndpointWithSecret}). */
-export interface WebhookEndpoint {
-  object: "webhook_endpoint";
-  id: string;
-  /** null: a deployment-wide endpoint (root key) that gets every tenant's events. */
-  tenantId: string | null;
-  url: string;
-  /** Empty: every type. */
-  eventTypes: string[];
-  description: string | null;
-  format: check.WebhookFormat;
-  /** The `aud` of back-channel logout tokens; null for Standard Webhooks endpoints. */
-  audience: string | null;
-  disabled: boolean;
-  createdAt: number;
-}
-
-/** An endpoint with its signing secret: the answer of create and rotateSecret, the only times it is shown. */
-export type WebhookEndpointWithSecret = WebhookEndpoint & { secret: string };
-
-/** One attempt to deliver one event (SPEC §9 `webhook_delivery`). */
-export interface WebhookDelivery {
-  object: "webhook_delivery";
-  eventId: string;
-  attempt: number;
-  status: DeliveryAttempt["status"];
-  responseStatus: number | null;
-  durationMs: number;
-  at: number;
-  nextAttemptAt: number | null;
-}
 
 export interface WebhookEndpointInput {
   url: string;
@@ -84,7 +54,8 @@ export interface WebhookOptions {
 }
 
 export interface WebhookDeps extends WebhookOptions {
-  store: { webhooks: WebhookStore; outbox: OutboxStore };
+  /** A store written before events may lack both roles: endpoints then fail clearly, not with a TypeError. */
+  store: { webhooks?: WebhookStore; outbox?: OutboxStore };
   clock: Clock;
   random: RandomSource;
 }
@@ -93,36 +64,16 @@ const ATTEMPT_KEY = /^wha_[0-9A-Za-z_-]{1,64}$/;
 /** The dispatcher rewrites an endpoint's `dispatch` often (leases): a change retries a lost race this often. */
 const MAX_WRITE_TRIES = 20;
 
-export function toWebhookEndpoint(r: WebhookEndpointRecord): WebhookEndpoint {
-  return {
-    object: "webhook_endpoint",
-    id: r.id,
-    tenantId: r.tenantId,
-    url: r.url,
-    eventTypes: [...r.eventTypes],
-    description: r.description,
-    format: r.format,
-    audience: r.audience,
-    disabled: r.disabled,
-    createdAt: r.createdAt,
-  };
-}
-
-export function toWebhookDelivery(a: DeliveryAttempt): WebhookDelivery {
-  const { eventId, attempt, status, responseStatus, durationMs, at, nextAttemptAt } = a;
-  return { object: "webhook_delivery", eventId, attempt, status, responseStatus, durationMs, at, nextAttemptAt };
-}
-
 /** The webhook endpoints of a deployment. A tenant scope sees only its tenant's; the root scope sees all. */
 export class WebhookEndpoints {
-  private readonly store: WebhookDeps["store"];
+  private readonly roles: WebhookDeps["store"];
   private readonly clock: Clock;
   private readonly random: RandomSource;
   private readonly kek: string | null;
   private readonly sendTest: SendTest | null;
 
   constructor(deps: WebhookDeps) {
-    this.store = deps.store;
+    this.roles = deps.store;
     this.clock = deps.clock;
     this.random = deps.random;
     this.kek = deps.keyEncryptionKey ?? null;
@@ -249,6 +200,13 @@ export class WebhookEndpoints {
     const endpoint = await this.load(id, scope);
     if (this.sendTest === null) throw new SessiondError("internal", "webhook tests need the dispatcher: createSessions({ webhooks: { sendTest } })");
     return toWebhookDelivery(await this.sendTest(endpoint));
+  }
+
+  private get store(): { webhooks: WebhookStore; outbox: OutboxStore } {
+    const { webhooks, outbox } = this.roles;
+    if (webhooks === undefined || outbox === undefined)
+      throw new SessiondError("request_invalid", "this store keeps no webhook endpoints (it has no webhooks and outbox roles)");
+    return { webhooks, outbox };
   }
 
   private requireKek(): string {
