@@ -17,8 +17,9 @@ export const MAX_WEBHOOK_AUDIENCE_LENGTH = 1024;
 /**
  * What a back-channel logout endpoint may subscribe to: the ends of a session (a logout token
  * says "this session is over"; no other change means anything to a relying party) and the test.
+ * Not `session.token_reused`: its session's `session.revoked` of the same step carries the logout.
  */
-export const LOGOUT_EVENT_TYPES: readonly string[] = [
+export const LOGOUT_ENDPOINT_EVENT_TYPES: readonly string[] = [
   "session.ended",
   "session.revoked",
   "session.removed",
@@ -26,7 +27,6 @@ export const LOGOUT_EVENT_TYPES: readonly string[] = [
   "session.expired",
   "session.abandoned",
   "session.deleted",
-  "session.token_reused",
   "webhook.test",
 ];
 
@@ -113,11 +113,11 @@ export function endpointId(value: unknown): string {
 export function checkCoherent(e: Pick<WebhookEndpointRecord, "format" | "audience" | "eventTypes">): void {
   if (e.format === "oidc_backchannel_logout") {
     if (e.audience === null) throw invalid("audience", "is required for oidc_backchannel_logout endpoints (the relying party's client id)");
-    const others = e.eventTypes.filter((t) => !LOGOUT_EVENT_TYPES.includes(t));
+    const others = e.eventTypes.filter((t) => !LOGOUT_ENDPOINT_EVENT_TYPES.includes(t));
     if (others.length > 0)
       throw invalid(
         "event_types",
-        `of an oidc_backchannel_logout endpoint must be ends of a session (${LOGOUT_EVENT_TYPES.join(", ")}); got ${others.join(", ")}`,
+        `of an oidc_backchannel_logout endpoint must be ends of a session (${LOGOUT_ENDPOINT_EVENT_TYPES.join(", ")}); got ${others.join(", ")}`,
       );
   } else if (e.audience !== null) {
     throw invalid("audience", "is only for oidc_backchannel_logout endpoints");

@@ -18,7 +18,7 @@ import { keyEncryptionKeyMissing, liveSecrets, newWebhookSecret, rotatedSecrets,
 
 export { openWebhookSecret, SECRET_OVERLAP_MS } from "./webhook-secrets.js";
 export { toWebhookDelivery, toWebhookEndpoint, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointWithSecret } from "./webhook-view.js";
-export { LOGOUT_EVENT_TYPES, WEBHOOK_ENDPOINT_ID_PATTERN, WEBHOOK_FORMATS, type WebhookFormat } from "./webhook-input.js";
+export { LOGOUT_ENDPOINT_EVENT_TYPES, WEBHOOK_ENDPOINT_ID_PATTERN, WEBHOOK_FORMATS, type WebhookFormat } from "./webhook-input.js";
 
 export interface WebhookEndpointInput {
   url: string;
