@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { before, describe, it } from "node:test";
 import { newId, systemRandom } from "../../src/core/session-token.js";
 import { jsonOf, seed, sessiond, tempStore } from "./run.js";
@@ -163,6 +166,45 @@ describe("sessiond webhooks", () => {
       const run = await sessiond(["webhooks", command, UNKNOWN_ENDPOINT_ID, "--json"], env);
       assert.equal(run.code, 66, `${command}: ${run.stderr}`);
       assert.equal(JSON.parse(run.stderr).error.code, "resource_not_found");
+    }
+  });
+
+  it("test sends a webhook.test signed with the secret create showed to a local receiver, and logs the attempt", async () => {
+    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = "";
+      request.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      request.on("end", () => {
+        received.push({ headers: request.headers, body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const local = { ...env, SESSIOND_WEBHOOK_ALLOW_PRIVATE: "true" };
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const endpoint = jsonOf<WireEndpoint>(await sessiond(["webhooks", "create", url, "--json"], local));
+      const delivery = jsonOf<{ object: string; event_id: string; status: string; response_status: number }>(
+        await sessiond(["webhooks", "test", endpoint.id, "--json"], local),
+      );
+      assert.deepEqual([delivery.object, delivery.status, delivery.response_status], ["webhook_delivery", "succeeded", 204]);
+      assert.equal(received.length, 1);
+      const { headers, body } = received[0]!;
+      assert.equal(JSON.parse(body).type, "webhook.test");
+      assert.equal(headers["webhook-id"], delivery.event_id);
+      const key = Buffer.from(endpoint.secret!.slice("whsec_".length), "base64");
+      const expected = createHmac("sha256", key).update(`${headers["webhook-id"]}.${headers["webhook-timestamp"]}.${body}`).digest("base64");
+      assert.ok(String(headers["webhook-signature"]).split(" ").includes(`v1,${expected}`), "signed with the secret create printed");
+      const log = jsonOf<{ data: { event_id: string }[] }>(await sessiond(["webhooks", "deliveries", endpoint.id, "--json"], local));
+      assert.deepEqual(
+        log.data.map((d) => d.event_id),
+        [delivery.event_id],
+      );
+      const human = await sessiond(["webhooks", "test", endpoint.id], local);
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, new RegExp(`^test event evt_\\w+ to ${endpoint.id}: succeeded \\(HTTP 204, \\d+ ms\\)$`, "m"));
+    } finally {
+      receiver.close();
     }
   });
 
