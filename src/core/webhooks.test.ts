@@ -95,7 +95,7 @@ describe("webhook endpoints", () => {
     );
   });
 
-  it("without a key-encryption key, creating and rotating are refused like JWT minting, naming the setting", async () => {
+  it("without a key-encryption key, creating and rotating are refused like JWT minting, naming the setting; bad input is still a 400", async () => {
     const { store, webhooks } = setup({ kek: null });
     await assert.rejects(webhooks.create({ url: "https://hooks.example/in" }), (e: unknown) => {
       assert.ok(isSessiondError(e, "signing_key_unavailable"));
@@ -103,6 +103,7 @@ describe("webhook endpoints", () => {
       return true;
     });
     assert.deepEqual(await store.webhooks.list(undefined), []);
+    await rejects(webhooks.create({ url: "ftp://hooks.example/in" }), "request_invalid", "url");
     const withKey = new WebhookEndpoints({ store, clock: new ManualClock(T0), random: systemRandom, keyEncryptionKey: KEK });
     const { id } = await withKey.create({ url: "https://hooks.example/in" });
     await rejects(webhooks.rotateSecret(id), "signing_key_unavailable");

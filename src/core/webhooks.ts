@@ -85,7 +85,6 @@ export class WebhookEndpoints {
    * @throws SessiondError `request_invalid`, `tenant_forbidden`, `signing_key_unavailable` (no key-encryption key)
    */
   async create(req: WebhookEndpointInput, scope: Scope = {}): Promise<WebhookEndpointWithSecret> {
-    const kek = this.requireKek();
     if (typeof req !== "object" || req === null) throw new SessiondError("request_invalid", "a webhook endpoint needs at least a url");
     const tenantId = this.tenantOfNew(req.tenantId, scope);
     const now = this.clock.now();
@@ -97,6 +96,8 @@ export class WebhookEndpoints {
       audience: check.audience(req.audience),
     };
     check.checkCoherent(fields);
+    // After the checks: bad input is a 400 whatever the deployment's keys.
+    const kek = this.requireKek();
     const secret = newWebhookSecret(this.random);
     const record: WebhookEndpointRecord = {
       id: newId("whe", now, this.random),
