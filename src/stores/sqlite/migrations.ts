@@ -136,6 +136,52 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   { version: 5, name: "maintained counts", sql: COUNTS_MIGRATION_SQL },
+  {
+    version: 6,
+    name: "events and webhooks",
+    // seq is numbered inside the writer's IMMEDIATE transaction, so its order is commit order
+    // (outbox.ts); AUTOINCREMENT never hands out a purged number again, so a reader's position
+    // stays valid after the newest events are purged. An index entry ends with the row's seq,
+    // so the tenant and user indexes read in seq order.
+    sql: `
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        tenant_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX events_by_tenant ON events (tenant_id);
+      CREATE INDEX events_by_user ON events (user_id);
+      CREATE INDEX events_by_time ON events (timestamp);
+      CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints (tenant_id, id);
+      CREATE TABLE webhook_queue (
+        endpoint_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (endpoint_id, event_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX webhook_queue_due ON webhook_queue (endpoint_id, due_at);
+      CREATE TABLE webhook_attempts (
+        id TEXT PRIMARY KEY,
+        endpoint_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX webhook_attempts_by_endpoint ON webhook_attempts (endpoint_id, id);
+      CREATE INDEX webhook_attempts_by_age ON webhook_attempts (endpoint_id, at);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows. */
