@@ -160,12 +160,12 @@ describe("sqlite outbox", () => {
     }
   });
 
-  it("never numbers an event below a position handed out, even after every event was purged", async () => {
+  it("never numbers an event below a position handed out, however much a purge deletes", async () => {
     const store = sqliteStore({ path: tempPath() });
     try {
       for (let i = 0; i < 3; i++) await store.sessions.insert(makeRecord(), { maxActivePerUser: null, nowMs: T0 }, undefined, stamp());
       const { key } = await readAll(store, null);
-      assert.equal(await store.outbox.purge(T0 + 1, 10), 3);
+      assert.equal(await store.outbox.purge(T0 + 1, 10), 2, "all but the newest, which holds the numbering");
       const newer = stamp();
       await store.sessions.insert(makeRecord(), { maxActivePerUser: null, nowMs: T0 }, undefined, newer);
       assert.deepEqual((await readAll(store, key)).ids, [`${newer.idBase}000`]);

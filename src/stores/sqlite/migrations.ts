@@ -140,12 +140,13 @@ const MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: "events and webhooks",
     // seq is numbered inside the writer's IMMEDIATE transaction, so its order is commit order
-    // (outbox.ts); AUTOINCREMENT never hands out a purged number again, so a reader's position
-    // stays valid after the newest events are purged. An index entry ends with the row's seq,
-    // so the tenant and user indexes read in seq order.
+    // (outbox.ts). It is the rowid, numbered one past the largest: never lower than a position
+    // handed out, since the purge always keeps the newest event (no AUTOINCREMENT, whose
+    // sqlite_sequence row would be one more page written by every create). An index entry ends
+    // with the row's seq, so the tenant and user indexes read in seq order.
     sql: `
       CREATE TABLE events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
         type TEXT NOT NULL,
         tenant_id TEXT NOT NULL,

@@ -1,7 +1,7 @@
 /**
  * The SQLite store's outbox. Events are written by the session role inside its IMMEDIATE
  * transaction ({@link SqliteEventLog}), which holds the file's write lock from its start: `seq`
- * (AUTOINCREMENT) is therefore numbered in commit order across every process on the file, and a
+ * (the rowid) is therefore numbered in commit order across every process on the file, and a
  * read snapshot that holds seq n holds every event that will ever be numbered below n. Positions
  * are that seq in decimal; nothing needs relaying.
  */
@@ -77,8 +77,13 @@ export function readSql(filter: EventFilter, afterSeq: number, limit: number): {
 export const POSITION_AT_SQL = `SELECT coalesce((SELECT min(seq) - 1 FROM events INDEXED BY events_by_time WHERE timestamp >= @time),
   (SELECT max(seq) FROM events), 0) AS seq`;
 
-/** Purges through the time index, oldest first by nothing in particular: the contract bounds only the count. */
-export const PURGE_SQL = "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE timestamp < @before LIMIT @limit)";
+/**
+ * Purges through the time index (INDEXED BY: with the bound on seq the planner would walk the
+ * table in seq order, all of it when nothing is old enough). The newest event always stays: it
+ * holds the largest seq, so the next event is numbered above every position handed out.
+ */
+export const PURGE_SQL = `DELETE FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY events_by_time
+  WHERE timestamp < @before AND seq < (SELECT max(seq) FROM events) LIMIT @limit)`;
 
 /** Writes events inside the session role's transactions: one prepared statement, one row each. */
 export class SqliteEventLog {
