@@ -141,10 +141,12 @@ export class SqliteOutbox implements OutboxStore {
   read(filter: EventFilter, afterKey: string | null, limit: number): Promise<EventPage> {
     return this.conn.heavy(async (reader) => {
       const after = parseSeq(afterKey);
+      if (limit < 1) return { items: [], nextKey: String(after) };
       const sql = readSql(filter, after, limit);
       const [rows, newest] = await reader.read([sql.rows, sql.newest]);
       const items = rows!.map(fromEventRow);
-      const next = rows!.length === limit && limit > 0 ? (rows![rows!.length - 1]!.seq as number) : Math.max(after, newest![0]!.seq as number);
+      // A full page may stop short of later matches; a short one examined everything up to the newest.
+      const next = rows!.length === limit ? (rows![rows!.length - 1]!.seq as number) : Math.max(after, newest![0]!.seq as number);
       return { items, nextKey: String(next) };
     });
   }
