@@ -160,6 +160,30 @@ describe("sqlite outbox", () => {
     }
   });
 
+  it("commits a sweep batch that writes events with synchronous=FULL, relaxing it only for batches without events", async () => {
+    const store = sqliteStore({ path: tempPath() });
+    const db = (store as unknown as { conn: { db: InstanceType<typeof Database> } }).conn.db;
+    const levels: string[] = [];
+    const pragma = db.pragma.bind(db);
+    db.pragma = ((source: string, options?: { simple?: boolean }) => {
+      if (source.startsWith("synchronous =")) levels.push(source);
+      return pragma(source, options);
+    }) as typeof db.pragma;
+    try {
+      await store.sessions.insert(makeRecord({ expireAt: T0 + 10, abandonAt: null }), { maxActivePerUser: null, nowMs: T0 });
+      await store.sessions.sweep(T0 + 20, 0, 10, stamp());
+      assert.deepEqual(levels, [], "deadlines with events: no relaxing");
+      assert.equal((await readAll(store, null)).ids.length, 1);
+      await store.sessions.sweep(T0 + 30, 0, 10, stamp());
+      await store.sessions.insert(makeRecord({ expireAt: T0 + 10, abandonAt: null }), { maxActivePerUser: null, nowMs: T0 });
+      await store.sessions.sweep(T0 + 40, 0, 10);
+      assert.deepEqual(levels, ["synchronous = NORMAL", "synchronous = FULL", "synchronous = NORMAL", "synchronous = FULL"], "nothing due, or no events");
+    } finally {
+      db.pragma = pragma;
+      await store.close();
+    }
+  });
+
   it("never numbers an event below a position handed out, however much a purge deletes", async () => {
     const store = sqliteStore({ path: tempPath() });
     try {

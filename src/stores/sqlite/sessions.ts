@@ -250,9 +250,15 @@ export class SqliteSessions implements SessionStore {
   sweep(nowMs: number, purgeEndedBefore: number, limit: number, event?: EventStamp): Promise<SweepResult> {
     // A batch lost to a power cut is redone by the next sweep, so its commit need not wait for
     // an fsync, which would hold the event loop; every other write keeps synchronous=FULL (and
-    // the next such commit makes this one durable too). Its events ride in the same
-    // transaction: a power cut loses both or neither, and the redone batch writes them afresh.
-    const relax = this.conn.usable;
+    // the next such commit makes this one durable too). Not a batch that writes events, though:
+    // a feed reader may see them before that next commit, and after a power cut their seqs
+    // would go to other events, which the reader's position then skips. (Checked before the
+    // transaction, since SQLite cannot change the level inside one; a check that fails keeps
+    // FULL, and the batch then reports what failed.)
+    let relax = false;
+    try {
+      relax = this.conn.usable && (event === undefined || !this.sweeper.deadlinesPassed(nowMs));
+    } catch {}
     if (relax) this.conn.db.pragma("synchronous = NORMAL");
     try {
       return this.conn.immediate(() => {

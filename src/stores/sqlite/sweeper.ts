@@ -63,6 +63,11 @@ export class SqliteSweeper {
     return result;
   }
 
+  /** Whether a live session's deadline has passed at `nowMs`: two index seeks. */
+  deadlinesPassed(nowMs: number): boolean {
+    return this.q().passedExpiry.get({ now: nowMs, limit: 1 }) !== undefined || this.q().passedInactivity.get({ now: nowMs, limit: 1 }) !== undefined;
+  }
+
   /** Up to `limit` live sessions past their expiry or inactivity deadline (a session past both counts once). */
   private passed(nowMs: number, limit: number): Row[] {
     const q = this.q();
