@@ -15,6 +15,8 @@ import type {
   Ending,
   Page,
   PageRequest,
+  Seen,
+  SeenQuery,
   SessionFilter,
   SessionStats,
   SessionStore,
@@ -32,6 +34,9 @@ import { SqliteSweeper } from "./sweeper.js";
 
 /** The columns an activity write sets (what toColumns gives for an ActivityChangeSet). */
 const ACTIVITY_COLUMNS = ["last_active_at", "expire_at", "abandon_at", "location", "latest_activity", "country", "browser_name", "device_type", "os_name"];
+
+/** The user's other non-deleted sessions (the signals of SPEC §9 compare with them). */
+const OTHERS_OF_USER = "tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0";
 
 /** How long the change log keeps an entry; a cache that falls further behind forgets everything. */
 const CHANGE_LOG_MS = 3_600_000;
@@ -115,6 +120,12 @@ export class SqliteSessions implements SessionStore {
         userLive: db.prepare<Row, { id: string }>(
           `SELECT id FROM sessions WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND is_deleted = 0 AND ${STILL("live")}`,
         ),
+        // Three seeks of the user index, on this thread: a create pays it when events are on.
+        seen: db.prepare<SeenQuery, { device: number; country: number; browser: number }>(
+          `SELECT ${["device_type IS @deviceType AND os_name IS @osName AND browser_name IS @browserName", "country = @country", "browser_name = @browserName"]
+            .map((match, i) => `EXISTS (SELECT 1 FROM sessions WHERE ${OTHERS_OF_USER} AND ${match}) AS ${["device", "country", "browser"][i]}`)
+            .join(", ")}`,
+        ),
       };
     });
   }
@@ -157,6 +168,13 @@ export class SqliteSessions implements SessionStore {
       // The record itself, not a read-back: the conformance suite's round trip proves the row reads back as exactly this.
       events.add(record, nowMs, [insertEventType(record)], true);
       return { evicted };
+    });
+  }
+
+  seenBefore(query: SeenQuery): Promise<Seen> {
+    return this.conn.run(() => {
+      const found = this.q().seen.get(query)!;
+      return { device: found.device === 1, country: found.country === 1, browser: found.browser === 1 };
     });
   }
 
