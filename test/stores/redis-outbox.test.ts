@@ -123,7 +123,9 @@ for (const [name, url] of [
         const relays = (async () => {
           while (writing) {
             await raw.del(lock);
-            await Promise.all([a.outbox.relay(), (await raw.del(lock), b.outbox.relay())]);
+            const first = a.outbox.relay();
+            await raw.del(lock); // the first relay's lock "expires" while it runs
+            await Promise.all([first, b.outbox.relay()]);
           }
         })();
         const write = async (store: Store, n: number) => {
