@@ -26,8 +26,8 @@ export function stateOf(r: Pick<SessionRecord, "id" | "tenantId" | "status" | "e
 
 /**
  * Before a record is written: a crash after this leaves a hint to nothing (dropped on
- * read) rather than a session no list or sweep can find. With events, the tag's outbox hint
- * too (outbox.ts), in the same round trip. NX keeps a duplicate insert
+ * read) rather than a session no list or sweep can find. With events on a cluster, the tag's
+ * outbox hint too (outbox.ts), in the same round trip. NX keeps a duplicate insert
  * from moving the existing session's deadline.
  */
 export async function beforeInsert(ctx: RedisContext, record: SessionRecord, withEvents: boolean): Promise<void> {
@@ -39,7 +39,7 @@ export async function beforeInsert(ctx: RedisContext, record: SessionRecord, wit
       c.zadd(keys.tenantIndex(record.tenantId), 0, record.id),
       c.zadd(keys.allIndex(), 0, record.id),
       state.live ? c.zadd(keys.deadlines(), "NX", state.at, m) : c.zadd(keys.ended(), "NX", state.at, m),
-      ...(withEvents ? [c.zadd(keys.outboxHint(), ...hintMembers([routingTagOfSessionId(record.id)]))] : []),
+      ...(withEvents && ctx.conn.isCluster ? [c.zadd(keys.outboxHint(), ...hintMembers([routingTagOfSessionId(record.id)]))] : []),
     ]),
   );
 }

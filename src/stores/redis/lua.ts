@@ -9,7 +9,8 @@
  * Instants travel as decimal strings and are written back as received, never reformatted.
  *
  * A write given an event stamp also appends its events to the tag's outbox (outbox-lua.ts),
- * declared as one more KEY; its stamp is three ARGV (id base, initiator, signals; '' = none).
+ * declared as one more KEY; its stamp is four ARGV (id base, initiator, signals, hint; see
+ * outbox.ts's stampArgs; '' = none).
  */
 import { EMIT_LUA, OUTBOX_SCRIPTS } from "./outbox-lua.js";
 import { SESSION_LIMIT_LUA } from "./session-limit.js";
@@ -93,8 +94,9 @@ end
  * KEYS: record, activities, user index, replaced record, replaced activities (the new
  * record's own keys when nothing is replaced), outbox.
  * ARGV: id, now, retention, max active ('' = no limit), record prefix, activity prefix,
- * first activity JSON (''), replaced id (''), tenant, user, stamp (3), the new record's
- * event type, then HSET pairs. Events: replaced, removed (limit), then the new record's.
+ * first activity JSON (''), replaced id (''), tenant, user, stamp (4), the new record's
+ * event built by the caller (it knows the record whole), then HSET pairs. Events: replaced,
+ * removed (limit), then the new record's.
  * → {'conflict'} | {'ok', evicted ids, replaced 0|1}
  */
 const INSERT = `
@@ -116,18 +118,18 @@ end
 local evicted = {}
 if ARGV[4] ~= '' then evicted = evict(KEYS[3], ARGV[5], ARGV[6], id, tonumber(ARGV[4]), nowText, retention) end
 for _, victim in ipairs(evicted) do emit(stamp, KEYS[6], ARGV[5] .. victim, 'session.removed', nowText, false) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 15))
+redis.call('HSET', KEYS[1], unpack(ARGV, 16))
 if ARGV[7] ~= '' then redis.call('LPUSH', KEYS[2], ARGV[7]) end
 keep(KEYS[1], KEYS[2], KEYS[3], id, retention)
 keepIndex(KEYS[3])
-emit(stamp, KEYS[6], KEYS[1], ARGV[14], nowText, true)
+emitBuilt(stamp, KEYS[6], ARGV[15])
 return { 'ok', evicted, replaced }
 `;
 
 /**
  * KEYS: record, activities, user index, outbox.
  * ARGV: id, expected version, tenant, user, retention, record prefix, activity prefix,
- * max active ('' = no eviction), now, stamp (3), the change's timestamp, its event types
+ * max active ('' = no eviction), now, stamp (4), the change's timestamp, its event types
  * (comma-separated), then the unset count, unset fields, HSET pairs.
  * → {'not_found'} | {'conflict'} | {'ok', evicted ids, HGETALL of the new record}
  */
@@ -143,25 +145,25 @@ if ARGV[8] ~= '' and f[4] ~= 'active' then
   evicted = evict(KEYS[3], ARGV[6], ARGV[7], ARGV[1], tonumber(ARGV[8]), ARGV[9], retention)
 end
 for _, victim in ipairs(evicted) do emit(stamp, KEYS[4], ARGV[6] .. victim, 'session.removed', ARGV[9], false) end
-apply(KEYS[1], 15)
+apply(KEYS[1], 16)
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 keep(KEYS[1], KEYS[2], KEYS[3], ARGV[1], retention)
 keepIndex(KEYS[3])
-for eventType in string.gmatch(ARGV[14], '[^,]+') do emit(stamp, KEYS[4], KEYS[1], eventType, ARGV[13], false) end
+for eventType in string.gmatch(ARGV[15], '[^,]+') do emit(stamp, KEYS[4], KEYS[1], eventType, ARGV[14], false) end
 return { 'ok', evicted, redis.call('HGETALL', KEYS[1]) }
 `;
 
 /**
  * KEYS: record, activities, user index, outbox.
  * ARGV: id, tenant, user, retention, new last_active_at, history limit, activity JSON,
- * stamp (3), then the unset count, unset fields, HSET pairs. Never touches status or version.
+ * stamp (4), then the unset count, unset fields, HSET pairs. Never touches status or version.
  * → 1 written | 0 not (gone, terminal, deleted or older than what is stored)
  */
 const ACTIVITY = `
 local f = redis.call('HMGET', KEYS[1], 'status', 'is_deleted', 'last_active_at', 'tenant_id', 'user_id')
 if not LIVE[f[1]] or f[2] == '1' or tonumber(f[3]) > tonumber(ARGV[5]) then return 0 end
 owner({ f[4], f[5] }, ARGV[2], ARGV[3])
-apply(KEYS[1], 11)
+apply(KEYS[1], 12)
 local limit = tonumber(ARGV[6])
 -- A retried batch brings an activity that is stored already: neither it nor its event is appended twice.
 if redis.call('LINDEX', KEYS[2], 0) ~= ARGV[7] then
@@ -177,7 +179,7 @@ return 1
 /**
  * KEYS: user index, outbox.
  * ARGV: tenant, user, except id (''), now, status, end reason, ended at, retention,
- * record prefix, activity prefix, stamp (3), the ended sessions' event type.
+ * record prefix, activity prefix, stamp (4), the ended sessions' event type.
  * → ids ended
  */
 const END_MANY = `
@@ -193,7 +195,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
       and effective(f[3], tonumber(f[4]), num(f[5]), now) == f[3] then
       finish(key, ARGV[5], ARGV[6], ARGV[7])
       keep(key, ARGV[10] .. id, KEYS[1], id, retention)
-      emit(stamp, KEYS[2], key, ARGV[14], ARGV[7], false)
+      emit(stamp, KEYS[2], key, ARGV[15], ARGV[7], false)
       ended[#ended + 1] = id
     end
   end
@@ -204,7 +206,7 @@ return ended
 
 /**
  * The sweeper's deadline write. KEYS: record, activities, outbox. ARGV: now, retention,
- * stamp (3), the number of its event within the sweep's stamp.
+ * stamp (4), the number of its event within the sweep's stamp.
  * ended_at is the passed deadline, which is also the earliest deadline the expiry was
  * armed with, so the record's expiry and the user index do not change.
  * → {'gone'} | {'terminal', ended_at} | {'live', deadline} | {'written', status, ended_at}
@@ -220,7 +222,7 @@ if status == 'abandoned' then endedAt = f[3] end
 redis.call('HSET', KEYS[1], 'status', status, 'end_reason', status, 'ended_at', endedAt, 'updated_at', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 keep(KEYS[1], KEYS[2], false, nil, tonumber(ARGV[2]))
-emit(stampAt(3, tonumber(ARGV[6])), KEYS[3], KEYS[1], 'session.' .. status, endedAt, false)
+emit(stampAt(3, tonumber(ARGV[7])), KEYS[3], KEYS[1], 'session.' .. status, endedAt, false)
 return { 'written', status, endedAt }
 `;
 

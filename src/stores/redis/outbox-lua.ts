@@ -24,10 +24,10 @@ local function eventIdOf(base, n)
   return base .. b32(n / 1024) .. b32(n / 32) .. b32(n)
 end
 
--- The stamp of a write from ARGV[i..i+2] (id base, initiator JSON, signals JSON), or nil when it has none.
+-- The stamp of a write from ARGV[i..i+3] (id base, initiator JSON, signals JSON, hint), or nil when it has none.
 local function stampAt(i, first)
   if ARGV[i] == '' then return nil end
-  return { base = ARGV[i], by = ARGV[i + 1], signals = ARGV[i + 2], n = first or 0 }
+  return { base = ARGV[i], by = ARGV[i + 1], signals = ARGV[i + 2], hint = ARGV[i + 3], n = first or 0 }
 end
 
 local HIDDEN = { secret_hash = true, superseded_secrets = true }
@@ -41,9 +41,26 @@ local function committedAt()
   return commitAt
 end
 
+-- On one server (no slots) the hint '<tag> <hint key>' is written here, atomically with the events.
+local function hintOnce(stamp)
+  if stamp.hint == '' then return end
+  local tag, key = string.match(stamp.hint, '^(%S+) (.+)$')
+  redis.call('ZADD', key, string.sub(committedAt(), 1, -4), tag)
+  stamp.hint = ''
+end
+
+-- Appends one event whose JSON after the id and commit instant the caller built ('"type":…}').
+local function emitBuilt(stamp, outboxKey, rest)
+  if not stamp then return end
+  hintOnce(stamp)
+  redis.call('RPUSH', outboxKey, '{"id":"' .. eventIdOf(stamp.base, stamp.n) .. '","at":' .. committedAt() .. ',' .. rest)
+  stamp.n = stamp.n + 1
+end
+
 -- Appends one event about the record at recordKey, numbered by the stamp; nothing without a stamp.
 local function emit(stamp, outboxKey, recordKey, eventType, timestamp, withSignals)
   if not stamp then return end
+  hintOnce(stamp)
   local h = redis.call('HGETALL', recordKey)
   local rec = {}
   for i = 1, #h, 2 do

@@ -3,8 +3,9 @@
  * outbox LIST of its tag (lua.ts, outbox-lua.ts): atomic with the change on a cluster too,
  * but per slot, so not yet in one order. `relay` numbers them into one feed under `{ev}`:
  *
- * 1. Writers add their tag to the hint ZSET before their script (score: when, > 0), so a
- *    crash can leave a hint to nothing but never an event no hint names.
+ * 1. The hint ZSET names the tags with pending events (score: when, > 0). On one server the
+ *    script writes it with the events; on a cluster the writer adds it before its script, so
+ *    a crash can leave a hint to nothing but never an event no hint names.
  * 2. One relay at a time (a SET NX PX lock) reads the server's time (the cut) and takes each
  *    hinted tag's oldest events committed by then, sorted by commit instant across tags; one
  *    script in `{ev}` skips ids it numbered already, gives the rest the next seqs (INCR) and
@@ -22,7 +23,8 @@
  * whose maximum reaches a time is at or before every event at or after that time).
  */
 import { randomBytes } from "node:crypto";
-import { type EventStamp, type SessionEvent, eventRecord } from "../../core/events.js";
+import { type EventStamp, type SessionEvent, eventRecord, insertEventType } from "../../core/events.js";
+import type { SessionRecord } from "../../core/model.js";
 import type { EventFilter, EventPage, OutboxStore } from "../../core/store/index.js";
 import { matchesEventFilter, parseSeq } from "../memory/outbox.js";
 import { decodeRecord, hashOf } from "./codec.js";
@@ -43,26 +45,38 @@ const FEED_CHUNK = 500;
 /** How many events a filtered read examines at most before returning what it found (its position still moves). */
 const READ_EXAMINES = 5000;
 
-/** A write's stamp as the three ARGV of lua.ts: id base ('' = no events), initiator JSON, signals JSON. */
-export function stampArgs(stamp: EventStamp | undefined): string[] {
-  if (stamp === undefined) return ["", "", "null"];
-  return [stamp.idBase, JSON.stringify(stamp.initiatedBy), stamp.signals === undefined ? "null" : JSON.stringify(stamp.signals)];
+/**
+ * A write's stamp as the four ARGV of lua.ts: id base ('' = no events), initiator JSON,
+ * signals JSON, and the hint: on one server, where a script may write any key, `<tag> <hint
+ * key>` for the script to write with its events (atomically); on a cluster '' (the hint is in
+ * another slot: {@link afterHint} writes it first).
+ */
+export function stampArgs(ctx: RedisContext, stamp: EventStamp | undefined, tag: string): string[] {
+  if (stamp === undefined) return ["", "", "null", ""];
+  const signals = stamp.signals === undefined ? "null" : JSON.stringify(stamp.signals);
+  return [stamp.idBase, JSON.stringify(stamp.initiatedBy), signals, ctx.conn.isCluster ? "" : `${tag} ${ctx.keys.outboxHint()}`];
+}
+
+/** Runs `write`, on a cluster only after hinting `tags` (one server: the script hints them itself, see {@link stampArgs}). */
+export async function afterHint<T>(ctx: RedisContext, tags: readonly string[], write: (c: Client) => Promise<T>): Promise<T> {
+  if (tags.length > 0 && ctx.conn.isCluster) await ctx.conn.run((c) => c.zadd(ctx.keys.outboxHint(), ...hintMembers(tags)));
+  return ctx.conn.run(write);
 }
 
 /**
- * Runs `write` (one script call, issued synchronously) after hinting `tags`. On one server
- * both go down one connection in that order, in one round trip; on a cluster the hint is on
- * another node, so it is awaited first.
+ * The inserted record's event as emitBuilt (outbox-lua.ts) takes it: the JSON after its id and
+ * commit instant. The record is stored exactly as encoded, so this is what an HGETALL would
+ * read back, built here instead of in Lua (it is the one event of most inserts).
  */
-export async function afterHint<T>(ctx: RedisContext, tags: readonly string[], write: (c: Client) => Promise<T>): Promise<T> {
-  if (tags.length === 0) return ctx.conn.run(write);
-  const members = hintMembers(tags);
-  if (ctx.conn.isCluster) {
-    await ctx.conn.run((c) => c.zadd(ctx.keys.outboxHint(), ...members));
-    return ctx.conn.run(write);
-  }
-  return ctx.conn.run(async (c) => (await Promise.all([c.zadd(ctx.keys.outboxHint(), ...members), write(c)]))[1]);
+export function insertedEntry(stamp: EventStamp | undefined, record: SessionRecord, pairs: readonly string[], ts: number): string {
+  if (stamp === undefined) return "";
+  const rec: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) if (!HIDDEN_FIELDS.has(pairs[i]!)) rec.push(pairs[i]!, pairs[i + 1]!);
+  const entry = { type: insertEventType(record), ts, by: stamp.initiatedBy, signals: stamp.signals ?? null, rec };
+  return JSON.stringify(entry).slice(1);
 }
+
+const HIDDEN_FIELDS = new Set(["secret_hash", "superseded_secrets"]);
 
 /** ZADD arguments that mark `tags` pending as of now. */
 export function hintMembers(tags: readonly string[]): (string | number)[] {

@@ -6,7 +6,7 @@
  * record (one HMGET of the filtered fields), so stale hints never show and counts stay exact.
  */
 import { SessiondError } from "../../core/errors.js";
-import { type EventStamp, endEventType, insertEventType, updateEventTypes } from "../../core/events.js";
+import { type EventStamp, endEventType, updateEventTypes } from "../../core/events.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import { routingTag, routingTagOfSessionId } from "../../core/session-token.js";
 import type {
@@ -28,7 +28,7 @@ import type { RedisChangeFeed } from "./changes.js";
 import { SUMMARY_FIELDS, type Summary, decodeActivity, decodeRecord, decodeSummary, encodeActivity, encodeChange, encodeRecord, hashOf } from "./codec.js";
 import type { RedisContext } from "./context.js";
 import { beforeInsert, isStale, settle, stateOf } from "./hints.js";
-import { afterHint, stampArgs } from "./outbox.js";
+import { afterHint, insertedEntry, stampArgs } from "./outbox.js";
 import { sweepBatch } from "./sweeper.js";
 
 /** How many records one round trip reads. */
@@ -55,6 +55,7 @@ export class RedisSessions implements SessionStore {
     const k = this.keys.forSession(record.id, record.tenantId, record.userId);
     const max = record.status === "active" && activation.maxActivePerUser !== null ? String(activation.maxActivePerUser) : "";
     await beforeInsert(this.ctx, record, event !== undefined);
+    const fields = encodeRecord(record);
     const reply = (await this.ctx.conn.run((c) =>
       c.sessiondInsert(
         k.record,
@@ -73,9 +74,9 @@ export class RedisSessions implements SessionStore {
         replace ?? "",
         record.tenantId,
         record.userId,
-        ...stampArgs(event),
-        insertEventType(record),
-        ...encodeRecord(record),
+        ...stampArgs(this.ctx, event, tag),
+        insertedEntry(event, record, fields, activation.nowMs),
+        ...fields,
       ),
     )) as [string, string[], number];
     if (reply[0] === "conflict") throw new SessiondError("conflict", "session id already exists");
@@ -117,7 +118,7 @@ export class RedisSessions implements SessionStore {
         k.activityPrefix,
         evicting ? String(activation.maxActivePerUser) : "",
         activation?.nowMs ?? 0,
-        ...stampArgs(event),
+        ...stampArgs(this.ctx, event, routingTagOfSessionId(id)),
         change.updatedAt ?? change.endedAt ?? Date.now(),
         updateEventTypes(change).join(","),
         unset.length,
@@ -166,7 +167,7 @@ export class RedisSessions implements SessionStore {
             change.lastActiveAt,
             historyLimit,
             encodeActivity(change.latestActivity),
-            ...stampArgs(event),
+            ...stampArgs(this.ctx, event, routingTagOfSessionId(id)),
             unset.length,
             ...unset,
             ...set,
@@ -215,7 +216,7 @@ export class RedisSessions implements SessionStore {
         this.ctx.retentionMs,
         this.keys.recordPrefix(tag),
         this.keys.activityPrefix(tag),
-        ...stampArgs(event),
+        ...stampArgs(this.ctx, event, tag),
         endEventType(ending.status),
       ),
     )) as string[];

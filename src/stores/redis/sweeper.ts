@@ -52,7 +52,6 @@ async function gone(ctx: RedisContext, id: string, tenantId: string, nowMs: numb
 export async function sweepBatch(ctx: RedisContext, nowMs: number, purgeEndedBefore: number, limit: number, event?: EventStamp): Promise<SweepResult> {
   const { keys } = ctx;
   const result: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
-  const stamp = stampArgs(event);
   let tried = 0;
 
   await drain(ctx, keys.deadlines(), String(nowMs), limit, async (m) => {
@@ -60,7 +59,7 @@ export async function sweepBatch(ctx: RedisContext, nowMs: number, purgeEndedBef
     const tag = routingTagOfSessionId(id);
     const n = tried++;
     const reply = (await afterHint(ctx, event === undefined ? [] : [tag], (c) =>
-      c.sessiondExpire(keys.record(id), keys.activities(id), keys.outbox(tag), nowMs, ctx.retentionMs, ...stamp, n),
+      c.sessiondExpire(keys.record(id), keys.activities(id), keys.outbox(tag), nowMs, ctx.retentionMs, ...stampArgs(ctx, event, tag), n),
     )) as string[];
     switch (reply[0]) {
       case "written":
