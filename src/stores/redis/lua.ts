@@ -149,8 +149,9 @@ apply(KEYS[1], 16)
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 keep(KEYS[1], KEYS[2], KEYS[3], ARGV[1], retention)
 keepIndex(KEYS[3])
-for eventType in string.gmatch(ARGV[15], '[^,]+') do emit(stamp, KEYS[4], KEYS[1], eventType, ARGV[14], false) end
-return { 'ok', evicted, redis.call('HGETALL', KEYS[1]) }
+local after = redis.call('HGETALL', KEYS[1])
+for eventType in string.gmatch(ARGV[15], '[^,]+') do emit(stamp, KEYS[4], KEYS[1], eventType, ARGV[14], false, after) end
+return { 'ok', evicted, after }
 `;
 
 /**

@@ -57,11 +57,12 @@ local function emitBuilt(stamp, outboxKey, rest)
   stamp.n = stamp.n + 1
 end
 
--- Appends one event about the record at recordKey, numbered by the stamp; nothing without a stamp.
-local function emit(stamp, outboxKey, recordKey, eventType, timestamp, withSignals)
+-- Appends one event about the record at recordKey (its HGETALL when the caller has read it),
+-- numbered by the stamp; nothing without a stamp.
+local function emit(stamp, outboxKey, recordKey, eventType, timestamp, withSignals, hash)
   if not stamp then return end
   hintOnce(stamp)
-  local h = redis.call('HGETALL', recordKey)
+  local h = hash or redis.call('HGETALL', recordKey)
   local rec = {}
   for i = 1, #h, 2 do
     if not HIDDEN[h[i]] then
