@@ -1,0 +1,74 @@
+/**
+ * How the PostgreSQL session role writes its events: in the same statement as the change, as a
+ * data-modifying CTE over the changed rows (`RETURNING *`), so an event costs one more row and
+ * no round trip. The row is stored whole, without its secret digests, and read back with the
+ * shared row codec (outbox.ts), so the snapshot has one encoding, not two.
+ */
+import type { EventStamp } from "../../core/events.js";
+import type { Row } from "../sql/rows.js";
+
+/** The alphabet of `eventId` (src/core/events.ts); test/stores/postgres-events.test.ts checks both agree. */
+const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/** `eventId(base, n)` of src/core/events.ts as an SQL expression over two SQL expressions. */
+export function eventIdSql(base: string, n: string): string {
+  const digit = (shift: number) => `substr('${BASE32}', (((${n}) >> ${shift}) & 31)::int + 1, 1)`;
+  return `${base} || ${digit(10)} || ${digit(5)} || ${digit(0)}`;
+}
+
+/**
+ * What one statement's events are made of, as SQL expressions over `c` (a changed session row)
+ * and whatever `from` joins to it. The stamp's fields are the parameters of {@link stampParams}.
+ */
+export interface EventSource {
+  /** The rows: `c` (the CTE of changed rows) and any joins; default `c`. */
+  from?: string;
+  /** The index of the event within its write (`n` of `eventId(idBase, n)`). */
+  index: string;
+  type: string;
+  at: string;
+  /** Defaults to the stamp's; an activity batch gives one per row. */
+  id?: string;
+  initiatedBy?: string;
+  signals?: string;
+  /** What the change returns for `c`: `s.*` when it joins other tables as well (UPDATE … FROM). */
+  changed?: string;
+  /** A retried activity batch brings the same event ids again: they are skipped, not errors. */
+  retried?: boolean;
+}
+
+/** The changed row as the event shows it: the secret digests never leave the sessions table. */
+const RECORD = "to_jsonb(c) - 'secret_hash' - 'superseded_secrets'";
+
+/**
+ * One `written` value per statement (an uncorrelated subquery runs once), taken after the
+ * statement's row locks: outbox.ts orders a relay's batch by it, then by id (the order within a write).
+ */
+const WRITTEN = "(SELECT nextval('event_writes'))";
+
+/** The INSERT of a statement's events, for a statement that is not one change (see {@link withEvents}). */
+export function insertEvents(s: EventSource): string {
+  const id = s.id ?? eventIdSql("@eventBase::text", s.index);
+  return `INSERT INTO events (id, written, type, tenant_id, user_id, session_id, at, initiated_by, signals, record)
+    SELECT ${id}, ${WRITTEN}, ${s.type}, c.tenant_id, c.user_id, c.id, ${s.at}, ${s.initiatedBy ?? "@initiatedBy::jsonb"}, ${s.signals ?? "@signals::jsonb"}, ${RECORD}
+    FROM ${s.from ?? "c"}${s.retried === true ? " ON CONFLICT (id) DO NOTHING" : ""}`;
+}
+
+/**
+ * `change` (an INSERT or UPDATE of sessions, without RETURNING) selecting `columns` of the rows
+ * it wrote, and with `events` also storing their events in the same statement. `ctes` are
+ * common table expressions (`name AS (…)`) the change reads.
+ */
+export function withEvents(change: string, columns: string, events: EventSource | null, ctes = ""): string {
+  if (events === null) return `${ctes === "" ? "" : `WITH ${ctes} `}${change} RETURNING ${columns}`;
+  return `WITH ${ctes === "" ? "" : `${ctes}, `}c AS (${change} RETURNING ${events.changed ?? "*"}), stored_events AS (${insertEvents(events)}) SELECT ${columns} FROM c`;
+}
+
+/** The parameters {@link withEvents} reads: the stamp's id base, who did it and, where the event carries them, the signals. */
+export function stampParams(stamp: EventStamp, withSignals = false): Row {
+  return {
+    eventBase: stamp.idBase,
+    initiatedBy: JSON.stringify(stamp.initiatedBy),
+    signals: withSignals && stamp.signals !== undefined ? JSON.stringify(stamp.signals) : null,
+  };
+}
