@@ -1,8 +1,8 @@
 /**
  * How the PostgreSQL session role writes its events: in the same statement as the change, as a
  * data-modifying CTE over the changed rows (`RETURNING *`), so an event costs one more row and
- * no round trip. The row is stored whole, without its secret digests, and read back with the
- * shared row codec (outbox.ts), so the snapshot has one encoding, not two.
+ * no round trip. The row is stored whole but its secret digests, and read back with the shared
+ * row codec (outbox.ts), so the snapshot has one encoding, not two.
  */
 import type { EventStamp } from "../../core/events.js";
 import type { Row } from "../sql/rows.js";
@@ -37,8 +37,18 @@ export interface EventSource {
   retried?: boolean;
 }
 
-/** The changed row as the event shows it: the secret digests never leave the sessions table. */
-const RECORD = "to_jsonb(c) - 'secret_hash' - 'superseded_secrets'";
+/**
+ * The attributes of the `event_session` type (migration 3), in order: the sessions columns but
+ * the secret digests, which never leave the sessions table. test/stores/postgres-events.test.ts
+ * checks this list against both tables.
+ */
+export const SNAPSHOT_COLUMNS: readonly string[] = `id tenant_id workspace_id user_id username client_id status end_reason session_type aud
+  scopes amr actor last_active_organization_id ip user_agent location bound_user_agent sliding_expiration max_age_minutes
+  latest_activity country browser_name device_type os_name metadata created_at updated_at last_active_at last_refreshed_at
+  expire_at abandon_at revoked_at ended_at is_deleted version started_at lifetime_ms max_lifetime_ms inactivity_timeout_ms`.split(/\s+/);
+
+/** The changed row as the event shows it, a tuple like the row itself (far cheaper to build and store than JSON). */
+const RECORD = `ROW(${SNAPSHOT_COLUMNS.map((column) => `c.${column}`).join(", ")})::event_session`;
 
 /**
  * One `written` value per statement (an uncorrelated subquery runs once), taken after the

@@ -123,6 +123,52 @@ const MIGRATIONS: readonly Migration[] = [
       -- write statement, taken after that statement's row locks, so a later change of the same
       -- session always has a larger one. CACHE 1 (the default) keeps it one order across servers.
       CREATE SEQUENCE event_writes;
+      -- A session as an event shows it: the sessions row but its secret digests, stored as a
+      -- composite (a tuple, like the row itself: far cheaper to write than JSON) and read back
+      -- through the row codec. A migration that adds a sessions column adds it here too
+      -- (ALTER TYPE … ADD ATTRIBUTE; older events read it as NULL), and to event-writes.ts.
+      CREATE TYPE event_session AS (
+        id TEXT,
+        tenant_id TEXT,
+        workspace_id TEXT,
+        user_id TEXT,
+        username TEXT,
+        client_id TEXT,
+        status TEXT,
+        end_reason TEXT,
+        session_type TEXT,
+        aud TEXT,
+        scopes TEXT,
+        amr TEXT,
+        actor TEXT,
+        last_active_organization_id TEXT,
+        ip TEXT,
+        user_agent TEXT,
+        location TEXT,
+        bound_user_agent TEXT,
+        sliding_expiration BOOLEAN,
+        max_age_minutes INTEGER,
+        latest_activity TEXT,
+        country TEXT,
+        browser_name TEXT,
+        device_type TEXT,
+        os_name TEXT,
+        metadata TEXT,
+        created_at BIGINT,
+        updated_at BIGINT,
+        last_active_at BIGINT,
+        last_refreshed_at BIGINT,
+        expire_at BIGINT,
+        abandon_at BIGINT,
+        revoked_at BIGINT,
+        ended_at BIGINT,
+        is_deleted BOOLEAN,
+        version INTEGER,
+        started_at BIGINT,
+        lifetime_ms BIGINT,
+        max_lifetime_ms BIGINT,
+        inactivity_timeout_ms BIGINT
+      );
       CREATE TABLE events (
         id TEXT COLLATE "C" PRIMARY KEY,
         seq BIGINT,
@@ -134,7 +180,7 @@ const MIGRATIONS: readonly Migration[] = [
         at BIGINT NOT NULL,
         initiated_by JSONB NOT NULL,
         signals JSONB,
-        record JSONB NOT NULL
+        record event_session NOT NULL
       );
       -- Partial indexes: an insert touches the primary key and the small unnumbered index only.
       CREATE INDEX events_unnumbered ON events (written, id) WHERE seq IS NULL;

@@ -37,22 +37,23 @@ const NUMBER_BATCH = `WITH batch AS MATERIALIZED (
     UPDATE events AS e SET seq = counted.base + batch.n FROM batch, counted WHERE e.id = batch.id RETURNING 1
   ) SELECT count(*)::int AS n FROM numbered`;
 
-const COLUMNS = "seq, id, type, tenant_id, user_id, session_id, at, initiated_by, signals, record";
+/** The event's own columns under names the snapshot's columns (`(record).*`: the session's id, tenant_id, …) do not take. */
+const COLUMNS = "e.seq, e.id AS event_id, e.type AS event_type, e.at AS event_at, e.initiated_by, e.signals, (e.record).*";
 
 /** Stands in for the digests the stored snapshot leaves out, so the shared row codec can read it; eventRecord drops them again. */
 const NO_SECRETS = { secret_hash: new Uint8Array(0), superseded_secrets: "[]" };
 
 function toEvent(row: Row): SessionEvent {
   return {
-    id: row.id as string,
-    type: row.type as EventType,
+    id: row.event_id as string,
+    type: row.event_type as EventType,
     tenantId: row.tenant_id as string,
     userId: row.user_id as string,
-    sessionId: row.session_id as string,
-    timestamp: row.at as number,
+    sessionId: row.id as string,
+    timestamp: row.event_at as number,
     initiatedBy: row.initiated_by as InitiatedBy,
     signals: row.signals as Signals | null,
-    record: eventRecord(toRecord({ ...(row.record as Row), ...NO_SECRETS })),
+    record: eventRecord(toRecord({ ...row, ...NO_SECRETS })),
   };
 }
 
@@ -65,18 +66,18 @@ function parseSeq(key: string | null): number {
 }
 
 function filterSql(filter: EventFilter): { where: string; params: Row } {
-  const clauses = ["seq > @after"];
+  const clauses = ["e.seq > @after"];
   const params: Row = {};
   if (filter.tenantId !== undefined) {
-    clauses.push("tenant_id = @tenantId");
+    clauses.push("e.tenant_id = @tenantId");
     params.tenantId = filter.tenantId;
   }
   if (filter.userId !== undefined) {
-    clauses.push("user_id = @userId");
+    clauses.push("e.user_id = @userId");
     params.userId = filter.userId;
   }
   if (filter.types !== undefined && filter.types.length > 0) {
-    clauses.push("type = ANY(@types::text[])");
+    clauses.push("e.type = ANY(@types::text[])");
     params.types = filter.types;
   }
   return { where: clauses.join(" AND "), params };
@@ -98,10 +99,10 @@ export class PostgresOutbox implements OutboxStore {
     const { where, params } = filterSql(filter);
     const rows = await this.query(
       `SELECT newest.seq AS newest, page.* FROM (SELECT max(seq) AS seq FROM events) AS newest
-       LEFT JOIN (SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY seq LIMIT @limit) AS page ON true ORDER BY page.seq`,
+       LEFT JOIN (SELECT ${COLUMNS} FROM events AS e WHERE ${where} ORDER BY e.seq LIMIT @limit) AS page ON true ORDER BY page.seq`,
       { ...params, after, limit },
     );
-    const found = rows.filter((r) => r.id !== null);
+    const found = rows.filter((r) => r.event_id !== null);
     const items = found.map(toEvent);
     const last = found.length === limit ? (found[found.length - 1]!.seq as number) : Math.max(after, (rows[0]?.newest as number | null) ?? 0);
     return { items, nextKey: String(last) };

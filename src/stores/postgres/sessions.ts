@@ -158,7 +158,8 @@ export class PostgresSessions implements SessionStore {
         type: "t.type",
         at: "@atMs::bigint",
       });
-      const eventParams = event === undefined ? {} : { ...events.params(), eventTypes: updateEventTypes(change), atMs: change.updatedAt ?? change.endedAt ?? Date.now() };
+      const eventParams =
+        event === undefined ? {} : { ...events.params(), eventTypes: updateEventTypes(change), atMs: change.updatedAt ?? change.endedAt ?? Date.now() };
       changed([id]);
       return toRecord((await query(withEvents(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id`, "*", typed), { ...row, id, ...eventParams }))[0]!);
     });

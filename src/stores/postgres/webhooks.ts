@@ -10,7 +10,12 @@ function endpointBody(endpoint: WebhookEndpointRecord): string {
 }
 
 function toEndpoint(row: Row): WebhookEndpointRecord {
-  return { ...(row.body as Omit<WebhookEndpointRecord, "id" | "tenantId" | "version">), id: row.id as string, tenantId: row.tenant_id as string | null, version: row.version as number };
+  return {
+    ...(row.body as Omit<WebhookEndpointRecord, "id" | "tenantId" | "version">),
+    id: row.id as string,
+    tenantId: row.tenant_id as string | null,
+    version: row.version as number,
+  };
 }
 
 function toDelivery(row: Row): ScheduledDelivery {
@@ -79,10 +84,11 @@ export class PostgresWebhooks implements WebhookStore {
   }
 
   async due(endpointId: string, nowMs: number, limit: number): Promise<ScheduledDelivery[]> {
-    const rows = await this.query(
-      "SELECT * FROM webhook_queue WHERE endpoint_id = @endpointId AND due_at <= @now ORDER BY due_at, event_id LIMIT @limit",
-      { endpointId, now: nowMs, limit },
-    );
+    const rows = await this.query("SELECT * FROM webhook_queue WHERE endpoint_id = @endpointId AND due_at <= @now ORDER BY due_at, event_id LIMIT @limit", {
+      endpointId,
+      now: nowMs,
+      limit,
+    });
     return rows.map(toDelivery);
   }
 
@@ -105,10 +111,12 @@ export class PostgresWebhooks implements WebhookStore {
 
   async attempts(endpointId: string, page: PageRequest): Promise<Page<DeliveryAttempt>> {
     const after = page.afterKey === undefined ? "" : " AND id < @afterKey";
-    const rows = await this.query(
-      `SELECT body FROM webhook_attempts WHERE endpoint_id = @endpointId${after} ORDER BY id DESC LIMIT @limit OFFSET @offset`,
-      { endpointId, afterKey: page.afterKey, limit: page.limit + 1, offset: page.offset ?? 0 },
-    );
+    const rows = await this.query(`SELECT body FROM webhook_attempts WHERE endpoint_id = @endpointId${after} ORDER BY id DESC LIMIT @limit OFFSET @offset`, {
+      endpointId,
+      afterKey: page.afterKey,
+      limit: page.limit + 1,
+      offset: page.offset ?? 0,
+    });
     const items = rows.slice(0, page.limit).map((r) => r.body as DeliveryAttempt);
     return { items, nextKey: rows.length > page.limit ? items[items.length - 1]!.id : null };
   }
