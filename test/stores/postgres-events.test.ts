@@ -8,7 +8,8 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { isSessiondError } from "../../src/core/errors.js";
 import { type EventStamp, eventId, newEventStamp, SYSTEM } from "../../src/core/events.js";
-import { systemRandom } from "../../src/core/session-token.js";
+import type { ActivityChangeSet, SessionRecord } from "../../src/core/model.js";
+import { newId, systemRandom } from "../../src/core/session-token.js";
 import type { SessionEvent } from "../../src/core/events.js";
 import { eventIdSql, SNAPSHOT_COLUMNS } from "../../src/stores/postgres/event-writes.js";
 import { type PostgresStore, postgresStore } from "../../src/stores/postgres/index.js";
@@ -18,6 +19,17 @@ import { dropSchema, freshSchema, POSTGRES_URL, postgresSkip } from "../support/
 const skip = await postgresSkip();
 const noLimit = { maxActivePerUser: null, nowMs: T0 };
 const stamp = (): EventStamp => newEventStamp(systemRandom, T0, SYSTEM);
+
+/** An activity write for `record` at `at` that reports a changed address. */
+function activityAt(record: SessionRecord, at: number): ActivityChangeSet {
+  return {
+    lastActiveAt: at,
+    expireAt: record.expireAt,
+    abandonAt: record.abandonAt,
+    location: record.location,
+    latestActivity: { ...record.latestActivity!, id: newId("sact", at, systemRandom), at, changed: ["ip"] },
+  };
+}
 
 /** Every readable event after `key`, and the position after them. */
 async function readAll(store: PostgresStore, key: string | null = null): Promise<{ events: SessionEvent[]; key: string | null }> {
@@ -128,6 +140,25 @@ describe("PostgreSQL outbox specifics", { skip }, () => {
       (await readAll(store, start.key)).events.map((e) => e.sessionId),
       [record.id],
     );
+  });
+
+  it("orders a write after a change it waited for: its events are placed once every row it changes is written", async () => {
+    const sessions = [makeRecord(), makeRecord()];
+    for (const r of sessions) await store.sessions.insert(r, noLimit);
+    await other.query("BEGIN");
+    await other.query("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE", [sessions[1]!.id]);
+    const stamps = sessions.map(() => stamp());
+    const writes = sessions.map((r, i) => ({ id: r.id, change: activityAt(r, T0 + 1000), event: stamps[i]! }));
+    const done = store.sessions.recordActivities!(writes, 10);
+    await untilBlockedByOther();
+    // What a change of the held session committed meanwhile would take: the batch's events must come after it.
+    const meanwhile = Number((await other.query("SELECT nextval('event_writes') AS v")).rows[0].v);
+    await other.query("COMMIT");
+    assert.deepEqual(await done, [true, true]);
+    const { rows } = await other.query("SELECT written FROM events WHERE id = ANY($1)", [stamps.map((s) => eventId(s.idBase, 0))]);
+    assert.equal(rows.length, 2);
+    for (const row of rows) assert.ok(Number(row.written) > meanwhile, `written ${row.written} after ${meanwhile}`);
+    await store.outbox.relay();
   });
 
   it("names the events of a many-session write in SQL exactly as eventId does", async () => {

@@ -17,6 +17,7 @@ const INPUT_COLUMNS = `id text, last_active_at bigint, expire_at bigint, abandon
  */
 function activityRound(withEvents: boolean): string {
   const events = insertEvents({
+    cte: "written",
     from: "written AS c JOIN input AS i USING (id) WHERE i.event_id IS NOT NULL",
     index: "0",
     id: "i.event_id",

@@ -21,7 +21,9 @@ export function eventIdSql(base: string, n: string): string {
  * and whatever `from` joins to it. The stamp's fields are the parameters of {@link stampParams}.
  */
 export interface EventSource {
-  /** The rows: `c` (the CTE of changed rows) and any joins; default `c`. */
+  /** The CTE of the changed rows; default `c`. */
+  cte?: string;
+  /** The rows: the changed rows as `c`, and any joins; default `c`. */
   from?: string;
   /** The index of the event within its write (`n` of `eventId(idBase, n)`). */
   index: string;
@@ -51,16 +53,19 @@ export const SNAPSHOT_COLUMNS: readonly string[] = `id tenant_id workspace_id us
 const RECORD = `ROW(${SNAPSHOT_COLUMNS.map((column) => `c.${column}`).join(", ")})::event_session`;
 
 /**
- * One `written` value per statement (an uncorrelated subquery runs once), taken after the
- * statement's row locks: outbox.ts orders a relay's batch by it, then by id (the order within a write).
+ * One `written` value per statement (an uncorrelated subquery runs once), taken once the change
+ * has written (and locked) every row of `cte`: a write that changes a session after another
+ * committed its change of it then always takes a larger value. (The executor already runs an
+ * unreferenced CTE last; counting the rows first makes that independent of its plan.)
+ * outbox.ts orders a relay's batch by it, then by id (the order within a write).
  */
-const WRITTEN = "(SELECT nextval('event_writes'))";
+const written = (cte: string) => `(SELECT nextval('event_writes') FROM (SELECT count(*) FROM ${cte}) AS every_row_written)`;
 
 /** The INSERT of a statement's events, for a statement that is not one change (see {@link withEvents}). */
 export function insertEvents(s: EventSource): string {
   const id = s.id ?? eventIdSql("@eventBase::text", s.index);
   return `INSERT INTO events (id, written, type, tenant_id, user_id, session_id, at, initiated_by, signals, record)
-    SELECT ${id}, ${WRITTEN}, ${s.type}, c.tenant_id, c.user_id, c.id, ${s.at}, ${s.initiatedBy ?? "@initiatedBy::jsonb"}, ${s.signals ?? "@signals::jsonb"}, ${RECORD}
+    SELECT ${id}, ${written(s.cte ?? "c")}, ${s.type}, c.tenant_id, c.user_id, c.id, ${s.at}, ${s.initiatedBy ?? "@initiatedBy::jsonb"}, ${s.signals ?? "@signals::jsonb"}, ${RECORD}
     FROM ${s.from ?? "c"}${s.retried === true ? " ON CONFLICT (id) DO NOTHING" : ""}`;
 }
 

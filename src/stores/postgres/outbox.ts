@@ -108,7 +108,8 @@ export class PostgresOutbox implements OutboxStore {
     );
     const found = rows.filter((r) => r.id !== null);
     const items = found.map(toEvent);
-    const last = found.length === limit ? (found[found.length - 1]!.seq as number) : Math.max(after, (rows[0]?.newest as number | null) ?? 0);
+    const last =
+      found.length > 0 && found.length === limit ? (found[found.length - 1]!.seq as number) : Math.max(after, (rows[0]?.newest as number | null) ?? 0);
     return { items, nextKey: String(last) };
   }
 

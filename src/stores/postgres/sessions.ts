@@ -1,7 +1,9 @@
 /**
  * The PostgreSQL store's sessions. A verify is one primary-key read; single-row changes are
  * conditional UPDATEs; every multi-row change of one user runs under that user's lock
- * (session-limit.ts). Lists, who is online and stats are computed by the database.
+ * (session-limit.ts). Lists, who is online and stats are computed by the database. A write
+ * given an event stamp stores its events in the statement of each change (event-writes.ts):
+ * no extra round trip, and they commit or roll back with it.
  */
 import { SessiondError } from "../../core/errors.js";
 import { type EventStamp, endEventType, insertEventType, updateEventTypes } from "../../core/events.js";
