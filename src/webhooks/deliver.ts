@@ -1,0 +1,123 @@
+/**
+ * One delivery attempt: a POST to the endpoint, judged by its status only. Redirects are not
+ * followed, the response body is read up to a small cap and the connection dropped, and every
+ * failure (refused, reset, timeout, DNS, a refused address) is an answer, never a throw.
+ */
+import { lookup as dnsLookup } from "node:dns/promises";
+import { type IncomingMessage, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { LookupFunction } from "node:net";
+import { isIP } from "node:net";
+import { isForbiddenAddress } from "./address-guard.js";
+
+/** A receiver's answer is read this far (for nothing but draining); a huge body costs no more. */
+export const RESPONSE_CAP_BYTES = 4096;
+export const DELIVERY_TIMEOUT_MS = 15_000;
+
+export interface DeliveryRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** Whole attempt, from the DNS lookup to the status. */
+  timeoutMs: number;
+  allowPrivate: boolean;
+  /** Aborts the attempt (a stopping dispatcher). */
+  signal?: AbortSignal;
+}
+
+export interface DeliveryResult {
+  ok: boolean;
+  /** The receiver's status, null when none came. */
+  status: number | null;
+  durationMs: number;
+  /** Why it failed without a status: a short code, never the URL or a header. */
+  error: string | null;
+}
+
+/** The address to connect to: the first resolved one allowed. The check and the connection use this one address, so DNS rebinding cannot swap it. */
+async function resolveAllowed(hostname: string, allowPrivate: boolean): Promise<{ address: string; family: number } | string> {
+  const bare = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
+  const family = isIP(bare);
+  const candidates = family !== 0 ? [{ address: bare, family }] : await dnsLookup(bare, { all: true, verbatim: true });
+  const allowed = candidates.find((c) => allowPrivate || !isForbiddenAddress(c.address));
+  return allowed ?? "address_not_allowed";
+}
+
+function pinnedLookup(address: string, family: number): LookupFunction {
+  return (_hostname, options, callback) => {
+    if (options.all === true) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === "string") return code.toLowerCase();
+  const message = error instanceof Error ? error.message : String(error);
+  return message.slice(0, 80);
+}
+
+/** Sends one attempt; resolves with how it went (never rejects). */
+export async function deliver(req: DeliveryRequest): Promise<DeliveryResult> {
+  const started = performance.now();
+  const done = (status: number | null, error: string | null): DeliveryResult => ({
+    ok: status !== null && status >= 200 && status < 300,
+    status,
+    durationMs: Math.round(performance.now() - started),
+    error,
+  });
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    return done(null, "invalid_url");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return done(null, "unsupported_scheme");
+  const timeout = AbortSignal.timeout(req.timeoutMs);
+  const signal = req.signal === undefined ? timeout : AbortSignal.any([timeout, req.signal]);
+  try {
+    const target = await raceAbort(resolveAllowed(url.hostname, req.allowPrivate), signal);
+    if (typeof target === "string") return done(null, target);
+    const status = await post(url, target, req, signal);
+    return done(status, null);
+  } catch (error) {
+    return done(null, timeout.aborted ? "timeout" : req.signal?.aborted ? "aborted" : errorCode(error));
+  }
+}
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+function post(url: URL, target: { address: string; family: number }, req: DeliveryRequest, signal: AbortSignal): Promise<number> {
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const body = Buffer.from(req.body);
+  return new Promise<number>((resolve, reject) => {
+    const request = send(url, {
+      method: "POST",
+      headers: { ...req.headers, "content-length": String(body.length), "user-agent": "sessiond-webhooks", connection: "close" },
+      lookup: pinnedLookup(target.address, target.family),
+      agent: false,
+      signal,
+    });
+    request.on("error", reject);
+    request.on("response", (res: IncomingMessage) => {
+      // The status is the answer; the body is drained up to the cap only so the receiver is not
+      // cut off mid-write for nothing, then the connection is dropped.
+      resolve(res.statusCode ?? 0);
+      let read = 0;
+      res.on("data", (chunk: Buffer) => {
+        read += chunk.length;
+        if (read >= RESPONSE_CAP_BYTES) res.destroy();
+      });
+      res.on("end", () => res.destroy());
+      res.on("error", () => undefined);
+    });
+    request.end(body);
+  });
+}
