@@ -167,6 +167,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     for (const e of endpoints) {
       if (!running || e.disabled || loops.has(e.id)) continue;
       const taken = await takeLease(webhooks, e.id, holder, clock.now(), leaseMs);
+      // Scans never overlap (see start), so no other loop for this endpoint began meanwhile.
       if (taken !== null && running) loops.set(e.id, endpointLoop(e.id));
     }
     const held = endpoints.filter((e) => loops.has(e.id) || holdsLease(e, holder, clock.now()));
@@ -180,7 +181,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     start() {
       if (running || stopping !== null) return;
       running = true;
-      const scanSafely = () => void scan().catch((error: unknown) => onError(error, null));
+      let scanning = false;
+      // A scan slower than the interval is not joined by a second, which could start a second loop for one endpoint.
+      const scanSafely = () => {
+        if (scanning) return;
+        scanning = true;
+        scan()
+          .catch((error: unknown) => onError(error, null))
+          .finally(() => (scanning = false));
+      };
       scanSafely();
       scanTimer = setInterval(scanSafely, scanEveryMs);
     },

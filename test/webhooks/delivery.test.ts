@@ -120,6 +120,31 @@ for (const backend of BACKENDS) {
       assert.equal(revokes.received.length, 3);
     });
 
+    it("sendTest sends a signed webhook.test to that endpoint only, logs the attempt, and leaves the feed alone", async () => {
+      const r = await receiver();
+      const other = await receiver();
+      const endpoint = await addEndpoint(store, r.url, { tenantId: "acme" });
+      await addEndpoint(store, other.url);
+      const feedBefore = (await feed(store)).length;
+      const dispatcher = testDispatcher(store);
+      const attempt = await dispatcher.sendTest(endpoint);
+      assert.equal(attempt.status, "succeeded");
+      assert.equal(attempt.responseStatus, 204);
+      assert.equal(r.received.length, 1);
+      assert.equal(other.received.length, 0);
+      const [got] = r.received;
+      const body = new SvixWebhook(endpoint.secrets[0]!.secret).verify(got!.body, got!.headers as Record<string, string>) as Record<string, unknown>;
+      assert.equal(body.type, "webhook.test");
+      assert.equal(body.tenant_id, "acme");
+      assert.equal(body.id, attempt.eventId);
+      assert.equal((body.data as { object: string }).object, "session");
+      assert.deepEqual((await store.webhooks.attempts(endpoint.id, { limit: 10 })).items, [attempt]);
+      assert.equal((await feed(store)).length, feedBefore);
+      r.answer(answerWith(500));
+      const failed = await dispatcher.sendTest(endpoint);
+      assert.deepEqual([failed.status, failed.responseStatus, failed.nextAttemptAt], ["failed", 500, null]);
+    });
+
     it("retries a slow, redirecting, 5xx, huge-body or connection-closing receiver by the schedule, while a healthy endpoint gets everything at once", async () => {
       const redirectTarget = await receiver();
       const misbehaving: Record<string, Handler> = {

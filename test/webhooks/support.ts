@@ -34,7 +34,7 @@ export const answerWith =
   (_req, res) =>
     res.writeHead(status).end();
 
-export async function startReceiver(handler: Handler = answerWith(204)): Promise<Receiver> {
+export async function startReceiver(handler: Handler = answerWith(204), port = 0): Promise<Receiver> {
   let current = handler;
   const received: Received[] = [];
   const server = createServer((req, res) => {
@@ -46,10 +46,13 @@ export async function startReceiver(handler: Handler = answerWith(204)): Promise
       current(req, res, body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hooks`,
+    url: `http://127.0.0.1:${bound}/hooks`,
     received,
     ids: () => received.map((r) => String(r.headers["webhook-id"] ?? "")),
     answer: (h) => (current = h),
