@@ -149,7 +149,6 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
     sameUser ? replacesId : undefined,
     stampFor(ctx, by, signals),
   );
-  if (replaced !== null && !sameUser)
-    await transition(ctx, replaced.id, { tenantId, initiatedBy: by }, endAs("replaced", "replaced")).catch(ignoreTerminal);
+  if (replaced !== null && !sameUser) await transition(ctx, replaced.id, { tenantId, initiatedBy: by }, endAs("replaced", "replaced")).catch(ignoreTerminal);
   return { session: toSession(record, now), token: formatToken(id, secret) };
 }

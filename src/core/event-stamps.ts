@@ -33,7 +33,12 @@ const deviceOf = (a: ActivityRecord) => `${a.deviceType}\u0000${a.osName}\u0000$
  * the user's other retained sessions (their latest activity) and none of `earlier` showed. An
  * unknown value is never "new": nothing can be said about it.
  */
-export async function signalsFor(ctx: ServiceContext, session: Pick<SessionRecord, "id" | "tenantId" | "userId">, activity: ActivityRecord | null, earlier: ActivityRecord | null = null): Promise<Signals | undefined> {
+export async function signalsFor(
+  ctx: ServiceContext,
+  session: Pick<SessionRecord, "id" | "tenantId" | "userId">,
+  activity: ActivityRecord | null,
+  earlier: ActivityRecord | null = null,
+): Promise<Signals | undefined> {
   if (!ctx.events) return undefined;
   if (activity === null) return { newDevice: false, newCountry: false, newBrowser: false };
   const page = await ctx.sessions.list({ tenantId: session.tenantId, userId: session.userId, nowMs: ctx.clock.now() }, { limit: SIGNAL_SESSIONS });

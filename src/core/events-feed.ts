@@ -2,6 +2,7 @@
  * The event feed (SPEC §9 `GET /v1/events`, `sessions.events.list`): events in commit order from
  * the outbox, paged with a cursor that never runs out, so a poller keeps the last one it got.
  */
+import type { Clock } from "./clock.js";
 import type { Scope } from "./context.js";
 import { SessiondError } from "./errors.js";
 import { EVENT_TYPES, type Event, toEvent } from "./events.js";
@@ -11,6 +12,8 @@ import type { OutboxStore } from "./store/index.js";
 const EVENT_ID_PATTERN = /^evt_[0-9a-hjkmnp-tv-z]{29}$/;
 const MAX_LIMIT = 500;
 const DEFAULT_LIMIT = 100;
+/** Events deleted per purge statement: small enough that a purge never holds the store for long. */
+const PURGE_BATCH = 1000;
 
 /** What `events.list` takes; `after` is an event id or a `nextCursor`. */
 export interface EventListRequest extends Scope {
@@ -28,7 +31,31 @@ export interface EventList {
 
 export class EventFeed {
   /** @param outbox null for a store without one (a store written before events): listing then fails clearly. */
-  constructor(private readonly outbox: OutboxStore | null) {}
+  constructor(
+    private readonly outbox: OutboxStore | null,
+    private readonly clock: Clock,
+    private readonly retentionMs: number,
+  ) {}
+
+  /**
+   * Makes events committed by any process readable (stores that number events after commit do
+   * it here: PostgreSQL, Redis); `sessiond serve` calls it a few times a second. Returns how many.
+   */
+  async relay(): Promise<number> {
+    return this.outbox === null ? 0 : this.outbox.relay();
+  }
+
+  /** Deletes events older than the retention (`SESSIOND_EVENT_RETENTION_SECONDS`), in small batches; returns how many. */
+  async purge(): Promise<number> {
+    if (this.outbox === null) return 0;
+    const before = this.clock.now() - this.retentionMs;
+    let total = 0;
+    for (;;) {
+      const purged = await this.outbox.purge(before, PURGE_BATCH);
+      total += purged;
+      if (purged < PURGE_BATCH) return total;
+    }
+  }
 
   /**
    * Events after `after` (from the oldest retained without it), oldest first. A tenant scope

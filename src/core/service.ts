@@ -97,7 +97,7 @@ export class Sessions {
       // A store written before events (no outbox role) keeps working, without events.
       events: options.events !== false && store.outbox !== undefined,
     };
-    this.events = new EventFeed(store.outbox ?? null);
+    this.events = new EventFeed(store.outbox ?? null, this.ctx.clock, settings.eventRetentionMs);
     // Until the feed is listening the cache serves nothing, so verify is strict meanwhile.
     this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(store.changes);
     this.jwt = options.jwt ?? null;
@@ -213,7 +213,13 @@ export class Sessions {
   /** The user was removed: every live session → `removed` (`user_removed`). */
   async removeUser(userId: string, scope: Scope = {}): Promise<{ removedCount: number }> {
     const tenantId = input.tenantId(scope.tenantId ?? "default");
-    const removedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId), { status: "removed", endReason: "user_removed" }, scope);
+    const removedCount = await transitions.endUserSessions(
+      this.ctx,
+      tenantId,
+      input.text("user_id", userId),
+      { status: "removed", endReason: "user_removed" },
+      scope,
+    );
     return { removedCount };
   }
 
