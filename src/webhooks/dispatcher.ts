@@ -55,6 +55,8 @@ export interface DispatcherOptions {
   holder?: string;
   /** A failed attempt (endpoint and event ids only). */
   onFailure?: (failure: AttemptFailure) => void;
+  /** An endpoint this server disabled after 5 days of failures. */
+  onDisabled?: (endpointId: string) => void;
   /** A round or a scan that threw (a store error): it is retried on the next one. */
   onError?: (error: unknown, endpointId: string | null) => void;
 }
@@ -99,6 +101,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     disableAfterMs: options.disableAfterMs ?? 5 * DAY_MS,
     counts,
     onFailure: options.onFailure ?? (() => undefined),
+    onDisabled: options.onDisabled ?? (() => undefined),
     attempt: {
       openSecret: options.openSecret,
       logoutSigner: options.logoutSigner,
@@ -207,6 +210,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     sendTest: (endpoint) => sendTestEvent(ctx, endpoint),
     stop() {
       stopping ??= (async () => {
+        if (!running) return;
         running = false;
         if (scanTimer !== null) clearInterval(scanTimer);
         for (const done of [...resting]) done();

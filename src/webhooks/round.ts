@@ -49,6 +49,7 @@ export interface RoundContext {
   disableAfterMs: number;
   counts: DispatchCounts;
   onFailure(failure: AttemptFailure): void;
+  onDisabled(endpointId: string): void;
   attempt: AttemptContext;
 }
 
@@ -130,6 +131,7 @@ export async function runRound(ctx: RoundContext, endpointId: string, recovering
     if (now - dispatch.failingSince < ctx.disableAfterMs) return { ...e, dispatch };
     return { ...e, dispatch, disabled: true, disabledReason: "failing", updatedAt: now };
   });
+  if (stored?.disabled === true) ctx.onDisabled(endpointId);
   return { result: stored === null ? "lost" : "busy", recovered: probing && succeeded };
 }
 

@@ -20,7 +20,10 @@ for (const backend of BACKENDS) {
       const store = await backend.open();
       let calls = 0;
       // The first request fails, so the retry shows a token of its own.
-      const failFirst: Handler = (_req, res) => res.writeHead((calls += 1) === 1 ? 500 : 200).end();
+      const failFirst: Handler = (_req, res) => {
+        calls += 1;
+        res.writeHead(calls === 1 ? 500 : 200).end();
+      };
       const r = await startReceiver(failFirst);
       await addEndpoint(store, r.url, { format: "oidc_backchannel_logout", audience: "rp-portal", tenantId: "acme" });
       const signingKeys = new SigningKeys({ store, keyEncryptionKey: "k".repeat(40), clock: systemClock });
