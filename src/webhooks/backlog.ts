@@ -10,7 +10,7 @@ export interface Backlog {
 }
 
 /** Counting beyond this per endpoint costs a scan for nothing: the alert fires either way. */
-const QUEUE_COUNT_CAP = 10_000;
+const QUEUE_COUNT_CAP = 1_000;
 
 export async function backlogOf(store: Pick<Store, "outbox" | "webhooks">, endpoints: readonly WebhookEndpointRecord[]): Promise<Backlog> {
   let queueDepth = 0;

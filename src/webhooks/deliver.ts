@@ -23,7 +23,13 @@ export interface DeliveryRequest {
   allowPrivate: boolean;
   /** Aborts the attempt (a stopping dispatcher). */
   signal?: AbortSignal;
+  /** Resolves a host name to its addresses (default: the system resolver, as `dns.lookup`). */
+  resolve?: Resolver;
 }
+
+export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
+const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 export interface DeliveryResult {
   ok: boolean;
@@ -35,10 +41,10 @@ export interface DeliveryResult {
 }
 
 /** The address to connect to: the first resolved one allowed. The check and the connection use this one address, so DNS rebinding cannot swap it. */
-async function resolveAllowed(hostname: string, allowPrivate: boolean): Promise<{ address: string; family: number } | string> {
+async function resolveAllowed(hostname: string, allowPrivate: boolean, resolve: Resolver): Promise<{ address: string; family: number } | string> {
   const bare = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
   const family = isIP(bare);
-  const candidates = family !== 0 ? [{ address: bare, family }] : await dnsLookup(bare, { all: true, verbatim: true });
+  const candidates = family !== 0 ? [{ address: bare, family }] : await resolve(bare);
   const allowed = candidates.find((c) => allowPrivate || !isForbiddenAddress(c.address));
   return allowed ?? "address_not_allowed";
 }
@@ -76,7 +82,7 @@ export async function deliver(req: DeliveryRequest): Promise<DeliveryResult> {
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal === undefined ? timeout : AbortSignal.any([timeout, req.signal]);
   try {
-    const target = await raceAbort(resolveAllowed(url.hostname, req.allowPrivate), signal);
+    const target = await raceAbort(resolveAllowed(url.hostname, req.allowPrivate, req.resolve ?? systemResolver), signal);
     if (typeof target === "string") return done(null, target);
     const status = await post(url, target, req, signal);
     return done(status, null);

@@ -40,7 +40,7 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** How often endpoints are listed, free leases taken and the backlog measured (default 5 s). */
   scanEveryMs?: number;
-  /** How long an endpoint with nothing to send waits before looking again (default 500 ms). */
+  /** How long an endpoint with nothing to send waits before looking again (default 250 ms): most of the delay from a change to its delivery. */
   pollMs?: number;
   /** Events read per round (default 100) and attempts in flight per endpoint (default 32). */
   windowSize?: number;
@@ -81,7 +81,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const random = options.random ?? systemRandom;
   const leaseMs = options.leaseMs ?? 15_000;
   const scanEveryMs = options.scanEveryMs ?? 5_000;
-  const pollMs = options.pollMs ?? 500;
+  const pollMs = options.pollMs ?? 250;
   const stopGraceMs = options.stopGraceMs ?? 3_000;
   const holder = options.holder ?? `srv_${random.bytes(9).toString("base64url")}`;
   const { webhooks } = options.store;
