@@ -9,7 +9,7 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { systemRandom, type RandomSource } from "../core/session-token.js";
 import type { DeliveryAttempt, Store, WebhookEndpointRecord } from "../core/store/index.js";
 import { DELIVERY_TIMEOUT_MS } from "./deliver.js";
-import { holdsLease, releaseLease, renewLease, takeLease } from "./lease.js";
+import { holdsLease, releaseLease, takeLease } from "./lease.js";
 import type { LogoutSigner } from "./logout-token.js";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./retry-schedule.js";
 import { type AttemptFailure, type DispatchCounts, type RoundContext, runRound } from "./round.js";
@@ -144,7 +144,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let lost = false;
     const renewer = setInterval(
       () => {
-        renewLease(webhooks, id, holder, clock.now(), leaseMs)
+        // Taken again rather than renewed: a lease that lapsed while this server stalled, and that no other took meanwhile, is still this server's to keep.
+        takeLease(webhooks, id, holder, clock.now(), leaseMs)
           .then((held) => (lost ||= held === null))
           .catch((error: unknown) => onError(error, id));
       },

@@ -44,13 +44,6 @@ export function takeLease(store: WebhookStore, id: string, holder: string, nowMs
   );
 }
 
-/** Renews a lease still held; null when it was lost (lapsed and taken, the endpoint disabled or deleted). */
-export function renewLease(store: WebhookStore, id: string, holder: string, nowMs: number, leaseMs: number): Promise<WebhookEndpointRecord | null> {
-  return changeEndpoint(store, id, (e) =>
-    e.disabled || !holdsLease(e, holder, nowMs) ? null : { ...e, dispatch: { ...e.dispatch, leaseUntil: nowMs + leaseMs } },
-  );
-}
-
 /** Gives the lease back, so another server takes over at once instead of after it lapses. */
 export async function releaseLease(store: WebhookStore, id: string, holder: string): Promise<void> {
   await changeEndpoint(store, id, (e) => (e.dispatch.leaseHolder !== holder ? null : { ...e, dispatch: { ...e.dispatch, leaseHolder: null, leaseUntil: 0 } }));

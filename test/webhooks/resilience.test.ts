@@ -11,11 +11,23 @@ import { createSessions } from "../../src/core/service.js";
 import type { Store } from "../../src/core/store/index.js";
 import { addEndpoint, BACKENDS, type Receiver, startReceiver, testDispatcher, waitFor } from "./support.js";
 
+/**
+ * Creates `n` sessions and revokes half of them. Each change waits for the next turn of the event
+ * loop, as a server's requests do: a synchronous store answers at once, and a loop of awaits on it
+ * alone would starve the dispatchers' timers (their leases would lapse, as on a frozen server).
+ */
 async function changeSessions(store: Store, n: number): Promise<number> {
   const sessions = createSessions({ store, activityWrites: false });
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
   const ids = [];
-  for (let i = 0; i < n; i++) ids.push((await sessions.create({ userId: `user_${i % 50}`, tenantId: "acme" })).session.id);
-  for (const id of ids.slice(0, n / 2)) await sessions.revoke(id, { tenantId: "acme" });
+  for (let i = 0; i < n; i++) {
+    ids.push((await sessions.create({ userId: `user_${i % 50}`, tenantId: "acme" })).session.id);
+    await nextTurn();
+  }
+  for (const id of ids.slice(0, n / 2)) {
+    await sessions.revoke(id, { tenantId: "acme" });
+    await nextTurn();
+  }
   return n + n / 2;
 }
 
