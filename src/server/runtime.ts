@@ -56,9 +56,6 @@ export async function openRuntime(config: Config, open: { migrate?: boolean; mus
     syncWithinMs: Math.max(1000, 4 * config.activityBatchMs + config.storeTimeoutMs),
     ...definedOnly({ onFailure: hooks.onActivityFailure }),
   };
-  const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache, activityWrites });
-  const apiKeys = new ApiKeys(store.apiKeys, systemClock, systemRandom, config.rootKey ?? null);
-  const rateLimiter = new RateLimiter(store.counters, systemClock, rateLimitsOf(config));
   const dispatcher = createWebhookDispatcher(config, {
     store,
     signingKeys,
@@ -67,6 +64,9 @@ export async function openRuntime(config: Config, open: { migrate?: boolean; mus
     openSecret: (sealed) => sealed,
     logger: () => hooks.webhookLogger ?? null,
   });
+  const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache, activityWrites });
+  const apiKeys = new ApiKeys(store.apiKeys, systemClock, systemRandom, config.rootKey ?? null);
+  const rateLimiter = new RateLimiter(store.counters, systemClock, rateLimitsOf(config));
   let closed = false;
   return {
     config,
