@@ -54,10 +54,10 @@ export async function sendTestEvent(ctx: RoundContext, endpoint: WebhookEndpoint
     object: "event",
     id: newId("evt", at, ctx.random),
     type: "webhook.test",
-    tenantId: endpoint.tenantId ?? "test",
+    tenantId: endpoint.tenantId ?? "default",
     timestamp: at,
     initiatedBy: { type: "api_key", id: null },
-    data: exampleSession(endpoint.tenantId ?? "test", at),
+    data: exampleSession(endpoint.tenantId ?? "default", at),
   };
   const job = { eventId: event.id, attempt: 1, payload: JSON.stringify(wireEvent(event)), queued: false };
   const result = await sendAttempt(endpoint, job, ctx.attempt);

@@ -137,6 +137,35 @@ for (const backend of BACKENDS) {
       await store.close();
     });
 
+    it("stop abandons attempts still in flight after its grace time, gives the lease back, and leaves the event to the next server", async () => {
+      const store = await backend.open();
+      const hanging = await startReceiver(() => undefined);
+      const endpoint = await addEndpoint(store, hanging.url);
+      await changeSessions(store, 2);
+      const first = testDispatcher(store, { timeoutMs: 30_000, stopGraceMs: 300, holder: "srv_first" });
+      first.start();
+      await waitFor("an attempt in flight", () => hanging.received.length > 0);
+      const stopping = Date.now();
+      await first.stop();
+      assert.ok(Date.now() - stopping < 2_000, `stopped in ${Date.now() - stopping} ms`);
+      const left = (await store.webhooks.get(endpoint.id))!;
+      assert.equal(left.dispatch.leaseHolder, null);
+      assert.equal(left.dispatch.cursor, endpoint.dispatch.cursor, "the abandoned window is not handed off");
+      assert.deepEqual((await store.webhooks.attempts(endpoint.id, { limit: 10 })).items, [], "an abandoned attempt is neither a failure nor queued");
+      await hanging.close();
+      const r = await startReceiver();
+      await store.webhooks.replace({ ...left, url: r.url }, left.version);
+      const next = testDispatcher(store, { holder: "srv_next" });
+      next.start();
+      try {
+        await waitFor("the events on the next server", () => r.received.length >= 3);
+      } finally {
+        await next.stop();
+        await r.close();
+      }
+      await store.close();
+    });
+
     it("refuses loopback receivers, by address or by name, unless private addresses are allowed", async () => {
       const store = await backend.open();
       const r = await startReceiver();
