@@ -17,6 +17,7 @@ import { backlogOf, type Backlog } from "./backlog.js";
 import { sendTestEvent } from "./test-event.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const MAX_ERROR_REST_MS = 5_000;
 
 export interface DispatcherOptions {
   store: Pick<Store, "outbox" | "webhooks">;
@@ -152,13 +153,22 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       Math.max(1, Math.floor(leaseMs / 3)),
     );
     try {
+      // A store that fails every round (an outage) is asked less and less often, up to every few seconds, not four times a second per endpoint.
+      let failedRounds = 0;
       while (running && !lost) {
-        const result = await round(id).catch((error: unknown) => {
-          onError(error, id);
-          return "idle" as const;
-        });
+        const result = await round(id).then(
+          (r) => {
+            failedRounds = 0;
+            return r;
+          },
+          (error: unknown) => {
+            onError(error, id);
+            failedRounds += 1;
+            return "idle" as const;
+          },
+        );
         if (result === "lost") break;
-        if (result === "idle" && running) await rest(pollMs);
+        if (result === "idle" && running) await rest(Math.min(pollMs * 2 ** failedRounds, MAX_ERROR_REST_MS));
       }
     } finally {
       clearInterval(renewer);
