@@ -16,7 +16,7 @@ const EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
 for (const backend of BACKENDS) {
   describe(`back-channel logout (${backend.name})`, () => {
-    it("posts a logout token for each end only, fresh on every attempt, that jose verifies against the JWKS with every claim", async () => {
+    it("posts a logout token for each end only, fresh on every attempt, that jose verifies against the JWKS with every claim", async (t) => {
       const store = await backend.open();
       let calls = 0;
       // The first request fails, so the retry shows a token of its own.
@@ -25,6 +25,7 @@ for (const backend of BACKENDS) {
         res.writeHead(calls === 1 ? 500 : 200).end();
       };
       const r = await startReceiver(failFirst);
+      t.after(() => Promise.all([r.close(), store.close()]));
       await addEndpoint(store, r.url, { format: "oidc_backchannel_logout", audience: "rp-portal", tenantId: "acme" });
       const signingKeys = new SigningKeys({ store, keyEncryptionKey: "k".repeat(40), clock: systemClock });
       const sessions = createSessions({ store, activityWrites: false });
@@ -70,8 +71,6 @@ for (const backend of BACKENDS) {
         jtis.add(payload.jti!);
       }
       assert.equal(jtis.size, 2, "every attempt carries a fresh token");
-      await r.close();
-      await store.close();
     });
   });
 }

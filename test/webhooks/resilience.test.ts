@@ -137,9 +137,10 @@ for (const backend of BACKENDS) {
       await store.close();
     });
 
-    it("stop abandons attempts still in flight after its grace time, gives the lease back, and leaves the event to the next server", async () => {
+    it("stop abandons attempts still in flight after its grace time, gives the lease back, and leaves the event to the next server", async (t) => {
       const store = await backend.open();
       const hanging = await startReceiver(() => undefined);
+      t.after(() => Promise.all([hanging.close(), store.close()]));
       const endpoint = await addEndpoint(store, hanging.url);
       await changeSessions(store, 2);
       const first = testDispatcher(store, { timeoutMs: 30_000, stopGraceMs: 300, holder: "srv_first" });
@@ -154,6 +155,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await store.webhooks.attempts(endpoint.id, { limit: 10 })).items, [], "an abandoned attempt is neither a failure nor queued");
       await hanging.close();
       const r = await startReceiver();
+      t.after(() => r.close());
       await store.webhooks.replace({ ...left, url: r.url }, left.version);
       const next = testDispatcher(store, { holder: "srv_next" });
       next.start();
@@ -166,9 +168,10 @@ for (const backend of BACKENDS) {
       await store.close();
     });
 
-    it("refuses loopback receivers, by address or by name, unless private addresses are allowed", async () => {
+    it("refuses loopback receivers, by address or by name, unless private addresses are allowed", async (t) => {
       const store = await backend.open();
       const r = await startReceiver();
+      t.after(() => Promise.all([r.close(), store.close()]));
       const byAddress = await addEndpoint(store, r.url);
       const byName = await addEndpoint(store, r.url.replace("127.0.0.1", "localhost"));
       await changeSessions(store, 2);
