@@ -14,6 +14,7 @@
  */
 import { EMIT_LUA, OUTBOX_SCRIPTS } from "./outbox-lua.js";
 import { SESSION_LIMIT_LUA } from "./session-limit.js";
+import { SEEN_SCRIPTS } from "./seen-lua.js";
 import { WEBHOOK_SCRIPTS } from "./webhook-lua.js";
 
 const PRELUDE = `
@@ -258,6 +259,7 @@ export const SCRIPTS = {
   sessiondPurge: { numberOfKeys: 3, lua: PRELUDE + PURGE },
   ...OUTBOX_SCRIPTS,
   ...WEBHOOK_SCRIPTS,
+  ...SEEN_SCRIPTS,
 } as const;
 
 type Arg = string | number;

@@ -15,6 +15,8 @@ import type {
   Ending,
   Page,
   PageRequest,
+  Seen,
+  SeenQuery,
   SessionFilter,
   SessionStats,
   SessionStore,
@@ -89,6 +91,23 @@ export class RedisSessions implements SessionStore {
       ended.map((id) => ({ id, tenantId: record.tenantId, live: false, at: activation.nowMs })),
     );
     return { evicted };
+  }
+
+  /** One script in the user's slot (seen-lua.ts) instead of the list fallback's index read plus a HGETALL per session. */
+  async seenBefore(q: SeenQuery): Promise<Seen> {
+    const tag = routingTag(q.tenantId, q.userId);
+    const [device, country, browser] = (await this.ctx.conn.run((c) =>
+      c.sessiondSeen(
+        this.keys.userIndex(q.tenantId, q.userId),
+        this.keys.recordPrefix(tag),
+        q.exceptId,
+        q.deviceType ?? "",
+        q.osName ?? "",
+        q.browserName ?? "",
+        q.country ?? "",
+      ),
+    )) as number[];
+    return { device: device === 1, country: country === 1, browser: browser === 1 };
   }
 
   async get(id: string): Promise<SessionRecord | null> {
