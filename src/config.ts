@@ -30,6 +30,7 @@ export const ConfigSchema = Type.Object(
     publicUrl: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$", description: "public base URL (default http://HOST:PORT)" })),
     trustProxy: Type.Optional(Type.Integer({ minimum: 1, maximum: 32, description: "number of trusted proxy hops for X-Forwarded-For" })),
     retentionSeconds: seconds(DEFAULT_SETTINGS.retentionMs / S, "how long terminal sessions stay readable before purge"),
+    eventRetentionSeconds: seconds(DEFAULT_SETTINGS.eventRetentionMs / S, "how long the event feed keeps an event"),
     keyEncryptionKey: Type.Optional(Type.String({ minLength: 32, description: "key that encrypts JWT signing keys at rest" })),
     keyEncryptionKeyFile: Type.Optional(
       Type.String({ minLength: 1, description: "read the key-encryption key from this file (one trailing newline is dropped)" }),
@@ -238,6 +239,7 @@ export function settingsOf(config: Config): Settings {
     activityResolutionMs: config.activityResolutionSeconds * S,
     refreshGraceMs: config.refreshGraceSeconds * S,
     retentionMs: config.retentionSeconds * S,
+    eventRetentionMs: config.eventRetentionSeconds * S,
     activityHistoryLimit: config.activityHistoryLimit,
     sweepBatchSize: DEFAULT_SETTINGS.sweepBatchSize,
     userSessionCap: config.userSessionCap,

@@ -19,6 +19,7 @@ import { systemTimers, type Timers } from "./clock.js";
 import type { ServiceContext } from "./context.js";
 import { DEFAULT_ACTIVITY_WRITES, DEFAULT_STORE_TIMEOUT_MS } from "./defaults.js";
 import type { ActivityChangeSet, SessionRecord } from "./model.js";
+import type { EventStamp } from "./events.js";
 import type { ActivityWrite, SessionStore } from "./store/index.js";
 
 /** What happened to a batch that failed: retried later, or given up on (`dropped`). */
@@ -134,11 +135,11 @@ export class ActivityWriter {
    * is full (back-pressure: it resolves once the next batch has been written). The write is
    * queued before any wait, so {@link overlay} shows it at once.
    */
-  add(session: Pick<SessionRecord, "id" | "tenantId" | "userId">, change: ActivityChangeSet): Promise<void> | null {
+  add(session: Pick<SessionRecord, "id" | "tenantId" | "userId">, change: ActivityChangeSet, event?: EventStamp): Promise<void> | null {
     const { id } = session;
-    if (this.closed) return this.store.recordActivity(id, change, this.historyLimit).then(() => undefined);
+    if (this.closed) return this.store.recordActivity(id, change, this.historyLimit, event).then(() => undefined);
     const user = userKey(session.tenantId, session.userId);
-    this.queue.push({ id, change, user });
+    this.queue.push(event === undefined ? { id, change, user } : { id, change, user, event });
     this.newest.set(id, change);
     this.perUser.set(user, (this.perUser.get(user) ?? 0) + 1);
     if (this.queue.length >= this.maxBatch) this.start();
@@ -234,7 +235,7 @@ export class ActivityWriter {
       return;
     }
     // A store without the batch method (written before it): one call per write, in order.
-    for (const { id, change } of batch) await this.store.recordActivity(id, change, this.historyLimit);
+    for (const { id, change, event } of batch) await this.store.recordActivity(id, change, this.historyLimit, event);
   }
 }
 

@@ -27,6 +27,9 @@ export interface ApiKey {
 }
 
 /** Who a request authenticated as. */
+/** The principal id of the root key given by the environment (`SESSIOND_ROOT_KEY`): it is not stored, so it has no key id. */
+export const ROOT_KEY_ID = "root";
+
 export interface Principal {
   keyId: string;
   /** null for root. */
@@ -92,7 +95,7 @@ export class ApiKeys {
   /** The principal of a presented key, or null for anything missing, malformed, unknown or revoked. */
   async authenticate(presented: string | undefined): Promise<Principal | null> {
     if (presented === undefined || presented.length > 200) return null;
-    if (this.configuredRootHash !== null && digestsEqual(hashSecret(presented), this.configuredRootHash)) return { keyId: "root", tenantId: null };
+    if (this.configuredRootHash !== null && digestsEqual(hashSecret(presented), this.configuredRootHash)) return { keyId: ROOT_KEY_ID, tenantId: null };
     const match = API_KEY_PATTERN.exec(presented);
     if (match === null) return null;
     const record = await this.lookup(match[1]!);

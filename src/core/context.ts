@@ -1,5 +1,6 @@
 import type { ActivityWriter } from "./activity-writer.js";
 import type { Clock } from "./clock.js";
+import type { InitiatedBy } from "./events.js";
 import type { DeviceAndPlace, Enricher } from "./model.js";
 import type { Settings } from "./policy.js";
 import type { PolicyStore, SessionStore, TemplateStore } from "./store/index.js";
@@ -21,11 +22,15 @@ export interface ServiceContext {
   readonly activity: ActivityWriter | null;
   /** Activity that would move a deadline due within this long is written on the response path. */
   readonly activitySyncWithinMs: number;
+  /** Whether writes store their events (SPEC §9): off for stores without an outbox and with `events: false`. */
+  readonly events: boolean;
 }
 
 /** Scope of a call: with a tenant, another tenant's sessions do not exist. */
 export interface Scope {
   tenantId?: string;
+  /** Who makes the call, for the events it causes; default: an API key without id (the library's caller). */
+  initiatedBy?: InitiatedBy;
 }
 
 const NOTHING_KNOWN: DeviceAndPlace = Object.freeze({

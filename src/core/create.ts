@@ -2,6 +2,8 @@
 import { buildActivity } from "./activity.js";
 import type { ServiceContext } from "./context.js";
 import { SessiondError, isSessiondError } from "./errors.js";
+import { initiatorOf, signalsFor, stampFor } from "./event-stamps.js";
+import type { InitiatedBy } from "./events.js";
 import * as input from "./input.js";
 import type { ClientHints, Session, SessionRecord, SessionType } from "./model.js";
 import { abandonAtFor, expireAtFor } from "./deadlines.js";
@@ -42,6 +44,8 @@ export interface CreateSessionInput {
   pending?: boolean;
   /** This session supersedes that one (e.g. after a privilege change): it becomes `replaced`. */
   replacesSessionId?: string;
+  /** Who creates it, for its events (SPEC §9); default: the app (an API key without id). */
+  initiatedBy?: InitiatedBy;
 }
 
 /** A session together with its token, which is shown this once and never stored. */
@@ -136,11 +140,15 @@ export async function createSession(ctx: ServiceContext, req: CreateSessionInput
   };
   // Replacement of the same user's session happens inside the insert, before the limit counts.
   const sameUser = replaced !== null && replaced.userId === userId;
+  const by = initiatorOf(req);
+  // Signals are for "new sign-in" mail: a pending session has not signed in yet.
+  const signals = pending ? undefined : await signalsFor(ctx, record, latestActivity);
   await ctx.sessions.insert(
     record,
     { maxActivePerUser: pending ? null : activeSessionLimit(policy, ctx.settings), nowMs: now },
     sameUser ? replacesId : undefined,
+    stampFor(ctx, by, signals),
   );
-  if (replaced !== null && !sameUser) await transition(ctx, replaced.id, { tenantId }, endAs("replaced", "replaced")).catch(ignoreTerminal);
+  if (replaced !== null && !sameUser) await transition(ctx, replaced.id, { tenantId, initiatedBy: by }, endAs("replaced", "replaced")).catch(ignoreTerminal);
   return { session: toSession(record, now), token: formatToken(id, secret) };
 }

@@ -19,6 +19,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   activityResolutionMs: 60 * SECOND,
   refreshGraceMs: 10 * SECOND,
   retentionMs: 30 * DAY,
+  eventRetentionMs: 7 * DAY,
   activityHistoryLimit: 20,
   sweepBatchSize: 1000,
   userSessionCap: 1000,

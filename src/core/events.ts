@@ -86,11 +86,36 @@ export interface SessionEvent {
   record: EventSessionRecord;
 }
 
+const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/** The newest id base this process handed out: the next one is always greater. */
+let lastIdBase = "";
+
+/**
+ * A stamp with a fresh id base. Receivers order events by id (SPEC §9), so within a process the
+ * bases strictly increase even when the clock stands still or steps back: a base not above the
+ * last one becomes the last one plus one (the random part then counts up, as in a monotonic ULID).
+ */
 export function newEventStamp(random: RandomSource, nowMs: number, initiatedBy: InitiatedBy, signals?: Signals): EventStamp {
-  return signals === undefined ? { idBase: newId("evt", nowMs, random), initiatedBy } : { idBase: newId("evt", nowMs, random), initiatedBy, signals };
+  let idBase = newId("evt", nowMs, random);
+  if (idBase <= lastIdBase) idBase = increment(lastIdBase);
+  lastIdBase = idBase;
+  return signals === undefined ? { idBase, initiatedBy } : { idBase, initiatedBy, signals };
 }
 
-const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz";
+/** `evt_…` plus one, in base 32 (a carry past the first character cannot happen before the year 37000). */
+function increment(id: string): string {
+  const chars = [...id];
+  for (let i = chars.length - 1; i > id.indexOf("_"); i--) {
+    const digit = BASE32.indexOf(chars[i]!);
+    if (digit < 31) {
+      chars[i] = BASE32[digit + 1]!;
+      return chars.join("");
+    }
+    chars[i] = "0";
+  }
+  throw new Error("event id space exhausted");
+}
 
 /** The id of the `index`-th event of a write: three more sortable characters (up to 32 768 events per write). */
 export function eventId(idBase: string, index: number): string {

@@ -30,6 +30,8 @@ export interface Settings extends Policy {
   refreshGraceMs: number;
   /** How long terminal sessions are kept for audit before the sweeper purges them. */
   retentionMs: number;
+  /** How long the event feed keeps an event (SPEC §9). */
+  eventRetentionMs: number;
   /** How many activities each session's history keeps. */
   activityHistoryLimit: number;
   /** How many sessions one sweep batch touches. */

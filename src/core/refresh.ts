@@ -5,6 +5,7 @@
  */
 import type { ServiceContext } from "./context.js";
 import { isSessiondError, SessiondError } from "./errors.js";
+import { stampFor, userOf } from "./event-stamps.js";
 import { type SessionRecord, SUPERSEDED_SECRETS_KEPT } from "./model.js";
 import { judge } from "./verdict.js";
 import type { SessionWithToken } from "./create.js";
@@ -28,7 +29,8 @@ export async function refreshSession(ctx: ServiceContext, token: unknown, req: V
     const superseded = [{ hash: record.secretHash, supersededAt: now }, ...record.supersededSecrets].slice(0, SUPERSEDED_SECRETS_KEPT);
     let rotated: SessionRecord;
     try {
-      rotated = await ctx.sessions.update(record.id, { secretHash: hash, supersededSecrets: superseded, lastRefreshedAt: now, updatedAt: now }, record.version);
+      const change = { secretHash: hash, supersededSecrets: superseded, lastRefreshedAt: now, updatedAt: now };
+      rotated = await ctx.sessions.update(record.id, change, record.version, undefined, stampFor(ctx, userOf(record)));
     } catch (error) {
       if (isSessiondError(error, "conflict")) continue; // someone changed it first: look again
       throw error;

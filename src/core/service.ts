@@ -6,6 +6,7 @@ import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
 import type { ActivityEntry, Enricher, Session } from "./model.js";
 import { DEFAULT_SETTINGS } from "./defaults.js";
+import { EventFeed } from "./events-feed.js";
 import { type ActivityWriterStats, type ActivityWritesOption, activityWriting } from "./activity-writer.js";
 import { checkPolicyBounds, type Policy, resolvePolicy, type Settings, type TenantPolicy, validateTenantPolicy } from "./policy.js";
 import type { SessionStats, Store, SweepResult, UserSessions } from "./store/index.js";
@@ -54,6 +55,8 @@ export interface SessionsOptions {
    * writes each on the response path, as before.
    */
   activityWrites?: ActivityWritesOption;
+  /** Store an event with every change (SPEC §9; default true). `false` only to measure what events cost. */
+  events?: boolean;
 }
 
 /** A tenant's policy as stored and as it applies. */
@@ -74,6 +77,8 @@ export class Sessions {
   readonly cacheReady: Promise<void>;
   /** JWT templates: named claim sets per tenant for {@link Sessions.mintJwt}. */
   readonly templates: Templates;
+  /** The event feed (SPEC §9): `events.list({ after, types, userId, limit })`. */
+  readonly events: EventFeed;
 
   constructor(options: SessionsOptions) {
     const store = asStore(options.store);
@@ -89,7 +94,10 @@ export class Sessions {
       enricher: options.enricher ?? plainEnricher,
       cache: options.verifyCache === undefined || options.verifyCache === false ? null : new VerifyCache(options.verifyCache),
       ...activityWriting(store.sessions, settings.activityHistoryLimit, options.activityWrites),
+      // A store written before events (no outbox role) keeps working, without events.
+      events: options.events !== false && store.outbox !== undefined,
     };
+    this.events = new EventFeed(store.outbox ?? null, this.ctx.clock, settings.eventRetentionMs);
     // Until the feed is listening the cache serves nothing, so verify is strict meanwhile.
     this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(store.changes);
     this.jwt = options.jwt ?? null;
@@ -197,14 +205,21 @@ export class Sessions {
     const tenantId = input.tenantId(options.tenantId ?? "default");
     const reason = options.reason === undefined ? "revoked" : input.revokeReason(options.reason);
     const except = options.exceptSessionId === undefined ? undefined : input.sessionId(options.exceptSessionId, "except_session_id");
-    const revokedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId), { status: "revoked", endReason: reason }, except);
+    const ending = { status: "revoked" as const, endReason: reason };
+    const revokedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId), ending, options, except);
     return { revokedCount };
   }
 
   /** The user was removed: every live session → `removed` (`user_removed`). */
   async removeUser(userId: string, scope: Scope = {}): Promise<{ removedCount: number }> {
     const tenantId = input.tenantId(scope.tenantId ?? "default");
-    const removedCount = await transitions.endUserSessions(this.ctx, tenantId, input.text("user_id", userId), { status: "removed", endReason: "user_removed" });
+    const removedCount = await transitions.endUserSessions(
+      this.ctx,
+      tenantId,
+      input.text("user_id", userId),
+      { status: "removed", endReason: "user_removed" },
+      scope,
+    );
     return { removedCount };
   }
 
@@ -233,14 +248,10 @@ export class Sessions {
   }
 
   /**
-   * Writes passed deadlines and purges sessions ended longer than the retention ago,
-   * in batches until nothing is left (or `maxBatches` ran). Between batches, waiting I/O runs.
-   *
-   * `batchBudgetMs` paces a sweep that shares its process with verify traffic: each batch is
-   * sized to take about that long (SQLite's batches run on the event loop, so a verify waits
-   * at most about one batch), between 10 sessions and `sweepBatchSize`, and is followed by a
-   * rest twice as long. Without it, every batch is `sweepBatchSize` with only a yield in
-   * between, the fastest way through a backlog.
+   * Writes passed deadlines (with their events) and purges sessions ended longer than the
+   * retention ago, in batches until nothing is left (or `maxBatches` ran). `batchBudgetMs` paces
+   * a sweep that shares its process with verify traffic (see core/sweeper.ts); without it, every
+   * batch is `sweepBatchSize` with only a yield in between, the fastest way through a backlog.
    */
   async sweep(options: SweepOptions = {}): Promise<SweepResult> {
     return sweepInBatches(this.ctx, options);

@@ -5,6 +5,8 @@
  */
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 import type { ServiceContext } from "./context.js";
+import { stampFor } from "./event-stamps.js";
+import { SYSTEM } from "./events.js";
 import type { SweepResult } from "./store/index.js";
 
 /** A paced sweep's first and smallest batches. */
@@ -23,6 +25,11 @@ const PACED_REST_PER_BATCH = 2;
 export interface SweepOptions {
   maxBatches?: number;
   onBatch?: (total: SweepResult) => void;
+  /**
+   * Paces a sweep that shares its process with verify traffic: each batch is sized to take about
+   * that long (SQLite's batches run on the event loop, so a verify waits at most about one batch),
+   * between 10 sessions and `sweepBatchSize`, and is followed by a rest twice as long.
+   */
   batchBudgetMs?: number;
 }
 
@@ -40,7 +47,7 @@ export async function sweepInBatches(ctx: ServiceContext, options: SweepOptions)
   for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {
     const now = ctx.clock.now();
     const started = performance.now();
-    const done = await ctx.sessions.sweep(now, now - retentionMs, limit);
+    const done = await ctx.sessions.sweep(now, now - retentionMs, limit, stampFor(ctx, SYSTEM));
     const tookMs = performance.now() - started;
     total.expired += done.expired;
     total.abandoned += done.abandoned;

@@ -5,6 +5,7 @@
  */
 import type { ServiceContext, Scope } from "./context.js";
 import { SessiondError, isSessiondError } from "./errors.js";
+import { initiatorOf, stampFor } from "./event-stamps.js";
 import * as input from "./input.js";
 import { type Session, type SessionChange, type SessionRecord, type SessionStatus, isTerminal } from "./model.js";
 import { abandonAtFor, expireAtFor } from "./deadlines.js";
@@ -43,7 +44,8 @@ export async function transition(ctx: ServiceContext, id: string, scope: Scope, 
     const decision = await decide(record, statusOf(record, now), now);
     if ("keep" in decision) return toSession(record, now);
     try {
-      const updated = await ctx.sessions.update(id, { ...decision.change, updatedAt: now }, record.version, decision.activation);
+      const stamp = stampFor(ctx, initiatorOf(scope));
+      const updated = await ctx.sessions.update(id, { ...decision.change, updatedAt: now }, record.version, decision.activation, stamp);
       return toSession(updated, now);
     } catch (error) {
       if (!isSessiondError(error, "conflict")) throw error;
@@ -133,10 +135,12 @@ export async function endUserSessions(
   tenantId: string,
   userId: string,
   ending: { status: "revoked" | "removed"; endReason: string },
+  scope: Scope,
   exceptId?: string,
 ): Promise<number> {
   await ctx.activity?.settleUser(tenantId, userId);
   const now = ctx.clock.now();
-  const ended = await ctx.sessions.endMany({ tenantId, userId, nowMs: now, ...(exceptId === undefined ? {} : { exceptId }) }, { ...ending, atMs: now });
+  const filter = { tenantId, userId, nowMs: now, ...(exceptId === undefined ? {} : { exceptId }) };
+  const ended = await ctx.sessions.endMany(filter, { ...ending, atMs: now }, stampFor(ctx, initiatorOf(scope)));
   return ended.length;
 }

@@ -8,6 +8,8 @@ import { activityChangeSet, buildActivity, movesNearDeadline } from "./activity.
 import type { Scope, ServiceContext } from "./context.js";
 import { definedOnly } from "./defined-only.js";
 import { isSessiondError, SessiondError, type VerifyFailureCode } from "./errors.js";
+import { signalsFor, stampFor, userOf } from "./event-stamps.js";
+import { SYSTEM } from "./events.js";
 import * as input from "./input.js";
 import type { ClientHints, Session, SessionRecord } from "./model.js";
 import { judge, type Verdict } from "./verdict.js";
@@ -90,7 +92,7 @@ async function revokeForReuse(ctx: ServiceContext, record: SessionRecord): Promi
     const now = ctx.clock.now();
     const change = { status: "revoked" as const, endReason: "token_reused", revokedAt: now, endedAt: now, updatedAt: now };
     try {
-      await ctx.sessions.update(current.id, change, current.version);
+      await ctx.sessions.update(current.id, change, current.version, undefined, stampFor(ctx, SYSTEM));
       return;
     } catch (error) {
       if (!isSessiondError(error, "conflict")) throw error;
@@ -110,14 +112,16 @@ async function touch(ctx: ServiceContext, record: SessionRecord, use: Presented[
   const activity = buildActivity(ctx, record.id, use, record.latestActivity, now);
   const change = activityChangeSet(record, activity);
   const writer = ctx.activity;
+  // Only a use from a new address, place, device or browser is an event (SPEC §9): rare, so its signals' read is affordable.
+  const event = activity.changed.length === 0 ? undefined : stampFor(ctx, userOf(record), await signalsFor(ctx, record, activity, record.latestActivity));
   if (writer !== null && !movesNearDeadline(record, change, now, ctx.activitySyncWithinMs)) {
-    const full = writer.add(record, change);
+    const full = writer.add(record, change, event);
     if (full !== null) await full;
     return { ...record, ...change };
   }
   // After this session's queued writes, so its history keeps its order and time never moves back.
   if (writer !== null) await writer.settle(record.id);
-  const written = await ctx.sessions.recordActivity(record.id, change, ctx.settings.activityHistoryLimit);
+  const written = await ctx.sessions.recordActivity(record.id, change, ctx.settings.activityHistoryLimit, event);
   return written ? { ...record, ...change } : null;
 }
 
@@ -170,7 +174,7 @@ export async function settle(ctx: ServiceContext, record: SessionRecord, verdict
 export async function consumeOnce(ctx: ServiceContext, record: SessionRecord, now: number): Promise<SessionRecord | null> {
   try {
     const change = { status: "ended" as const, endReason: "one_time_used", endedAt: now, updatedAt: now, lastActiveAt: now };
-    return await ctx.sessions.update(record.id, change, record.version);
+    return await ctx.sessions.update(record.id, change, record.version, undefined, stampFor(ctx, userOf(record)));
   } catch (error) {
     if (isSessiondError(error, "conflict")) return null;
     throw error;

@@ -26,6 +26,7 @@ import { UNSUPPORTED_MEDIA_TYPE_MESSAGE, handleError, handleNotFound, newTraceId
 import { parseJsonBody } from "./json-body.js";
 import { leanVerify } from "./lean-verify.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { eventRoutes } from "./routes/events.js";
 import { jwksRoutes } from "./routes/jwks.js";
 import { jwtTemplateRoutes } from "./routes/jwt-templates.js";
 import { keyRoutes } from "./routes/keys.js";
@@ -187,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(keyRoutes, routeDeps);
   await app.register(tenantRoutes, routeDeps);
   await app.register(statsRoutes, routeDeps);
+  await app.register(eventRoutes, routeDeps);
   await app.register(sessionJwtRoutes, routeDeps);
   await app.register(jwtTemplateRoutes, routeDeps);
   await app.register(jwksRoutes, routeDeps);

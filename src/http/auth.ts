@@ -1,11 +1,12 @@
 /** API-key authentication and the tenant rules of SPEC §5. */
 import type { FastifyRequest } from "fastify";
-import type { ApiKeys, Principal } from "../core/api-keys.js";
+import { type ApiKeys, type Principal, ROOT_KEY_ID } from "../core/api-keys.js";
 import type { RateLimiter } from "../core/rate-limit.js";
 import type { Scope } from "../core/context.js";
 import { DEFAULT_TENANT_ID } from "../core/defaults.js";
 import { definedOnly } from "../core/defined-only.js";
 import { SessiondError } from "../core/errors.js";
+import type { InitiatedBy } from "../core/events.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -77,5 +78,11 @@ export function tenantOf(request: Authenticated, requested: string | undefined):
 export function scopeOf(request: Authenticated, requested: string | undefined): Scope {
   const principal = principalOf(request);
   checkTenant(principal, requested);
-  return definedOnly({ tenantId: principal.tenantId ?? requested });
+  return { ...definedOnly({ tenantId: principal.tenantId ?? requested }), initiatedBy: initiatorOf(request) };
+}
+
+/** Who a call's events name: the API key (null for the root key given by the environment, which has no id). */
+export function initiatorOf(request: Authenticated): InitiatedBy {
+  const { keyId } = principalOf(request);
+  return { type: "api_key", id: keyId === ROOT_KEY_ID ? null : keyId };
 }

@@ -145,7 +145,7 @@ export function wireEvent(e: Event) {
     tenant_id: e.tenantId,
     timestamp: e.timestamp,
     initiated_by: { type: e.initiatedBy.type, id: e.initiatedBy.id },
-    ...(e.signals === undefined ? {} : { signals: { new_device: e.signals.newDevice, new_country: e.signals.newCountry, new_browser: e.signals.newBrowser } }),
+    ...definedOnly({ signals: e.signals && { new_device: e.signals.newDevice, new_country: e.signals.newCountry, new_browser: e.signals.newBrowser } }),
     data: wireSession(e.data),
   };
 }

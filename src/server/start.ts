@@ -14,6 +14,7 @@ import { redactUrl } from "../stores/open.js";
 import { logRootKeys, printRootKey } from "./root-keys.js";
 import { createLogger, openRuntime } from "./runtime.js";
 import { startSweeper } from "./sweeper.js";
+import { startOutboxRelay } from "./outbox-relay.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -117,6 +118,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     logger.warn("SESSIOND_PUBLIC_URL is not set: JWT issuers use this server's own address; set it so every server issues the same iss");
 
   const sweeper = startSweeper({ sessions: runtime.sessions, signingKeys: runtime.signingKeys, logger }, config.sweepIntervalSeconds);
+  const relay = startOutboxRelay({ sessions: runtime.sessions, logger });
   let closing: Promise<void> | null = null;
   return {
     address,
@@ -126,6 +128,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     close: () =>
       (closing ??= (async () => {
         sweeper.stop();
+        await relay.stop();
         await app.close();
         await runtime.close();
       })()),

@@ -1,4 +1,4 @@
-/** The in-server sweeper: on an interval, writes passed deadlines, purges old sessions and drops retired signing keys. */
+/** The in-server sweeper: on an interval, writes passed deadlines, purges old sessions and events, and drops retired signing keys. */
 import type { Logger } from "pino";
 import type { Sessions } from "../core/service.js";
 import type { SigningKeys } from "../jwt/signing-keys.js";
@@ -20,7 +20,7 @@ export interface Sweeper {
  * still running when the next is due is not joined by a second one.
  */
 export function startSweeper(
-  deps: { sessions: Pick<Sessions, "sweep">; signingKeys: Pick<SigningKeys, "prune">; logger: Logger },
+  deps: { sessions: Pick<Sessions, "sweep" | "events">; signingKeys: Pick<SigningKeys, "prune">; logger: Logger },
   intervalSeconds: number,
 ): Sweeper {
   if (intervalSeconds <= 0) return { stop: () => undefined };
@@ -29,9 +29,10 @@ export function startSweeper(
   const timer = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    Promise.all([sessions.sweep({ batchBudgetMs: SWEEP_BATCH_BUDGET_MS }), signingKeys.prune()])
-      .then(([done, pruned]) => {
+    Promise.all([sessions.sweep({ batchBudgetMs: SWEEP_BATCH_BUDGET_MS }), signingKeys.prune(), sessions.events.purge()])
+      .then(([done, pruned, eventsPurged]) => {
         if (done.expired + done.abandoned + done.purged > 0) logger.info({ ...done }, "sweep");
+        if (eventsPurged > 0) logger.info({ purged: eventsPurged }, "events older than the event retention purged");
         if (pruned.length > 0) logger.info({ kids: pruned }, "retired signing keys dropped from the JWKS");
       })
       .catch((error: unknown) => logger.warn({ err: error }, "sweep failed"))

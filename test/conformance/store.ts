@@ -8,6 +8,7 @@ import type { Store } from "../../src/core/store/index.js";
 import { apiKeyTests } from "./api-keys.js";
 import { changeTests } from "./changes.js";
 import { counterTests } from "./counters.js";
+import { eventServiceTests } from "./events.js";
 import { flatMethodTests } from "./flat-methods.js";
 import { operationTests } from "./operations.js";
 import { outboxTests } from "./outbox.js";
@@ -61,6 +62,7 @@ export function describeStore(name: string, harness: StoreHarness, skip: false |
     counterTests(harness);
     changeTests(harness);
     outboxTests(harness);
+    eventServiceTests(harness);
     webhookTests(harness);
     operationTests(harness);
     flatMethodTests(harness);

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { definedOnly } from "../../core/defined-only.js";
 import type { Sessions } from "../../core/service.js";
 import type { Config } from "../../config.js";
-import { type AuthDeps, authenticator, scopeOf, tenantOf } from "../auth.js";
+import { type AuthDeps, authenticator, initiatorOf, scopeOf, tenantOf } from "../auth.js";
 import { clientOf } from "../client.js";
 import { createFromWire, listFromWire, pageFromWire, patchFromWire } from "../from-wire.js";
 import {
@@ -44,6 +44,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRouteDeps> = async 
       const { session, token } = await sessions.create({
         ...createFromWire(b),
         tenantId: tenantOf(request, b.tenant_id),
+        initiatedBy: initiatorOf(request),
         ...clientOf(request, b, deps.config.trustProxy),
       });
       return { ...wireSession(session), token };

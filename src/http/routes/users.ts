@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { definedOnly } from "../../core/defined-only.js";
 import type { Sessions } from "../../core/service.js";
-import { type AuthDeps, authenticator, tenantOf } from "../auth.js";
+import { type AuthDeps, authenticator, initiatorOf, tenantOf } from "../auth.js";
 import { pageFromWire } from "../from-wire.js";
 import {
   OptionalBody,
@@ -59,6 +59,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRouteDeps> = async (app, 
       const b = request.body ?? {};
       const { revokedCount } = await sessions.revokeUser(request.params.user_id, {
         tenantId: tenantOf(request, b.tenant_id ?? request.query.tenant_id),
+        initiatedBy: initiatorOf(request),
         ...definedOnly({ exceptSessionId: b.except_session_id, reason: b.reason }),
       });
       return { revoked_count: revokedCount };
@@ -77,7 +78,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRouteDeps> = async (app, 
       },
     },
     async (request) => {
-      const { removedCount } = await sessions.removeUser(request.params.user_id, { tenantId: tenantOf(request, request.query.tenant_id) });
+      const { removedCount } = await sessions.removeUser(request.params.user_id, {
+        tenantId: tenantOf(request, request.query.tenant_id),
+        initiatedBy: initiatorOf(request),
+      });
       return { removed_count: removedCount };
     },
   );
