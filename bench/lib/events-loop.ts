@@ -5,7 +5,7 @@
  * store holds afterwards, so a switch that did nothing cannot pass for a free outbox.
  * Argument: a JSON job; output: one JSON line.
  */
-import { createSessions, openStore, type SessionsOptions } from "./sessiond.js";
+import { createSessions, openStore } from "./sessiond.js";
 
 export interface EventsLoopJob {
   events: boolean;
@@ -41,8 +41,7 @@ const cpuMsNow = () => {
 async function main(job: EventsLoopJob): Promise<EventsLoopResult> {
   const store = await openStore(job.store);
   // `events: false` writes no event at all (no stamp reaches the store): the outbox's cost is on minus off.
-  const options = { store, ...(job.events ? {} : { events: false }) } as SessionsOptions;
-  const sessions = createSessions(options);
+  const sessions = createSessions({ store, events: job.events });
   let ops = 0;
   let measuring = false;
   const samples: number[] = [];
