@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { backends, duplicates, endpointFor, eventsEnv, inParallel, ROOT, until, wholeFeed } from "../support/events-harness.js";
+import { backends, duplicates, endpointFor, webhookEnv, inParallel, ROOT, until, wholeFeed } from "../support/events-harness.js";
 import { startWebhookReceiver } from "../support/webhook-receiver.js";
 import { type Server, startServer } from "../system/server.js";
 
@@ -26,7 +26,7 @@ for (const backend of await backends(["SQLite", "PostgreSQL", "Redis"])) {
     it("delivers every event after a restart; duplicates only, and counted", async (t) => {
       const cwd = mkdtempSync(join(tmpdir(), "sessiond-webhooks-crash-"));
       const receiver = await startWebhookReceiver();
-      const env = eventsEnv(backend.store);
+      const env = webhookEnv(backend.store);
       let server: Server = await startServer(cwd, env);
       try {
         await endpointFor(server, receiver);

@@ -19,18 +19,20 @@ export const ROOT = "events-root-key-0123456789abcdef01234567";
 /** Retries after 1, 1 and 2 s: the SPEC's schedule, shortened so that a test sees all of it. */
 export const RETRY_SCHEDULE_S = [1, 1, 2];
 
+/** The environment of a server on `store` (no geo-IP: nothing here reads places). */
+export function serverEnv(store: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { SESSIOND_ROOT_KEY: ROOT, SESSIOND_STORE: store, SESSIOND_GEOIP_DATABASE: "off", ...extra };
+}
+
 /** The environment of a server that delivers to 127.0.0.1 with the shortened schedule. */
-export function eventsEnv(store: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    SESSIOND_ROOT_KEY: ROOT,
-    SESSIOND_STORE: store,
-    SESSIOND_GEOIP_DATABASE: "off",
+export function webhookEnv(store: string, extra: Record<string, string> = {}): Record<string, string> {
+  return serverEnv(store, {
     // Endpoint secrets are sealed at rest on shared stores.
     SESSIOND_KEY_ENCRYPTION_KEY: "events-key-encryption-key-0123456789abcdef",
     SESSIOND_WEBHOOK_ALLOW_PRIVATE: "true",
     SESSIOND_WEBHOOK_RETRY_SCHEDULE: RETRY_SCHEDULE_S.join(","),
     ...extra,
-  };
+  });
 }
 
 export type BackendName = "SQLite" | "PostgreSQL" | "Redis" | "Redis Cluster";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { backends, createAndRevoke, duplicates, endpointFor, eventsEnv, readUntil, wholeFeed } from "../support/events-harness.js";
+import { backends, createAndRevoke, duplicates, endpointFor, webhookEnv, readUntil, wholeFeed } from "../support/events-harness.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import { type Server, startServer } from "./server.js";
 
@@ -26,7 +26,7 @@ for (const backend of await backends(["SQLite", "PostgreSQL", "Redis"])) {
     const cwd = mkdtempSync(join(tmpdir(), "sessiond-events-once-"));
     before(async () => {
       receiver = await startWebhookReceiver();
-      servers = await Promise.all([0, 1].map(() => startServer(cwd, eventsEnv(backend.store))));
+      servers = await Promise.all([0, 1].map(() => startServer(cwd, webhookEnv(backend.store))));
     });
     after(async () => {
       await Promise.all(servers.map((s) => s.stop()));

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { backends, createAndRevoke, eventsEnv, feedPage, wholeFeed } from "../support/events-harness.js";
+import { backends, createAndRevoke, serverEnv, feedPage, wholeFeed } from "../support/events-harness.js";
 import type { WireBody } from "../support/wire-body.js";
 import { type Server, startServer } from "./server.js";
 
@@ -27,7 +27,7 @@ for (const backend of await backends(["SQLite", "PostgreSQL", "Redis", "Redis Cl
     let servers: Server[] = [];
     const cwd = mkdtempSync(join(tmpdir(), "sessiond-events-feed-"));
     before(async () => {
-      servers = await Promise.all([0, 1].map(() => startServer(cwd, eventsEnv(backend.store))));
+      servers = await Promise.all([0, 1].map(() => startServer(cwd, serverEnv(backend.store))));
     });
     after(async () => {
       await Promise.all(servers.map((s) => s.stop()));

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { backends, endpointFor, eventsEnv, feedPage, ROOT } from "../support/events-harness.js";
+import { backends, endpointFor, webhookEnv, feedPage, ROOT } from "../support/events-harness.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import type { WireBody } from "../support/wire-body.js";
 import { type Server, startServer } from "./server.js";
@@ -27,7 +27,7 @@ for (const backend of await backends(["SQLite", "PostgreSQL", "Redis"])) {
     const cwd = mkdtempSync(join(tmpdir(), "sessiond-events-passive-"));
     before(async () => {
       receiver = await startWebhookReceiver();
-      server = await startServer(cwd, eventsEnv(backend.store, { SESSIOND_SWEEP_INTERVAL_SECONDS: String(SWEEP_INTERVAL_S) }));
+      server = await startServer(cwd, webhookEnv(backend.store, { SESSIOND_SWEEP_INTERVAL_SECONDS: String(SWEEP_INTERVAL_S) }));
     });
     after(async () => {
       await server?.stop();

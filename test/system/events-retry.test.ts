@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { backends, deliveryLog, endpointFor, eventsEnv, inParallel, RETRY_SCHEDULE_S, readUntil, ROOT, wholeFeed } from "../support/events-harness.js";
+import { backends, deliveryLog, endpointFor, webhookEnv, inParallel, RETRY_SCHEDULE_S, readUntil, ROOT, wholeFeed } from "../support/events-harness.js";
 import { type Attempt, startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import type { WireBody } from "../support/wire-body.js";
 import { type Server, startServer } from "./server.js";
@@ -25,7 +25,7 @@ describe("a receiver down for the first attempts (SQLite)", () => {
   let receiver: WebhookReceiver;
   const cwd = mkdtempSync(join(tmpdir(), "sessiond-events-retry-"));
   before(async () => {
-    server = await startServer(cwd, eventsEnv(sqlite!.store));
+    server = await startServer(cwd, webhookEnv(sqlite!.store));
   });
   after(async () => {
     await server?.stop();
