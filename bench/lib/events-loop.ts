@@ -48,7 +48,7 @@ async function main(job: EventsLoopJob): Promise<EventsLoopResult> {
   const pair = async (user: string) => {
     const t = performance.now();
     const created = await sessions.create({ userId: user });
-    await sessions.revoke(created.id);
+    await sessions.revoke(created.session.id);
     ops += 2;
     if (measuring) samples.push(performance.now() - t);
   };
