@@ -109,11 +109,15 @@ export interface Changes {
 /**
  * `creates` sessions, the first `revokes` of them revoked right after their create (through the
  * next server): `creates + revokes` state changes, each one event, the two kinds interleaved,
- * each request sent to the servers in turn, `concurrency` sessions at a time.
+ * each request sent to the servers in turn, `concurrency` sessions at a time, until `stopped()`.
  */
-export async function createAndRevoke(servers: Server[], o: { creates: number; revokes: number; concurrency: number; user: string }): Promise<Changes> {
+export async function createAndRevoke(
+  servers: Server[],
+  o: { creates: number; revokes: number; concurrency: number; user: string; stopped?: () => boolean },
+): Promise<Changes> {
   const changes: Changes = { created: [], revoked: [] };
   await inParallel(o.creates, o.concurrency, async (i) => {
+    if (o.stopped?.() === true) return;
     const created = await servers[i % servers.length]!.request("POST", "/v1/sessions", ROOT, { user_id: `${o.user}-${i % 50}` });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     changes.created.push(created.body.id);

@@ -42,6 +42,7 @@ for (const backend of await backends(["SQLite", "PostgreSQL", "Redis", "Redis Cl
       let writing = true;
       let pages = 0;
       let caughtUpAt = 0;
+      let readerFailed = false;
       const reader = (async () => {
         let cursor: string | null = null;
         // Reads on until the writers are done and a whole catch-up window brought nothing new.
@@ -61,9 +62,13 @@ for (const backend of await backends(["SQLite", "PostgreSQL", "Redis", "Redis Cl
             await sleep(10);
           }
         }
-      })();
+      })().catch((error: unknown) => {
+        readerFailed = true;
+        throw error;
+      });
       let lastCommitAt = 0;
-      const load = createAndRevoke(servers, { creates: SESSIONS, revokes: SESSIONS, concurrency: WRITERS, user: "feed" }).finally(() => {
+      const stopped = () => readerFailed;
+      const load = createAndRevoke(servers, { creates: SESSIONS, revokes: SESSIONS, concurrency: WRITERS, user: "feed", stopped }).finally(() => {
         writing = false;
         lastCommitAt = Date.now();
       });
