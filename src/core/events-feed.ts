@@ -7,11 +7,10 @@ import type { Scope } from "./context.js";
 import { SessiondError } from "./errors.js";
 import { EVENT_TYPES, type Event, toEvent } from "./events.js";
 import * as input from "./input.js";
+import { LIMITS } from "./limits.js";
 import type { OutboxStore } from "./store/index.js";
 
 const EVENT_ID_PATTERN = /^evt_[0-9a-hjkmnp-tv-z]{29}$/;
-const MAX_LIMIT = 500;
-const DEFAULT_LIMIT = 100;
 /** Events deleted per purge statement: small enough that a purge never holds the store for long. */
 const PURGE_BATCH = 1000;
 
@@ -97,8 +96,9 @@ function eventTypes(types: readonly string[]): string[] {
 }
 
 function eventLimit(value: unknown): number {
-  if (value === undefined) return DEFAULT_LIMIT;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > MAX_LIMIT)
-    throw new SessiondError("request_invalid", `limit must be 1 to ${MAX_LIMIT}`, { details: { field: "limit" } });
+  const { minimum, maximum } = LIMITS.integers.event_limit;
+  if (value === undefined) return LIMITS.integers.event_limit.default;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < minimum || value > maximum)
+    throw new SessiondError("request_invalid", `limit must be ${minimum} to ${maximum}`, { details: { field: "limit" } });
   return value;
 }

@@ -70,6 +70,8 @@ export const LIMITS = {
   integers: {
     /** Page size of every list. */
     limit: { minimum: 1, maximum: 500, default: 10 },
+    /** Page size of the event feed: pollers want more per call than a list shows a person. */
+    event_limit: { minimum: 1, maximum: 500, default: 100 },
     /**
      * The deepest offset a list accepts: a store skips `offset` rows to reach a page, so deeper
      * pages cost more on every store; beyond this, page with `next_cursor` (constant cost).

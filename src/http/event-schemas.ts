@@ -1,7 +1,7 @@
 /** Wire schemas of the event feed (SPEC §9): the event, a page of events and the feed's query. */
 import { Type } from "@sinclair/typebox";
 import { EVENT_TYPES } from "../core/events.js";
-import { Bounded, SessionSchema, TenantIdSchema, Text } from "./schemas.js";
+import { Bounded, Bounds, SessionSchema, TenantIdSchema, Text } from "./schemas.js";
 
 const EventTypeSchema = Type.Union(
   EVENT_TYPES.map((t) => Type.Literal(t)),
@@ -43,7 +43,7 @@ export const EventQuery = Type.Object(
     type: Type.Optional(Type.Union([EventTypeSchema, Type.Array(EventTypeSchema, { maxItems: EVENT_TYPES.length })])),
     user_id: Type.Optional(Text("user_id")),
     tenant_id: Type.Optional(TenantIdSchema),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    limit: Type.Optional(Bounds("event_limit")),
   },
   { additionalProperties: false },
 );

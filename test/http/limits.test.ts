@@ -23,6 +23,7 @@ type Operation = { parameters?: { name: string; schema: Schema }[]; requestBody?
 function tableKeyOf(path: string, field: string): string {
   if (field === "expires_in_seconds" || (path.startsWith("/v1/jwt_templates") && field === "lifetime_seconds")) return "jwt_lifetime_seconds";
   if (field === "request_originating_ip") return "ip";
+  if (path === "/v1/events" && field === "limit") return "event_limit";
   if (path.startsWith("/v1/jwt_templates") && field === "name") return "template name"; // a pattern, not a length in the table
   return field;
 }
