@@ -23,6 +23,7 @@ import { type Paged, pageRequest } from "./paging.js";
 import { refreshSession } from "./refresh.js";
 import { type SweepOptions, sweepInBatches } from "./sweeper.js";
 import { toActivityEntry, toSession } from "./view.js";
+import { type WebhookOptions, WebhookEndpoints } from "./webhooks.js";
 
 export type { Templates } from "./jwt-templates.js";
 export type { ListRequest } from "./list.js";
@@ -57,6 +58,8 @@ export interface SessionsOptions {
   activityWrites?: ActivityWritesOption;
   /** Store an event with every change (SPEC §9; default true). `false` only to measure what events cost. */
   events?: boolean;
+  /** Webhook endpoints: the key that seals their secrets, and the dispatcher's test sender. */
+  webhooks?: WebhookOptions;
 }
 
 /** A tenant's policy as stored and as it applies. */
@@ -79,6 +82,8 @@ export class Sessions {
   readonly templates: Templates;
   /** The event feed (SPEC §9): `events.list({ after, types, userId, limit })`. */
   readonly events: EventFeed;
+  /** Webhook endpoints (SPEC §9): create, list, rotate secrets, replay, the delivery log. */
+  readonly webhooks: WebhookEndpoints;
 
   constructor(options: SessionsOptions) {
     const store = asStore(options.store);
@@ -102,6 +107,7 @@ export class Sessions {
     this.cacheReady = this.ctx.cache === null ? Promise.resolve() : this.ctx.cache.start(store.changes);
     this.jwt = options.jwt ?? null;
     this.templates = jwtTemplates.templatesOf(this.ctx);
+    this.webhooks = new WebhookEndpoints({ store, clock: this.ctx.clock, random: this.ctx.random, ...options.webhooks });
   }
 
   /** The settings in force (defaults merged with the options). */

@@ -38,6 +38,7 @@ import { statsRoutes } from "./routes/stats.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { userRoutes } from "./routes/users.js";
 import { verifyRoutes } from "./routes/verify.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 import { VerifyBody } from "./schemas.js";
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -192,6 +193,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(sessionJwtRoutes, routeDeps);
   await app.register(jwtTemplateRoutes, routeDeps);
   await app.register(jwksRoutes, routeDeps);
+  await app.register(webhookRoutes, routeDeps);
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

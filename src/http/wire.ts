@@ -149,3 +149,37 @@ export function wireEvent(e: Event) {
     data: wireSession(e.data),
   };
 }
+
+// Webhook endpoints (SPEC §9). Types imported inline: this end of the file is shared by several changes at once.
+export function wireWebhookEndpoint(e: import("../core/webhooks.js").WebhookEndpoint) {
+  return {
+    object: "webhook_endpoint" as const,
+    id: e.id,
+    tenant_id: e.tenantId,
+    url: e.url,
+    event_types: e.eventTypes,
+    description: e.description,
+    format: e.format,
+    audience: e.audience,
+    disabled: e.disabled,
+    created_at: e.createdAt,
+  };
+}
+
+/** With the signing secret: only the answers of create and rotate_secret. */
+export function wireWebhookEndpointWithSecret(e: import("../core/webhooks.js").WebhookEndpointWithSecret) {
+  return { ...wireWebhookEndpoint(e), secret: e.secret };
+}
+
+export function wireWebhookDelivery(d: import("../core/webhooks.js").WebhookDelivery) {
+  return {
+    object: "webhook_delivery" as const,
+    event_id: d.eventId,
+    attempt: d.attempt,
+    status: d.status,
+    response_status: d.responseStatus,
+    duration_ms: d.durationMs,
+    at: d.at,
+    next_attempt_at: d.nextAttemptAt,
+  };
+}

@@ -35,9 +35,10 @@ export interface Harness {
 export async function harness(policy: Partial<Settings> = {}, env: Record<string, string> = {}, enricher?: Enricher): Promise<Harness> {
   const store = memoryStore();
   const clock = new ManualClock(Date.now());
-  const signingKeys = new SigningKeys({ store, clock, keyEncryptionKey: "harness-key-encryption-key-0123456789" });
+  const keyEncryptionKey = "harness-key-encryption-key-0123456789";
+  const signingKeys = new SigningKeys({ store, clock, keyEncryptionKey });
   const jwt = { signer: signingKeys, publicUrl: PUBLIC_URL };
-  const sessions = createSessions({ store, clock, policy, jwt, ...(enricher === undefined ? {} : { enricher }) });
+  const sessions = createSessions({ store, clock, policy, jwt, webhooks: { keyEncryptionKey }, ...(enricher === undefined ? {} : { enricher }) });
   const apiKeys = new ApiKeys(store.apiKeys, clock, systemRandom, ROOT_KEY);
   const config = loadConfig({ env });
   const rateLimiter = new RateLimiter(store.counters, clock, rateLimitsOf(config));
