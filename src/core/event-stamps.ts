@@ -5,6 +5,7 @@
 import type { ServiceContext, Scope } from "./context.js";
 import { type EventStamp, type InitiatedBy, type Signals, newEventStamp } from "./events.js";
 import type { ActivityRecord, SessionRecord } from "./model.js";
+import type { Seen } from "./store/index.js";
 
 /** How many of the user's sessions (newest first) a sign-in is compared with. */
 const SIGNAL_SESSIONS = 100;
@@ -41,13 +42,32 @@ export async function signalsFor(
 ): Promise<Signals | undefined> {
   if (!ctx.events) return undefined;
   if (activity === null) return { newDevice: false, newCountry: false, newBrowser: false };
-  const page = await ctx.sessions.list({ tenantId: session.tenantId, userId: session.userId, nowMs: ctx.clock.now() }, { limit: SIGNAL_SESSIONS });
-  const seen = page.items.filter((s) => s.id !== session.id && s.latestActivity !== null).map((s) => s.latestActivity!);
-  if (earlier !== null) seen.push(earlier);
+  const others = await seenByOthers(ctx, session, activity);
+  const mine = earlier === null ? { device: false, country: false, browser: false } : seenIn([earlier], activity);
   const known = (value: string | null) => value !== null;
   return {
-    newDevice: (known(activity.deviceType) || known(activity.osName) || known(activity.browserName)) && !seen.some((a) => deviceOf(a) === deviceOf(activity)),
-    newCountry: known(activity.country) && !seen.some((a) => a.country === activity.country),
-    newBrowser: known(activity.browserName) && !seen.some((a) => a.browserName === activity.browserName),
+    newDevice: (known(activity.deviceType) || known(activity.osName) || known(activity.browserName)) && !others.device && !mine.device,
+    newCountry: known(activity.country) && !others.country && !mine.country,
+    newBrowser: known(activity.browserName) && !others.browser && !mine.browser,
+  };
+}
+
+/** The store's few index seeks where it has them, else a list of the user's newest sessions. */
+async function seenByOthers(ctx: ServiceContext, session: Pick<SessionRecord, "id" | "tenantId" | "userId">, activity: ActivityRecord): Promise<Seen> {
+  const { deviceType, osName, browserName, country } = activity;
+  if (ctx.sessions.seenBefore !== undefined)
+    return ctx.sessions.seenBefore({ tenantId: session.tenantId, userId: session.userId, exceptId: session.id, deviceType, osName, browserName, country });
+  const page = await ctx.sessions.list({ tenantId: session.tenantId, userId: session.userId, nowMs: ctx.clock.now() }, { limit: SIGNAL_SESSIONS });
+  return seenIn(
+    page.items.filter((s) => s.id !== session.id && s.latestActivity !== null).map((s) => s.latestActivity!),
+    activity,
+  );
+}
+
+function seenIn(activities: readonly ActivityRecord[], activity: ActivityRecord): Seen {
+  return {
+    device: activities.some((a) => deviceOf(a) === deviceOf(activity)),
+    country: activity.country !== null && activities.some((a) => a.country === activity.country),
+    browser: activity.browserName !== null && activities.some((a) => a.browserName === activity.browserName),
   };
 }

@@ -128,6 +128,37 @@ export function eventServiceTests(h: StoreHarness): void {
     );
 
     it(
+      "answers seenBefore (where a store has it) from the user's other non-deleted sessions' latest activity",
+      withStore(h, async (store) => {
+        const seenBefore = store.sessions.seenBefore?.bind(store.sessions);
+        if (seenBefore === undefined) return; // optional: the core then compares with a list
+        const { sessions } = service(store);
+        const de = await sessions.create({ userId: "ann", ip: "203.0.113.1", userAgent: "Firefox" });
+        const gone = await sessions.create({ userId: "ann", ip: "198.51.100.1", userAgent: "Firefox" });
+        await sessions.delete(gone.session.id);
+        await sessions.create({ userId: "bob", ip: "198.51.100.1", userAgent: "Firefox" });
+        const probe = { tenantId: "default", userId: "ann", exceptId: "sess_none", deviceType: "desktop", osName: "Linux", browserName: "Firefox" };
+        assert.deepEqual(await seenBefore({ ...probe, country: "DE" }), { device: true, country: true, browser: true });
+        assert.deepEqual(
+          await seenBefore({ ...probe, country: "FR" }),
+          { device: true, country: false, browser: true },
+          "a deleted session and another user's do not count",
+        );
+        assert.deepEqual(
+          await seenBefore({ ...probe, exceptId: de.session.id, country: "DE" }),
+          { device: false, country: false, browser: false },
+          "not compared with itself",
+        );
+        assert.deepEqual(
+          await seenBefore({ ...probe, osName: "macOS", country: null }),
+          { device: false, country: false, browser: true },
+          "an unknown country never matches",
+        );
+        assert.deepEqual(await seenBefore({ ...probe, tenantId: "acme", country: "DE" }), { device: false, country: false, browser: false });
+      }),
+    );
+
+    it(
       "stores nothing with events: false, and the feed still pages",
       withStore(h, async (store) => {
         const { sessions } = service(store, false);

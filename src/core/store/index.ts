@@ -29,6 +29,8 @@ export type {
   Ending,
   Page,
   PageRequest,
+  Seen,
+  SeenQuery,
   SessionFilter,
   SessionStats,
   SessionStore,

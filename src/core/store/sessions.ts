@@ -81,6 +81,25 @@ export interface ActivityWrite {
   event?: EventStamp;
 }
 
+/** What a sign-in shows (SPEC §9 signals): compared with the user's other sessions' latest activity. */
+export interface SeenQuery {
+  tenantId: string;
+  userId: string;
+  /** The session signing in: not compared with itself. */
+  exceptId: string;
+  deviceType: string | null;
+  osName: string | null;
+  browserName: string | null;
+  country: string | null;
+}
+
+/** Whether any other retained, non-deleted session of the user last showed the same device, country or browser. */
+export interface Seen {
+  device: boolean;
+  country: boolean;
+  browser: boolean;
+}
+
 /** What one sweep batch did. */
 export interface SweepResult {
   expired: number;
@@ -148,6 +167,14 @@ export interface SessionStore {
    * one exception to "about ten", because it is the same verb in bulk, not a new concept.
    */
   recordActivities?(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]>;
+
+  /**
+   * MUST tell whether another non-deleted session of the user has the same latest device (type,
+   * OS and browser, nulls equal), country or browser (nulls never match). OPTIONAL: without it the
+   * core compares with a `list` of the user's 100 newest sessions; a store answers it with
+   * a few index seeks instead (create's hot path pays this read when events are on).
+   */
+  seenBefore?(query: SeenQuery): Promise<Seen>;
 
   /** MUST list non-deleted sessions matching the filter, newest first (by id), with the total count. */
   list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }>;

@@ -214,7 +214,15 @@ export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient)
   }
 }
 
-const statementNames = new Map<string, string>();
+interface Statement {
+  name: string;
+  text: string;
+  /** The parameter names in `$n` order. */
+  order: string[];
+}
+
+/** By the `@name` text: rewriting a long statement (an event-writing CTE) on every call cost more than a primary-key read. */
+const statements = new Map<string, Statement>();
 
 /**
  * `@name` placeholders → `$n`, so queries read like the SQLite ones. Each distinct text gets a
@@ -222,18 +230,18 @@ const statementNames = new Map<string, string>();
  * (the texts are a small fixed set: filters only switch clauses on or off).
  */
 export function named(text: string, params: Row): { name: string; text: string; values: unknown[] } {
-  const order: string[] = [];
-  const positional = text.replace(/@([a-zA-Z_]+)/g, (_, name: string) => {
-    let index = order.indexOf(name);
-    if (index === -1) index = order.push(name) - 1;
-    return `$${index + 1}`;
-  });
-  let name = statementNames.get(positional);
-  if (name === undefined) {
-    name = `sd_${createHash("sha1").update(positional).digest("hex").slice(0, 20)}`;
-    statementNames.set(positional, name);
+  let statement = statements.get(text);
+  if (statement === undefined) {
+    const order: string[] = [];
+    const positional = text.replace(/@([a-zA-Z_]+)/g, (_, name: string) => {
+      let index = order.indexOf(name);
+      if (index === -1) index = order.push(name) - 1;
+      return `$${index + 1}`;
+    });
+    statement = { name: `sd_${createHash("sha1").update(positional).digest("hex").slice(0, 20)}`, text: positional, order };
+    statements.set(text, statement);
   }
-  return { name, text: positional, values: order.map((name) => (params[name] === undefined ? null : params[name])) };
+  return { name: statement.name, text: statement.text, values: statement.order.map((name) => (params[name] === undefined ? null : params[name])) };
 }
 
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "53300"]);

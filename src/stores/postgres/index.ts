@@ -10,21 +10,25 @@ import type {
   ChangeFeed,
   CounterStore,
   MigrationStep,
+  OutboxStore,
   PolicyStore,
   SessionStore,
   SigningKeyStore,
   Store,
   TemplateStore,
+  WebhookStore,
 } from "../../core/store/index.js";
 import { PostgresApiKeys } from "./api-keys.js";
 import { PostgresChangeFeed } from "./changes.js";
 import { PostgresConnection, translate } from "./connection.js";
 import { PostgresCounters } from "./counters.js";
 import { POSTGRES_SCHEMA_VERSION as SCHEMA_VERSION, migrate } from "./migrations.js";
+import { PostgresOutbox } from "./outbox.js";
 import { PostgresPolicies } from "./policies.js";
 import { PostgresSessions } from "./sessions.js";
 import { PostgresSigningKeys } from "./signing-keys.js";
 import { PostgresTemplates } from "./templates.js";
+import { PostgresWebhooks } from "./webhooks.js";
 
 /**
  * The newest schema version this build knows; declared here, not re-exported, so the published
@@ -50,6 +54,8 @@ export class PostgresStore extends FlatMethodForwarder implements Store {
   readonly policies: PolicyStore;
   readonly counters: CounterStore;
   readonly changes: ChangeFeed;
+  readonly outbox: OutboxStore;
+  readonly webhooks: WebhookStore;
   /** Private: its type names the driver's, which the published types must not. */
   private readonly conn: PostgresConnection;
   private readonly feed: PostgresChangeFeed;
@@ -73,6 +79,8 @@ export class PostgresStore extends FlatMethodForwarder implements Store {
     this.policies = new PostgresPolicies(query);
     this.counters = new PostgresCounters(query);
     this.changes = this.feed = new PostgresChangeFeed(this.conn);
+    this.outbox = new PostgresOutbox(this.conn);
+    this.webhooks = new PostgresWebhooks(query);
   }
 
   async migrate(onStep?: (step: MigrationStep) => void): Promise<{ version: number; applied: number[] }> {

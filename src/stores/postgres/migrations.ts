@@ -114,6 +114,109 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rate_counters_by_expiry ON rate_counters (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: "events and webhooks",
+    sql: `
+      -- The outbox (outbox.ts). Writers insert events with seq NULL; relay() numbers them, one
+      -- relay at a time, so seq is commit order. written orders a relay's batch: one value per
+      -- write statement, taken after that statement's row locks, so a later change of the same
+      -- session always has a larger one. CACHE 1 (the default) keeps it one order across servers.
+      CREATE SEQUENCE event_writes;
+      -- A session as an event shows it: the sessions row but its secret digests, stored as a
+      -- composite (a tuple, like the row itself: far cheaper to write than JSON) and read back
+      -- through the row codec. A migration that adds a sessions column adds it here too
+      -- (ALTER TYPE … ADD ATTRIBUTE; older events read it as NULL), and to event-writes.ts.
+      CREATE TYPE event_session AS (
+        id TEXT,
+        tenant_id TEXT,
+        workspace_id TEXT,
+        user_id TEXT,
+        username TEXT,
+        client_id TEXT,
+        status TEXT,
+        end_reason TEXT,
+        session_type TEXT,
+        aud TEXT,
+        scopes TEXT,
+        amr TEXT,
+        actor TEXT,
+        last_active_organization_id TEXT,
+        ip TEXT,
+        user_agent TEXT,
+        location TEXT,
+        bound_user_agent TEXT,
+        sliding_expiration BOOLEAN,
+        max_age_minutes INTEGER,
+        latest_activity TEXT,
+        country TEXT,
+        browser_name TEXT,
+        device_type TEXT,
+        os_name TEXT,
+        metadata TEXT,
+        created_at BIGINT,
+        updated_at BIGINT,
+        last_active_at BIGINT,
+        last_refreshed_at BIGINT,
+        expire_at BIGINT,
+        abandon_at BIGINT,
+        revoked_at BIGINT,
+        ended_at BIGINT,
+        is_deleted BOOLEAN,
+        version INTEGER,
+        started_at BIGINT,
+        lifetime_ms BIGINT,
+        max_lifetime_ms BIGINT,
+        inactivity_timeout_ms BIGINT
+      );
+      CREATE TABLE events (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        seq BIGINT,
+        written BIGINT NOT NULL,
+        type TEXT NOT NULL,
+        tenant_id TEXT COLLATE "C" NOT NULL,
+        user_id TEXT COLLATE "C" NOT NULL,
+        session_id TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        initiated_by JSONB NOT NULL,
+        signals JSONB,
+        record event_session NOT NULL
+      );
+      -- Partial indexes: an insert touches the primary key and the small unnumbered index only.
+      CREATE INDEX events_unnumbered ON events (written, id) WHERE seq IS NULL;
+      CREATE UNIQUE INDEX events_by_seq ON events (seq) WHERE seq IS NOT NULL;
+      CREATE INDEX events_by_time ON events (at) WHERE seq IS NOT NULL;
+      -- The last number relay() gave; a counter, not max(seq), so purging every event never reuses a number.
+      CREATE TABLE event_numbers (last BIGINT NOT NULL);
+      INSERT INTO event_numbers (last) VALUES (0);
+      -- Webhook endpoints: one JSON document each, so the dispatcher's state grows without migrations.
+      CREATE TABLE webhook_endpoints (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        tenant_id TEXT COLLATE "C",
+        version INTEGER NOT NULL,
+        body JSONB NOT NULL
+      );
+      -- payload is TEXT, not JSONB: it is signed, so it must come back byte for byte.
+      CREATE TABLE webhook_queue (
+        endpoint_id TEXT COLLATE "C" NOT NULL,
+        event_id TEXT COLLATE "C" NOT NULL,
+        due_at BIGINT NOT NULL,
+        attempt INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (endpoint_id, event_id)
+      );
+      CREATE INDEX webhook_queue_due ON webhook_queue (endpoint_id, due_at, event_id);
+      -- Keyed by endpoint first: the log pages per endpoint by id, and is trimmed per endpoint by time.
+      CREATE TABLE webhook_attempts (
+        endpoint_id TEXT COLLATE "C" NOT NULL,
+        id TEXT COLLATE "C" NOT NULL,
+        at BIGINT NOT NULL,
+        body JSONB NOT NULL,
+        PRIMARY KEY (endpoint_id, id)
+      );
+      CREATE INDEX webhook_attempts_by_time ON webhook_attempts (endpoint_id, at);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,9 +1,12 @@
 /**
  * The PostgreSQL store's sessions. A verify is one primary-key read; single-row changes are
  * conditional UPDATEs; every multi-row change of one user runs under that user's lock
- * (session-limit.ts). Lists, who is online and stats are computed by the database.
+ * (session-limit.ts). Lists, who is online and stats are computed by the database. A write
+ * given an event stamp stores its events in the statement of each change (event-writes.ts):
+ * no extra round trip, and they commit or roll back with it.
  */
 import { SessiondError } from "../../core/errors.js";
+import { type EventStamp, endEventType, insertEventType, updateEventTypes } from "../../core/events.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import type {
   ActivationOptions,
@@ -21,7 +24,9 @@ import type {
 import { countInto, emptyStats } from "../counting.js";
 import { parseUserKey, userKey } from "../paging.js";
 import { EFFECTIVE_STATUS, type Row, STILL, activityColumns, nativeBoolean, toColumns, toRecord } from "../sql/rows.js";
+import { writeActivities } from "./activity-writes.js";
 import type { PostgresConnection, Query } from "./connection.js";
+import { type EventSource, stampParams, withEvents } from "./event-writes.js";
 import { limitVictims, lockUser } from "./session-limit.js";
 import { sweepBatch } from "./sweeper.js";
 
@@ -29,39 +34,27 @@ const END = `UPDATE sessions SET status = @status, end_reason = @endReason, ende
   revoked_at = CASE WHEN @status = 'revoked' THEN @atMs ELSE revoked_at END, version = version + 1`;
 const LIVE = `is_deleted = false AND ${STILL("live")}`;
 
-/**
- * Activity writes for distinct sessions in one statement: the conditional writes, the history
- * appends (a retried write's activity is there already: DO NOTHING) and the trims commit
- * together. The trim sees the history before this statement's append, hence `keep` = limit - 1.
- */
-const ACTIVITY_ROUND = `WITH input AS (
-    SELECT * FROM jsonb_to_recordset(@writes::jsonb) AS t(id text, last_active_at bigint, expire_at bigint, abandon_at bigint, location text,
-      latest_activity text, country text, browser_name text, device_type text, os_name text, activity_id text)
-  ), written AS (
-    UPDATE sessions AS s SET last_active_at = i.last_active_at, expire_at = i.expire_at, abandon_at = i.abandon_at, location = i.location,
-      latest_activity = i.latest_activity, country = i.country, browser_name = i.browser_name, device_type = i.device_type, os_name = i.os_name
-    FROM input AS i
-    WHERE s.id = i.id AND s.status IN ('pending', 'active') AND s.is_deleted = false AND s.last_active_at <= i.last_active_at
-    RETURNING s.id
-  ), appended AS (
-    INSERT INTO activities (id, session_id, data) SELECT i.activity_id, i.id, i.latest_activity FROM input AS i JOIN written USING (id)
-    ON CONFLICT (id) DO NOTHING
-  ), trimmed AS (
-    DELETE FROM activities AS a WHERE a.session_id IN (SELECT id FROM written) AND a.id IN (
-      SELECT x.id FROM activities AS x WHERE x.session_id = a.session_id ORDER BY x.id DESC OFFSET @keep)
-  ) SELECT id FROM written`;
+/** The events of one END over several sessions (revoke-all), numbered in id order. */
+const ENDED_EVENTS: EventSource = { index: "row_number() OVER (ORDER BY c.id) - 1", type: "@eventType::text", at: "@atMs::bigint" };
 
-/** Splits a batch into rounds of distinct sessions, keeping each session's writes in order (indexes into `writes`). */
-function rounds(writes: readonly ActivityWrite[]): number[][] {
-  const out: number[][] = [];
-  const seen = new Map<string, number>();
-  writes.forEach((w, i) => {
-    const round = seen.get(w.id) ?? 0;
-    seen.set(w.id, round + 1);
-    if (out[round] === undefined) out[round] = [];
-    out[round].push(i);
-  });
-  return out;
+/** The event of one session's change, the write's `@first`-th (for the rest of a write's events, see `evict` and `update`). */
+const ONE_EVENT: EventSource = { index: "@first::bigint", type: "@eventType::text", at: "@atMs::bigint" };
+
+/** The events one write stores so far: the next one's index, and the stamp's parameters (none without a stamp). */
+class WriteEvents {
+  count = 0;
+
+  constructor(readonly stamp: EventStamp | undefined) {}
+
+  /** `source` when the write stores events, else null (no events, the statement as it was without). */
+  source(source: EventSource): EventSource | null {
+    return this.stamp === undefined ? null : source;
+  }
+
+  /** The stamp's parameters with the index of the next event (and the signals, on the new session's event). */
+  params(withSignals = false): Row {
+    return this.stamp === undefined ? {} : { ...stampParams(this.stamp, withSignals), first: this.count };
+  }
 }
 
 function filterSql(filter: SessionFilter): { where: string; params: Row } {
@@ -90,38 +83,47 @@ export class PostgresSessions implements SessionStore {
     this.query = conn.query;
   }
 
-  /** Under the user's lock: ends the sessions that make way for one more of the user's. */
+  /** Under the user's lock: ends the sessions that make way for one more of the user's (their events in victim order). */
   private async evict(
     query: Query,
-    tenantId: string,
-    userId: string,
-    exceptId: string,
+    owner: { tenantId: string; userId: string; exceptId: string },
     activation: ActivationOptions,
     changed: (ids: string[]) => void,
+    events: WriteEvents,
   ): Promise<string[]> {
-    const victims = await limitVictims(query, tenantId, userId, exceptId, activation);
-    if (victims.length > 0) await query(`${END} WHERE id = ANY(@ids)`, { ids: victims, status: "removed", endReason: "session_limit", atMs: activation.nowMs });
+    const victims = await limitVictims(query, owner.tenantId, owner.userId, owner.exceptId, activation);
+    if (victims.length === 0) return victims;
+    const removed = events.source({
+      from: "c JOIN unnest(@ids::text[]) WITH ORDINALITY AS v(id, ord) USING (id)",
+      index: "@first::bigint + v.ord - 1",
+      type: "'session.removed'",
+      at: "@atMs::bigint",
+    });
+    const ending = { ids: victims, status: "removed", endReason: "session_limit", atMs: activation.nowMs };
+    await query(withEvents(`${END} WHERE id = ANY(@ids)`, "id", removed), { ...ending, ...events.params() });
+    events.count += victims.length;
     changed(victims);
     return victims;
   }
 
-  insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string): Promise<{ evicted: string[] }> {
+  insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string, event?: EventStamp): Promise<{ evicted: string[] }> {
     return this.conn.transaction(async (query, changed) => {
+      const events = new WriteEvents(event);
+      const atMs = activation.nowMs;
       await lockUser(query, record.tenantId, record.userId);
       if (replaceId !== undefined) {
-        const replaced = await query(`${END} WHERE id = @id AND ${LIVE} RETURNING id`, {
-          id: replaceId,
-          status: "replaced",
-          endReason: "replaced",
-          atMs: activation.nowMs,
-          now: activation.nowMs,
-        });
+        const replacing = { id: replaceId, status: "replaced", endReason: "replaced", atMs, now: atMs, eventType: "session.replaced" };
+        const replaced = await query(withEvents(`${END} WHERE id = @id AND ${LIVE}`, "id", events.source(ONE_EVENT)), { ...replacing, ...events.params() });
+        events.count += replaced.length;
         changed(replaced.map((r) => r.id as string));
       }
-      const evicted = record.status === "active" ? await this.evict(query, record.tenantId, record.userId, record.id, activation, changed) : [];
+      const owner = { tenantId: record.tenantId, userId: record.userId, exceptId: record.id };
+      const evicted = record.status === "active" ? await this.evict(query, owner, activation, changed, events) : [];
       const row = { ...toColumns(record, nativeBoolean), ...activityColumns(record.latestActivity) };
       const names = Object.keys(row);
-      await query(`INSERT INTO sessions (${names.join(", ")}) VALUES (${names.map((n) => `@${n}`).join(", ")})`, row);
+      const insert = `INSERT INTO sessions (${names.join(", ")}) VALUES (${names.map((n) => `@${n}`).join(", ")})`;
+      if (event === undefined) await query(insert, row);
+      else await query(withEvents(insert, "id", ONE_EVENT), { ...row, ...events.params(true), eventType: insertEventType(record), atMs });
       if (record.latestActivity !== null)
         await query("INSERT INTO activities (id, session_id, data) VALUES (@id, @sessionId, @data)", {
           id: record.latestActivity.id,
@@ -137,43 +139,40 @@ export class PostgresSessions implements SessionStore {
     return rows[0] === undefined ? null : toRecord(rows[0]);
   }
 
-  update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions): Promise<SessionRecord> {
+  update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions, event?: EventStamp): Promise<SessionRecord> {
     return this.conn.transaction(async (query, changed) => {
+      const events = new WriteEvents(event);
       const owner = (await query("SELECT tenant_id, user_id FROM sessions WHERE id = @id", { id }))[0];
       if (owner === undefined) throw new SessiondError("resource_not_found", "no such session");
+      const ids = { tenantId: owner.tenant_id as string, userId: owner.user_id as string, exceptId: id };
       const activating = change.status === "active" && activation !== undefined;
       // The user lock comes before any row lock, in the same order as inserts take them.
-      if (activating) await lockUser(query, owner.tenant_id as string, owner.user_id as string);
+      if (activating) await lockUser(query, ids.tenantId, ids.userId);
       const current = (await query("SELECT version, status FROM sessions WHERE id = @id FOR UPDATE", { id }))[0]!;
       if (current.version !== expectVersion) throw new SessiondError("conflict", "the session changed meanwhile");
-      if (activating && current.status !== "active") await this.evict(query, owner.tenant_id as string, owner.user_id as string, id, activation, changed);
+      if (activating && current.status !== "active") await this.evict(query, ids, activation, changed, events);
       const row = toColumns(change, nativeBoolean);
       const sets = [...Object.keys(row).map((c) => `${c} = @${c}`), "version = version + 1"];
+      // A revocation for token reuse is two events of one change: token_reused, then revoked.
+      const typed = events.source({
+        from: "c CROSS JOIN unnest(@eventTypes::text[]) WITH ORDINALITY AS t(type, ord)",
+        index: "@first::bigint + t.ord - 1",
+        type: "t.type",
+        at: "@atMs::bigint",
+      });
+      const eventParams =
+        event === undefined ? {} : { ...events.params(), eventTypes: updateEventTypes(change), atMs: change.updatedAt ?? change.endedAt ?? Date.now() };
       changed([id]);
-      return toRecord((await query(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id RETURNING *`, { ...row, id }))[0]!);
+      return toRecord((await query(withEvents(`UPDATE sessions SET ${sets.join(", ")} WHERE id = @id`, "*", typed), { ...row, id, ...eventParams }))[0]!);
     });
   }
 
-  async recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
-    return (await this.recordActivities([{ id, change }], historyLimit))[0]!;
+  async recordActivity(id: string, change: ActivityChangeSet, historyLimit: number, event?: EventStamp): Promise<boolean> {
+    return (await this.recordActivities([event === undefined ? { id, change } : { id, change, event }], historyLimit))[0]!;
   }
 
-  /**
-   * One statement per round: a round holds at most one write per session (one UPDATE cannot
-   * change a row twice), so a batch of distinct sessions, the usual case, is one round trip.
-   */
-  async recordActivities(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]> {
-    const results = new Array<boolean>(writes.length).fill(false);
-    for (const round of rounds(writes)) {
-      const input = round.map((i) => {
-        const { id, change } = writes[i]!;
-        return { ...toColumns(change, nativeBoolean), id, activity_id: change.latestActivity.id };
-      });
-      const rows = await this.query(ACTIVITY_ROUND, { writes: JSON.stringify(input), keep: Math.max(0, historyLimit - 1) });
-      const written = new Set(rows.map((r) => r.id as string));
-      for (const i of round) results[i] = written.has(writes[i]!.id);
-    }
-    return results;
+  recordActivities(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]> {
+    return writeActivities(this.query, writes, historyLimit);
   }
 
   async list(filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord> & { totalCount: number }> {
@@ -192,15 +191,18 @@ export class PostgresSessions implements SessionStore {
     return { items, totalCount: count[0]!.n as number, nextKey: rows.length > page.limit ? items[items.length - 1]!.id : null };
   }
 
-  endMany(filter: UserSessionsFilter, ending: Ending): Promise<string[]> {
+  endMany(filter: UserSessionsFilter, ending: Ending, event?: EventStamp): Promise<string[]> {
     return this.conn.transaction(async (query, changed) => {
+      const events = new WriteEvents(event);
       await lockUser(query, filter.tenantId, filter.userId);
-      const rows = await query(`${END} WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND ${LIVE} RETURNING id`, {
+      const end = `${END} WHERE tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND ${LIVE}`;
+      const rows = await query(withEvents(end, "id", events.source(ENDED_EVENTS)), {
         ...ending,
         tenantId: filter.tenantId,
         userId: filter.userId,
         exceptId: filter.exceptId ?? "",
         now: filter.nowMs,
+        ...(event === undefined ? {} : { ...events.params(), eventType: endEventType(ending.status) }),
       });
       changed(rows.map((r) => r.id as string));
       return rows.map((r) => r.id as string);
@@ -263,7 +265,7 @@ export class PostgresSessions implements SessionStore {
     return stats;
   }
 
-  sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
-    return sweepBatch(this.query, nowMs, purgeEndedBefore, limit);
+  sweep(nowMs: number, purgeEndedBefore: number, limit: number, event?: EventStamp): Promise<SweepResult> {
+    return sweepBatch(this.query, nowMs, purgeEndedBefore, limit, event);
   }
 }

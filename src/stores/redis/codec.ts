@@ -115,6 +115,13 @@ export function encodeChange(change: SessionChange | Partial<SessionRecord>): { 
   return { set, unset };
 }
 
+/** An HGETALL reply as Lua returns it (field, value, …) → an object without a prototype (field names are data). */
+export function hashOf(flat: readonly string[]): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
 /** The record held by an HGETALL reply, or null when the HASH does not exist. */
 export function decodeRecord(hash: Record<string, string>): SessionRecord | null {
   if (hash.id === undefined) return null;

@@ -88,7 +88,8 @@ export class Connection {
   readonly client: Client;
   private readying: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private readonly isCluster: boolean;
+  /** A cluster's keys of different slots live on different nodes: commands to them are not ordered. */
+  readonly isCluster: boolean;
   private readonly target: string;
   /**
    * The last failed set-up step (AUTH, SELECT, the ready check), while no connection attempt

@@ -4,9 +4,10 @@
  * records and repair (keys.ts explains why that is safe).
  */
 import type { SessionRecord } from "../../core/model.js";
-import { timeOfId } from "../../core/session-token.js";
+import { routingTagOfSessionId, timeOfId } from "../../core/session-token.js";
 import type { RedisContext } from "./context.js";
 import { HINT_GRACE_MS, member } from "./keys.js";
+import { hintMembers } from "./outbox.js";
 
 /** Where a session belongs in the sweeper's indexes: live until its earliest deadline, or ended at an instant. */
 export interface HintState {
@@ -25,10 +26,11 @@ export function stateOf(r: Pick<SessionRecord, "id" | "tenantId" | "status" | "e
 
 /**
  * Before a record is written: a crash after this leaves a hint to nothing (dropped on
- * read) rather than a session no list or sweep can find. NX keeps a duplicate insert
+ * read) rather than a session no list or sweep can find. With events on a cluster, the tag's
+ * outbox hint too (outbox.ts), in the same round trip. NX keeps a duplicate insert
  * from moving the existing session's deadline.
  */
-export async function beforeInsert(ctx: RedisContext, record: SessionRecord): Promise<void> {
+export async function beforeInsert(ctx: RedisContext, record: SessionRecord, withEvents: boolean): Promise<void> {
   const { keys } = ctx;
   const state = stateOf(record);
   const m = member(record.id, record.tenantId);
@@ -37,6 +39,7 @@ export async function beforeInsert(ctx: RedisContext, record: SessionRecord): Pr
       c.zadd(keys.tenantIndex(record.tenantId), 0, record.id),
       c.zadd(keys.allIndex(), 0, record.id),
       state.live ? c.zadd(keys.deadlines(), "NX", state.at, m) : c.zadd(keys.ended(), "NX", state.at, m),
+      ...(withEvents && ctx.conn.isCluster ? [c.zadd(keys.outboxHint(), ...hintMembers([routingTagOfSessionId(record.id)]))] : []),
     ]),
   );
 }

@@ -5,17 +5,30 @@
 import { DEFAULT_STORE_TIMEOUT_MS } from "../../core/defaults.js";
 import { SessiondError } from "../../core/errors.js";
 import { FlatMethodForwarder } from "../../core/store/flat-methods.js";
-import type { ApiKeyStore, ChangeFeed, CounterStore, PolicyStore, SessionStore, SigningKeyStore, Store, TemplateStore } from "../../core/store/index.js";
+import type {
+  ApiKeyStore,
+  ChangeFeed,
+  CounterStore,
+  OutboxStore,
+  PolicyStore,
+  SessionStore,
+  SigningKeyStore,
+  Store,
+  TemplateStore,
+  WebhookStore,
+} from "../../core/store/index.js";
 import { RedisApiKeys } from "./api-keys.js";
 import { RedisChangeFeed } from "./changes.js";
 import { Connection } from "./connection.js";
 import { RedisContext } from "./context.js";
 import { RedisCounters } from "./counters.js";
 import { RedisKeys } from "./keys.js";
+import { RedisOutbox } from "./outbox.js";
 import { RedisPolicies } from "./policies.js";
 import { RedisSessions } from "./sessions.js";
 import { RedisSigningKeys } from "./signing-keys.js";
 import { RedisTemplates } from "./templates.js";
+import { RedisWebhooks } from "./webhooks.js";
 
 /** There is no schema: the version key only records that this prefix was set up. */
 const SCHEMA_VERSION = 1;
@@ -39,6 +52,8 @@ export class RedisStore extends FlatMethodForwarder implements Store {
   readonly policies: PolicyStore;
   readonly counters: CounterStore;
   readonly changes: ChangeFeed;
+  readonly outbox: OutboxStore;
+  readonly webhooks: WebhookStore;
   private readonly ctx: RedisContext;
   private readonly feed: RedisChangeFeed;
 
@@ -60,6 +75,8 @@ export class RedisStore extends FlatMethodForwarder implements Store {
     this.templates = new RedisTemplates(ctx);
     this.policies = new RedisPolicies(ctx);
     this.counters = new RedisCounters(ctx);
+    this.outbox = new RedisOutbox(ctx);
+    this.webhooks = new RedisWebhooks(ctx);
   }
 
   /** Redis has no schema to migrate; the version key marks the prefix as set up. */

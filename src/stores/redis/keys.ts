@@ -21,6 +21,12 @@
  * only removed once older than {@link HINT_GRACE_MS}, so a reader racing an insert does
  * not drop the hint of a record about to appear.
  *
+ * Events (SPEC §9). A write's events go, inside its script, onto the tag's outbox LIST
+ * ({@link RedisKeys.outbox}), so no change lands without its event on a cluster either. The
+ * relay moves them into one feed under the `{ev}` tag, numbering them there (outbox.ts); the
+ * hint {@link RedisKeys.outboxHint} names the tags with pending events and, like the other
+ * hints, is written before the script.
+ *
  * Lifetimes. Records and activity lists expire by themselves (PEXPIREAT) at their end
  * (terminal) or earliest deadline (live) plus the retention; the user index expires with
  * its latest member and its scores are the members' expiry instants. Auxiliary data
@@ -46,6 +52,32 @@ export interface UserKeys {
   /** `recordPrefix + id` is the record key of another session of the same user. */
   recordPrefix: string;
   activityPrefix: string;
+  outbox: string;
+}
+
+/**
+ * The feed: `seq` counts the numbered events; `events` ZSET JSON scored by seq; `ids` HASH
+ * event id → seq (the relay's de-duplication and positionOf); `times` ZSET `seq id` scored by
+ * the event's timestamp (purge); `timeMax` ZSET seq scored by the running maximum timestamp
+ * up to it (positionAt), with that maximum in `timeMaxLast`.
+ */
+export interface FeedKeys {
+  seq: string;
+  events: string;
+  ids: string;
+  times: string;
+  timeMax: string;
+  timeMaxLast: string;
+  relayLock: string;
+}
+
+/** `due` ZSET event id by due time, `payloads` HASH event id → delivery JSON; `log` HASH attempt id → JSON, `logIds` ZSET (lex, newest last), `logTimes` ZSET by `at`. */
+export interface WebhookKeys {
+  due: string;
+  payloads: string;
+  log: string;
+  logIds: string;
+  logTimes: string;
 }
 
 export class RedisKeys {
@@ -80,6 +112,41 @@ export class RedisKeys {
     return `${this.tagged(routingTag(tenantId, userId))}u:${part(tenantId)}:${part(userId)}`;
   }
 
+  /** The LIST of events written in the tag's slot and not yet relayed into the feed, oldest first. */
+  outbox(tag: string): string {
+    return `${this.tagged(tag)}ob`;
+  }
+
+  /** ZSET of tags whose outbox may hold events: score > 0 pending since (ms), < 0 found empty after that write. */
+  outboxHint(): string {
+    return `${this.prefix}idx:outbox`;
+  }
+
+  /** The keys of the numbered feed, all under `{ev}` so one relay script writes them together. */
+  feed(): FeedKeys {
+    const ev = `${this.prefix}{ev}:`;
+    return {
+      seq: `${ev}seq`,
+      events: `${ev}events`,
+      ids: `${ev}ids`,
+      times: `${ev}times`,
+      timeMax: `${ev}time_max`,
+      timeMaxLast: `${ev}time_max_last`,
+      relayLock: `${ev}relay_lock`,
+    };
+  }
+
+  /** HASH endpoint id → `version:JSON`. */
+  webhooks(): string {
+    return `${this.prefix}{aux}:webhooks`;
+  }
+
+  /** One endpoint's retry queue, attempt log and their indexes, all under `{aux}` with the endpoint. */
+  webhook(endpointId: string): WebhookKeys {
+    const at = `${this.prefix}{aux}:webhook:${part(endpointId)}:`;
+    return { due: `${at}due`, payloads: `${at}payloads`, log: `${at}log`, logIds: `${at}log_ids`, logTimes: `${at}log_times` };
+  }
+
   /** Every key a script about session `id` of (tenant, user) may touch. */
   forSession(id: string, tenantId: string, userId: string): UserKeys {
     const tag = routingTagOfSessionId(id);
@@ -89,6 +156,7 @@ export class RedisKeys {
       userIndex: this.userIndex(tenantId, userId),
       recordPrefix: this.recordPrefix(tag),
       activityPrefix: this.activityPrefix(tag),
+      outbox: this.outbox(tag),
     };
   }
 

@@ -7,8 +7,14 @@
  * Lua only writes scalar fields (status, end_reason, ended_at, updated_at, revoked_at,
  * version) and HSETs strings encoded in codec.ts as they are; field names are codec.ts's.
  * Instants travel as decimal strings and are written back as received, never reformatted.
+ *
+ * A write given an event stamp also appends its events to the tag's outbox (outbox-lua.ts),
+ * declared as one more KEY; its stamp is four ARGV (id base, initiator, signals, hint; see
+ * outbox.ts's stampArgs; '' = none).
  */
+import { EMIT_LUA, OUTBOX_SCRIPTS } from "./outbox-lua.js";
 import { SESSION_LIMIT_LUA } from "./session-limit.js";
+import { WEBHOOK_SCRIPTS } from "./webhook-lua.js";
 
 const PRELUDE = `
 local LIVE = { pending = true, active = true }
@@ -71,6 +77,7 @@ local function finish(key, status, reason, at)
 end
 
 ${SESSION_LIMIT_LUA}
+${EMIT_LUA}
 local function owner(f, tenant, user)
   if f[1] ~= tenant or f[2] ~= user then error('session owner does not match its user index key') end
 end
@@ -85,14 +92,17 @@ end
 
 /**
  * KEYS: record, activities, user index, replaced record, replaced activities (the new
- * record's own keys when nothing is replaced).
+ * record's own keys when nothing is replaced), outbox.
  * ARGV: id, now, retention, max active ('' = no limit), record prefix, activity prefix,
- * first activity JSON (''), replaced id (''), tenant, user, then HSET pairs.
+ * first activity JSON (''), replaced id (''), tenant, user, stamp (4), the new record's
+ * event built by the caller (it knows the record whole), then HSET pairs. Events: replaced,
+ * removed (limit), then the new record's.
  * → {'conflict'} | {'ok', evicted ids, replaced 0|1}
  */
 const INSERT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return { 'conflict' } end
 local id, nowText, retention = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local stamp = stampAt(11)
 dropDead(KEYS[3], ARGV[5])
 local replaced = 0
 if ARGV[8] ~= '' then
@@ -101,22 +111,26 @@ if ARGV[8] ~= '' then
     and effective(f[3], tonumber(f[4]), num(f[5]), tonumber(nowText)) == f[3] then
     finish(KEYS[4], 'replaced', 'replaced', nowText)
     keep(KEYS[4], KEYS[5], KEYS[3], ARGV[8], retention)
+    emit(stamp, KEYS[6], KEYS[4], 'session.replaced', nowText, false)
     replaced = 1
   end
 end
 local evicted = {}
 if ARGV[4] ~= '' then evicted = evict(KEYS[3], ARGV[5], ARGV[6], id, tonumber(ARGV[4]), nowText, retention) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 11))
+for _, victim in ipairs(evicted) do emit(stamp, KEYS[6], ARGV[5] .. victim, 'session.removed', nowText, false) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 16))
 if ARGV[7] ~= '' then redis.call('LPUSH', KEYS[2], ARGV[7]) end
 keep(KEYS[1], KEYS[2], KEYS[3], id, retention)
 keepIndex(KEYS[3])
+emitBuilt(stamp, KEYS[6], ARGV[15])
 return { 'ok', evicted, replaced }
 `;
 
 /**
- * KEYS: record, activities, user index.
+ * KEYS: record, activities, user index, outbox.
  * ARGV: id, expected version, tenant, user, retention, record prefix, activity prefix,
- * max active ('' = no eviction), now, then the unset count, unset fields, HSET pairs.
+ * max active ('' = no eviction), now, stamp (4), the change's timestamp, its event types
+ * (comma-separated), then the unset count, unset fields, HSET pairs.
  * → {'not_found'} | {'conflict'} | {'ok', evicted ids, HGETALL of the new record}
  */
 const UPDATE = `
@@ -125,31 +139,38 @@ if not f[1] then return { 'not_found' } end
 if f[1] ~= ARGV[2] then return { 'conflict' } end
 owner({ f[2], f[3] }, ARGV[3], ARGV[4])
 local retention = tonumber(ARGV[5])
+local stamp = stampAt(10)
 local evicted = {}
 if ARGV[8] ~= '' and f[4] ~= 'active' then
   evicted = evict(KEYS[3], ARGV[6], ARGV[7], ARGV[1], tonumber(ARGV[8]), ARGV[9], retention)
 end
-apply(KEYS[1], 10)
+for _, victim in ipairs(evicted) do emit(stamp, KEYS[4], ARGV[6] .. victim, 'session.removed', ARGV[9], false) end
+apply(KEYS[1], 16)
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 keep(KEYS[1], KEYS[2], KEYS[3], ARGV[1], retention)
 keepIndex(KEYS[3])
-return { 'ok', evicted, redis.call('HGETALL', KEYS[1]) }
+local after = redis.call('HGETALL', KEYS[1])
+for eventType in string.gmatch(ARGV[15], '[^,]+') do emit(stamp, KEYS[4], KEYS[1], eventType, ARGV[14], false, after) end
+return { 'ok', evicted, after }
 `;
 
 /**
- * KEYS: record, activities, user index.
+ * KEYS: record, activities, user index, outbox.
  * ARGV: id, tenant, user, retention, new last_active_at, history limit, activity JSON,
- * then the unset count, unset fields, HSET pairs. Never touches status or version.
+ * stamp (4), then the unset count, unset fields, HSET pairs. Never touches status or version.
  * → 1 written | 0 not (gone, terminal, deleted or older than what is stored)
  */
 const ACTIVITY = `
 local f = redis.call('HMGET', KEYS[1], 'status', 'is_deleted', 'last_active_at', 'tenant_id', 'user_id')
 if not LIVE[f[1]] or f[2] == '1' or tonumber(f[3]) > tonumber(ARGV[5]) then return 0 end
 owner({ f[4], f[5] }, ARGV[2], ARGV[3])
-apply(KEYS[1], 8)
+apply(KEYS[1], 12)
 local limit = tonumber(ARGV[6])
--- A retried batch brings an activity that is stored already: it is not appended twice.
-if redis.call('LINDEX', KEYS[2], 0) ~= ARGV[7] then redis.call('LPUSH', KEYS[2], ARGV[7]) end
+-- A retried batch brings an activity that is stored already: neither it nor its event is appended twice.
+if redis.call('LINDEX', KEYS[2], 0) ~= ARGV[7] then
+  redis.call('LPUSH', KEYS[2], ARGV[7])
+  emit(stampAt(8), KEYS[4], KEYS[1], 'session.activity_changed', ARGV[5], true)
+end
 if limit > 0 then redis.call('LTRIM', KEYS[2], 0, limit - 1) else redis.call('DEL', KEYS[2]) end
 keep(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[4]))
 keepIndex(KEYS[3])
@@ -157,13 +178,14 @@ return 1
 `;
 
 /**
- * KEYS: user index.
+ * KEYS: user index, outbox.
  * ARGV: tenant, user, except id (''), now, status, end reason, ended at, retention,
- * record prefix, activity prefix.
+ * record prefix, activity prefix, stamp (4), the ended sessions' event type.
  * → ids ended
  */
 const END_MANY = `
 local retention, now = tonumber(ARGV[8]), tonumber(ARGV[4])
+local stamp = stampAt(11)
 dropDead(KEYS[1], ARGV[9])
 local ended = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
@@ -174,6 +196,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
       and effective(f[3], tonumber(f[4]), num(f[5]), now) == f[3] then
       finish(key, ARGV[5], ARGV[6], ARGV[7])
       keep(key, ARGV[10] .. id, KEYS[1], id, retention)
+      emit(stamp, KEYS[2], key, ARGV[15], ARGV[7], false)
       ended[#ended + 1] = id
     end
   end
@@ -183,7 +206,8 @@ return ended
 `;
 
 /**
- * The sweeper's deadline write. KEYS: record, activities. ARGV: now, retention.
+ * The sweeper's deadline write. KEYS: record, activities, outbox. ARGV: now, retention,
+ * stamp (4), the number of its event within the sweep's stamp.
  * ended_at is the passed deadline, which is also the earliest deadline the expiry was
  * armed with, so the record's expiry and the user index do not change.
  * → {'gone'} | {'terminal', ended_at} | {'live', deadline} | {'written', status, ended_at}
@@ -199,6 +223,7 @@ if status == 'abandoned' then endedAt = f[3] end
 redis.call('HSET', KEYS[1], 'status', status, 'end_reason', status, 'ended_at', endedAt, 'updated_at', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 keep(KEYS[1], KEYS[2], false, nil, tonumber(ARGV[2]))
+emit(stampAt(3, tonumber(ARGV[7])), KEYS[3], KEYS[1], 'session.' .. status, endedAt, false)
 return { 'written', status, endedAt }
 `;
 
@@ -225,12 +250,14 @@ return { 'purged' }
 
 /** The scripts as ioredis custom commands (EVALSHA, falling back to EVAL once per node). */
 export const SCRIPTS = {
-  sessiondInsert: { numberOfKeys: 5, lua: PRELUDE + INSERT },
-  sessiondUpdate: { numberOfKeys: 3, lua: PRELUDE + UPDATE },
-  sessiondActivity: { numberOfKeys: 3, lua: PRELUDE + ACTIVITY },
-  sessiondEndMany: { numberOfKeys: 1, lua: PRELUDE + END_MANY },
-  sessiondExpire: { numberOfKeys: 2, lua: PRELUDE + EXPIRE },
+  sessiondInsert: { numberOfKeys: 6, lua: PRELUDE + INSERT },
+  sessiondUpdate: { numberOfKeys: 4, lua: PRELUDE + UPDATE },
+  sessiondActivity: { numberOfKeys: 4, lua: PRELUDE + ACTIVITY },
+  sessiondEndMany: { numberOfKeys: 2, lua: PRELUDE + END_MANY },
+  sessiondExpire: { numberOfKeys: 3, lua: PRELUDE + EXPIRE },
   sessiondPurge: { numberOfKeys: 3, lua: PRELUDE + PURGE },
+  ...OUTBOX_SCRIPTS,
+  ...WEBHOOK_SCRIPTS,
 } as const;
 
 type Arg = string | number;

@@ -6,6 +6,7 @@
  * record (one HMGET of the filtered fields), so stale hints never show and counts stay exact.
  */
 import { SessiondError } from "../../core/errors.js";
+import { type EventStamp, endEventType, updateEventTypes } from "../../core/events.js";
 import type { ActivityChangeSet, ActivityRecord, SessionChange, SessionRecord } from "../../core/model.js";
 import { routingTag, routingTagOfSessionId } from "../../core/session-token.js";
 import type {
@@ -24,22 +25,16 @@ import type {
 import { matchesFilter, pageUsers, tallyStats } from "../loaded-sessions.js";
 import { pageById } from "../paging.js";
 import type { RedisChangeFeed } from "./changes.js";
-import { SUMMARY_FIELDS, type Summary, decodeActivity, decodeRecord, decodeSummary, encodeActivity, encodeChange, encodeRecord } from "./codec.js";
+import { SUMMARY_FIELDS, type Summary, decodeActivity, decodeRecord, decodeSummary, encodeActivity, encodeChange, encodeRecord, hashOf } from "./codec.js";
 import type { RedisContext } from "./context.js";
 import { beforeInsert, isStale, settle, stateOf } from "./hints.js";
+import { afterHint, insertedEntry, stampArgs } from "./outbox.js";
 import { sweepBatch } from "./sweeper.js";
 
 /** How many records one round trip reads. */
 const CHUNK = 500;
 
 const newestFirst = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
-
-/** An HGETALL reply as Lua returns it (field, value, …) → an object without a prototype (field names are data). */
-function pairs(flat: string[]): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
-  for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
-  return out;
-}
 
 export class RedisSessions implements SessionStore {
   /** @param feed announces each write's changed sessions (changes.ts) */
@@ -52,14 +47,15 @@ export class RedisSessions implements SessionStore {
     return this.ctx.keys;
   }
 
-  async insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string): Promise<{ evicted: string[] }> {
+  async insert(record: SessionRecord, activation: ActivationOptions, replaceId?: string, event?: EventStamp): Promise<{ evicted: string[] }> {
     const tag = routingTag(record.tenantId, record.userId);
     if (routingTagOfSessionId(record.id) !== tag) throw new SessiondError("request_invalid", "a session id must carry the routing tag of its tenant and user");
     // The contract limits replaceId to the same user, whose sessions all share the tag; another user's id is not replaced.
     const replace = replaceId !== undefined && replaceId !== record.id && routingTagOfSessionId(replaceId) === tag ? replaceId : undefined;
     const k = this.keys.forSession(record.id, record.tenantId, record.userId);
     const max = record.status === "active" && activation.maxActivePerUser !== null ? String(activation.maxActivePerUser) : "";
-    await beforeInsert(this.ctx, record);
+    await beforeInsert(this.ctx, record, event !== undefined);
+    const fields = encodeRecord(record);
     const reply = (await this.ctx.conn.run((c) =>
       c.sessiondInsert(
         k.record,
@@ -67,6 +63,7 @@ export class RedisSessions implements SessionStore {
         k.userIndex,
         replace === undefined ? k.record : this.keys.record(replace),
         replace === undefined ? k.activities : this.keys.activities(replace),
+        k.outbox,
         record.id,
         activation.nowMs,
         this.ctx.retentionMs,
@@ -77,7 +74,9 @@ export class RedisSessions implements SessionStore {
         replace ?? "",
         record.tenantId,
         record.userId,
-        ...encodeRecord(record),
+        ...stampArgs(this.ctx, event, tag),
+        insertedEntry(event, record, fields, activation.nowMs),
+        ...fields,
       ),
     )) as [string, string[], number];
     if (reply[0] === "conflict") throw new SessiondError("conflict", "session id already exists");
@@ -98,17 +97,18 @@ export class RedisSessions implements SessionStore {
     return record;
   }
 
-  async update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions): Promise<SessionRecord> {
+  async update(id: string, change: SessionChange, expectVersion: number, activation?: ActivationOptions, event?: EventStamp): Promise<SessionRecord> {
     const owner = await this.ctx.ownerOf(id);
     if (owner === null) throw new SessiondError("resource_not_found", "no such session");
     const k = this.keys.forSession(id, owner.tenantId, owner.userId);
     const evicting = change.status === "active" && activation !== undefined && activation.maxActivePerUser !== null;
     const { set, unset } = encodeChange(change);
-    const reply = (await this.ctx.conn.run((c) =>
+    const reply = (await afterHint(this.ctx, event === undefined ? [] : [routingTagOfSessionId(id)], (c) =>
       c.sessiondUpdate(
         k.record,
         k.activities,
         k.userIndex,
+        k.outbox,
         id,
         expectVersion,
         owner.tenantId,
@@ -118,6 +118,9 @@ export class RedisSessions implements SessionStore {
         k.activityPrefix,
         evicting ? String(activation.maxActivePerUser) : "",
         activation?.nowMs ?? 0,
+        ...stampArgs(this.ctx, event, routingTagOfSessionId(id)),
+        change.updatedAt ?? change.endedAt ?? Date.now(),
+        updateEventTypes(change).join(","),
         unset.length,
         ...unset,
         ...set,
@@ -125,7 +128,7 @@ export class RedisSessions implements SessionStore {
     )) as [string, string[], string[]];
     if (reply[0] === "not_found") throw new SessiondError("resource_not_found", "no such session");
     if (reply[0] === "conflict") throw new SessiondError("conflict", "the session changed meanwhile");
-    const record = decodeRecord(pairs(reply[2]))!;
+    const record = decodeRecord(hashOf(reply[2]))!;
     await this.feed.announce([id, ...reply[1]]);
     const evicted = reply[1].map((victim) => ({ id: victim, tenantId: owner.tenantId, live: false, at: activation!.nowMs }));
     const moved = ["status", "expireAt", "abandonAt", "endedAt"].some((p) => p in change);
@@ -133,8 +136,8 @@ export class RedisSessions implements SessionStore {
     return record;
   }
 
-  async recordActivity(id: string, change: ActivityChangeSet, historyLimit: number): Promise<boolean> {
-    return (await this.recordActivities([{ id, change }], historyLimit))[0]!;
+  async recordActivity(id: string, change: ActivityChangeSet, historyLimit: number, event?: EventStamp): Promise<boolean> {
+    return (await this.recordActivities([event === undefined ? { id, change } : { id, change, event }], historyLimit))[0]!;
   }
 
   /**
@@ -144,9 +147,10 @@ export class RedisSessions implements SessionStore {
    */
   async recordActivities(writes: readonly ActivityWrite[], historyLimit: number): Promise<boolean[]> {
     const owners = await Promise.all(writes.map((w) => this.ctx.ownerOf(w.id)));
-    const replies = await this.ctx.conn.run((c) =>
+    const stamped = writes.flatMap((w, i) => (w.event === undefined || owners[i] == null ? [] : [routingTagOfSessionId(w.id)]));
+    const replies = await afterHint(this.ctx, stamped, (c) =>
       Promise.all(
-        writes.map(({ id, change }, i) => {
+        writes.map(({ id, change, event }, i) => {
           const owner = owners[i];
           if (owner === null || owner === undefined) return 0;
           const k = this.keys.forSession(id, owner.tenantId, owner.userId);
@@ -155,6 +159,7 @@ export class RedisSessions implements SessionStore {
             k.record,
             k.activities,
             k.userIndex,
+            k.outbox,
             id,
             owner.tenantId,
             owner.userId,
@@ -162,6 +167,7 @@ export class RedisSessions implements SessionStore {
             change.lastActiveAt,
             historyLimit,
             encodeActivity(change.latestActivity),
+            ...stampArgs(this.ctx, event, routingTagOfSessionId(id)),
             unset.length,
             ...unset,
             ...set,
@@ -194,11 +200,12 @@ export class RedisSessions implements SessionStore {
     return { items, totalCount: matching.length, nextKey: slice.nextKey };
   }
 
-  async endMany(filter: UserSessionsFilter, ending: Ending): Promise<string[]> {
+  async endMany(filter: UserSessionsFilter, ending: Ending, event?: EventStamp): Promise<string[]> {
     const tag = routingTag(filter.tenantId, filter.userId);
-    const ended = (await this.ctx.conn.run((c) =>
+    const ended = (await afterHint(this.ctx, event === undefined ? [] : [tag], (c) =>
       c.sessiondEndMany(
         this.keys.userIndex(filter.tenantId, filter.userId),
+        this.keys.outbox(tag),
         filter.tenantId,
         filter.userId,
         filter.exceptId ?? "",
@@ -209,6 +216,8 @@ export class RedisSessions implements SessionStore {
         this.ctx.retentionMs,
         this.keys.recordPrefix(tag),
         this.keys.activityPrefix(tag),
+        ...stampArgs(this.ctx, event, tag),
+        endEventType(ending.status),
       ),
     )) as string[];
     await this.feed.announce(ended);
@@ -233,8 +242,8 @@ export class RedisSessions implements SessionStore {
     return tallyStats(await this.candidates(index, nowMs), tenantId, nowMs);
   }
 
-  sweep(nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
-    return sweepBatch(this.ctx, nowMs, purgeEndedBefore, limit);
+  sweep(nowMs: number, purgeEndedBefore: number, limit: number, event?: EventStamp): Promise<SweepResult> {
+    return sweepBatch(this.ctx, nowMs, purgeEndedBefore, limit, event);
   }
 
   /** The sessions an index names that still exist, newest first; hints to long-gone records are removed on the way. */

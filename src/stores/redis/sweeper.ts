@@ -3,10 +3,13 @@
  * purged by a per-user script that re-checks the record, so a stale hint only costs a
  * repair (re-score or removal) and never a wrong write.
  */
+import type { EventStamp } from "../../core/events.js";
+import { routingTagOfSessionId } from "../../core/session-token.js";
 import type { SweepResult } from "../../core/store/index.js";
 import type { RedisContext } from "./context.js";
 import { type HintState, forget, isStale, settle } from "./hints.js";
 import { member, parseMember } from "./keys.js";
+import { afterHint, stampArgs } from "./outbox.js";
 
 type Outcome = "done" | "repaired" | "kept";
 
@@ -41,13 +44,23 @@ async function gone(ctx: RedisContext, id: string, tenantId: string, nowMs: numb
   return "repaired";
 }
 
-export async function sweepBatch(ctx: RedisContext, nowMs: number, purgeEndedBefore: number, limit: number): Promise<SweepResult> {
+/**
+ * With a stamp, each deadline write stores its event (`session.expired`/`abandoned`, at the
+ * deadline) in its own script; the n-th candidate tried gets event number n, so a candidate
+ * that turns out live or gone leaves a gap in the numbers, never a duplicate.
+ */
+export async function sweepBatch(ctx: RedisContext, nowMs: number, purgeEndedBefore: number, limit: number, event?: EventStamp): Promise<SweepResult> {
   const { keys } = ctx;
   const result: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
+  let tried = 0;
 
   await drain(ctx, keys.deadlines(), String(nowMs), limit, async (m) => {
     const { id, tenantId } = parseMember(m);
-    const reply = (await ctx.conn.run((c) => c.sessiondExpire(keys.record(id), keys.activities(id), nowMs, ctx.retentionMs))) as string[];
+    const tag = routingTagOfSessionId(id);
+    const n = tried++;
+    const reply = (await afterHint(ctx, event === undefined ? [] : [tag], (c) =>
+      c.sessiondExpire(keys.record(id), keys.activities(id), keys.outbox(tag), nowMs, ctx.retentionMs, ...stampArgs(ctx, event, tag), n),
+    )) as string[];
     switch (reply[0]) {
       case "written":
         result[reply[1] as "expired" | "abandoned"] += 1;

@@ -9,11 +9,13 @@ import type {
   ChangeFeed,
   CounterStore,
   MigrationStep,
+  OutboxStore,
   PolicyStore,
   SessionStore,
   SigningKeyStore,
   Store,
   TemplateStore,
+  WebhookStore,
 } from "../../core/store/index.js";
 import { SqliteApiKeys } from "./api-keys.js";
 import { SqliteChangeFeed } from "./changes.js";
@@ -21,10 +23,12 @@ import { SqliteConnection } from "./connection.js";
 import { SqliteCounters } from "./counters.js";
 import { translate } from "./driver.js";
 import { SQLITE_SCHEMA_VERSION as SCHEMA_VERSION } from "./migrations.js";
+import { SqliteOutbox } from "./outbox.js";
 import { SqlitePolicies } from "./policies.js";
 import { SqliteSessions } from "./sessions.js";
 import { SqliteSigningKeys } from "./signing-keys.js";
 import { SqliteTemplates } from "./templates.js";
+import { SqliteWebhooks } from "./webhooks.js";
 
 /**
  * The newest schema version this build knows; declared here, not re-exported, so the published
@@ -49,6 +53,8 @@ export class SqliteStore extends FlatMethodForwarder implements Store {
   readonly policies: PolicyStore;
   readonly counters: CounterStore;
   readonly changes: ChangeFeed;
+  readonly outbox: OutboxStore;
+  readonly webhooks: WebhookStore;
   /** Private: its type names the driver's, which the published types must not. */
   private readonly conn: SqliteConnection;
   private readonly selectOne;
@@ -70,6 +76,8 @@ export class SqliteStore extends FlatMethodForwarder implements Store {
     this.policies = new SqlitePolicies(conn);
     this.counters = new SqliteCounters(conn);
     this.changes = new SqliteChangeFeed(conn);
+    this.outbox = new SqliteOutbox(conn);
+    this.webhooks = new SqliteWebhooks(conn);
     this.selectOne = conn.prepared((db) => db.prepare("SELECT 1"));
   }
 

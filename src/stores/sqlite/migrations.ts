@@ -136,6 +136,55 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   { version: 5, name: "maintained counts", sql: COUNTS_MIGRATION_SQL },
+  {
+    version: 6,
+    name: "events and webhooks",
+    // seq is numbered inside the writer's IMMEDIATE transaction, so its order is commit order
+    // (outbox.ts). It is the rowid, numbered one past the largest: never lower than a position
+    // handed out, since the purge always keeps the newest event (no AUTOINCREMENT, whose
+    // sqlite_sequence row would be one more page written by every create). An index entry ends
+    // with the row's seq, so the tenant index reads in seq order. Each index is one more page
+    // in every commit's WAL (a create writes 16 without events), so there is no user index: a
+    // user filter reads through the tenant index, off the event loop (reader.ts), which costs
+    // the rare user-filtered read rather than every change.
+    sql: `
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        tenant_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX events_by_tenant ON events (tenant_id);
+      CREATE INDEX events_by_time ON events (timestamp);
+      CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints (tenant_id, id);
+      CREATE TABLE webhook_queue (
+        endpoint_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (endpoint_id, event_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX webhook_queue_due ON webhook_queue (endpoint_id, due_at);
+      CREATE TABLE webhook_attempts (
+        id TEXT PRIMARY KEY,
+        endpoint_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX webhook_attempts_by_endpoint ON webhook_attempts (endpoint_id, id);
+      CREATE INDEX webhook_attempts_by_age ON webhook_attempts (endpoint_id, at);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -38,14 +38,19 @@ export class SqliteSweeper {
     }));
   }
 
-  /** One bounded batch; the caller runs it inside its write transaction. */
-  batch(nowMs: number, purgeEndedBefore: number, limit: number): SweepResult {
+  /**
+   * One bounded batch; the caller runs it inside its write transaction and hears of each
+   * deadline written (`written`, after the row changed: its events go in the same transaction).
+   */
+  batch(nowMs: number, purgeEndedBefore: number, limit: number, written: (id: string, endedAt: number) => void): SweepResult {
     const q = this.q();
     const result: SweepResult = { expired: 0, abandoned: 0, purged: 0 };
     for (const row of this.passed(nowMs, limit)) {
       const deadlines = { expireAt: row.expire_at as number, abandonAt: row.abandon_at as number | null };
       const status = effectiveStatus({ status: row.status as "active", ...deadlines }, nowMs) as "expired" | "abandoned";
-      q.writeDeadline.run({ id: row.id, status, endedAt: deadlinePassedAt(deadlines, status), now: nowMs });
+      const endedAt = deadlinePassedAt(deadlines, status);
+      q.writeDeadline.run({ id: row.id, status, endedAt, now: nowMs });
+      written(row.id as string, endedAt);
       result[status] += 1;
     }
     q.trimChanges.run(nowMs - this.changeLogMs);
@@ -56,6 +61,11 @@ export class SqliteSweeper {
       result.purged += 1;
     }
     return result;
+  }
+
+  /** Whether a live session's deadline has passed at `nowMs`: two index seeks. */
+  deadlinesPassed(nowMs: number): boolean {
+    return this.q().passedExpiry.get({ now: nowMs, limit: 1 }) !== undefined || this.q().passedInactivity.get({ now: nowMs, limit: 1 }) !== undefined;
   }
 
   /** Up to `limit` live sessions past their expiry or inactivity deadline (a session past both counts once). */
