@@ -1,8 +1,11 @@
 /**
  * Change-to-delivery latency: a local webhook receiver, one endpoint on a running `sessiond
- * serve` pointed at it, and creates sent at a fixed rate (each one event). The latency of an
- * event is the receiver's clock when it arrives minus the event's `timestamp` (when the change
- * was made; the server shares this machine's clock).
+ * serve` pointed at it, and events made at a fixed rate. They come from revoke-alls of users
+ * seeded with `perCommit` sessions each (seeded before the endpoint exists, so their creates are
+ * not delivered): one request and one commit per `perCommit` events, so that what is measured is
+ * the delivery of 1,000 events a second, not the server's ceiling on creates over HTTP. The
+ * latency of an event is the receiver's clock when it arrives minus the event's `timestamp`
+ * (when the change was made; the server shares this machine's clock).
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -11,19 +14,21 @@ import type { Server } from "./processes.js";
 import { ROOT_KEY } from "./serve.js";
 
 export interface DeliveryJob {
-  ratePerS: number;
+  eventsPerS: number;
+  /** Sessions per seeded user: the events of one revoke-all. */
+  perCommit: number;
   durationS: number;
   /** How long to wait after the last change for the rest to arrive. */
   drainS: number;
 }
 
 export interface DeliveryResult {
-  /** Creates answered 200 (one event each). */
-  changes: number;
-  /** Creates that failed or could not be sent on time (more than `MAX_IN_FLIGHT` out). */
-  failedChanges: number;
-  /** Changes per second actually sent over the run. */
-  changesPerS: number;
+  /** Sessions revoked by the revoke-alls answered 200: one event each. */
+  events: number;
+  /** Revoke-alls that failed or could not be sent on time (more than `MAX_IN_FLIGHT` out). */
+  failedCommits: number;
+  /** Events per second actually made over the run. */
+  eventsPerS: number;
   /** Distinct events that arrived. */
   delivered: number;
   /** Deliveries beyond the first of an event. */
@@ -31,13 +36,14 @@ export interface DeliveryResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** The server's CPU time per change (its create and its delivery) over the run. */
-  serverCpuUsPerChange: number;
+  /** The server's CPU time per event (its share of the revoke-all, and its delivery) over the run. */
+  serverCpuUsPerEvent: number;
   cpuMs: number;
 }
 
-/** Creates out at once before the generator counts a send as failed instead of queueing without bound. */
-const MAX_IN_FLIGHT = 256;
+/** Requests out at once before the generator counts a send as failed instead of queueing without bound. */
+const MAX_IN_FLIGHT = 64;
+const SEEDERS = 16;
 const headers = { authorization: `Bearer ${ROOT_KEY}`, "content-type": "application/json" };
 
 /** utime + stime of a process, in ms (Linux /proc; USER_HZ = 100). */
@@ -49,7 +55,27 @@ function processCpuMs(pid: number): number {
 
 const quantile = (sorted: Float64Array, q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
 
+async function post(server: Server, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(server.url + path, { method: "POST", headers, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** `users` users with `perUser` sessions each, over HTTP, `SEEDERS` requests at a time. */
+async function seed(server: Server, users: number, perUser: number): Promise<void> {
+  let next = 0;
+  const seeder = async () => {
+    for (let i = next++; i < users * perUser; i = next++) {
+      const created = await post(server, "/v1/sessions", { user_id: `delivery-${i % users}` });
+      if (created.status !== 200) throw new Error(`seeding: POST /v1/sessions answered ${created.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: SEEDERS }, seeder));
+}
+
 export async function measureDelivery(server: Server, job: DeliveryJob): Promise<DeliveryResult> {
+  const commitsPerS = job.eventsPerS / job.perCommit;
+  const users = Math.ceil(commitsPerS * job.durationS);
+  await seed(server, users, job.perCommit);
   const latency = new Map<string, number>();
   let duplicates = 0;
   let wake: () => void = () => undefined;
@@ -66,54 +92,52 @@ export async function measureDelivery(server: Server, job: DeliveryJob): Promise
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   try {
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    const endpoint = await fetch(`${server.url}/v1/webhooks`, { method: "POST", headers, body: JSON.stringify({ url }) });
-    if (endpoint.status !== 200) throw new Error(`POST /v1/webhooks answered ${endpoint.status}: ${await endpoint.text()}`);
+    const endpoint = await post(server, "/v1/webhooks", { url });
+    if (endpoint.status !== 200) throw new Error(`POST /v1/webhooks answered ${endpoint.status}: ${JSON.stringify(endpoint.body)}`);
 
-    let changes = 0;
-    let failedChanges = 0;
+    let events = 0;
+    let failedCommits = 0;
     let inFlight = 0;
     let sent = 0;
-    const total = job.ratePerS * job.durationS;
-    const send = (i: number) => {
+    const revokeAll = (user: number) => {
       inFlight += 1;
-      fetch(`${server.url}/v1/sessions`, { method: "POST", headers, body: JSON.stringify({ user_id: `delivery-${i % 1000}` }) })
-        .then(async (r) => {
-          await r.arrayBuffer();
-          if (r.status === 200) changes += 1;
-          else failedChanges += 1;
+      post(server, `/v1/users/delivery-${user}/sessions/revoke`, {})
+        .then((r) => {
+          if (r.status === 200) events += r.body.revoked_count as number;
+          else failedCommits += 1;
         })
-        .catch(() => (failedChanges += 1))
+        .catch(() => (failedCommits += 1))
         .finally(() => (inFlight -= 1));
     };
     const cpuBefore = processCpuMs(server.pid);
     const started = performance.now();
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * job.ratePerS));
+    while (sent < users) {
+      const due = Math.min(users, Math.floor(((performance.now() - started) / 1000) * commitsPerS));
       for (; sent < due; sent++) {
-        if (inFlight >= MAX_IN_FLIGHT) failedChanges += 1;
-        else send(sent);
+        if (inFlight >= MAX_IN_FLIGHT) failedCommits += 1;
+        else revokeAll(sent);
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     const sentFor = (performance.now() - started) / 1000;
     const drainUntil = Date.now() + job.drainS * 1000;
-    while (latency.size < changes && Date.now() < drainUntil) {
+    while (latency.size < events && Date.now() < drainUntil) {
       await Promise.race([new Promise<void>((resolve) => (wake = resolve)), new Promise((resolve) => setTimeout(resolve, 100))]);
     }
     const serverCpuMs = processCpuMs(server.pid) - cpuBefore;
     const sorted = Float64Array.from(latency.values()).sort();
     const { user, system } = process.cpuUsage();
     return {
-      changes,
-      failedChanges,
-      changesPerS: changes / sentFor,
+      events,
+      failedCommits,
+      eventsPerS: events / sentFor,
       delivered: latency.size,
       duplicates,
       p50Ms: quantile(sorted, 0.5),
       p99Ms: quantile(sorted, 0.99),
       maxMs: quantile(sorted, 1),
-      serverCpuUsPerChange: (serverCpuMs * 1000) / changes,
+      serverCpuUsPerEvent: (serverCpuMs * 1000) / events,
       cpuMs: (user + system) / 1000,
     };
   } finally {
