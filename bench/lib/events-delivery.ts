@@ -75,8 +75,11 @@ async function seed(server: Server, users: number, perUser: number): Promise<voi
 export async function measureDelivery(server: Server, job: DeliveryJob): Promise<DeliveryResult> {
   const commitsPerS = job.eventsPerS / job.perCommit;
   const users = Math.ceil(commitsPerS * job.durationS);
-  await seed(server, users, job.perCommit);
+  // User `users` is the warm-up's.
+  await seed(server, users + 1, job.perCommit);
   const latency = new Map<string, number>();
+  let warmUpEvents = 0;
+  let measuring = false;
   let duplicates = 0;
   let wake: () => void = () => undefined;
   const receiver = createServer(async (request, response) => {
@@ -84,7 +87,8 @@ export async function measureDelivery(server: Server, job: DeliveryJob): Promise
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const arrivedAt = Date.now();
     const event = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { id: string; timestamp: number };
-    if (latency.has(event.id)) duplicates += 1;
+    if (!measuring) warmUpEvents += 1;
+    else if (latency.has(event.id)) duplicates += 1;
     else latency.set(event.id, arrivedAt - event.timestamp);
     response.writeHead(204).end();
     wake();
@@ -95,6 +99,14 @@ export async function measureDelivery(server: Server, job: DeliveryJob): Promise
     const endpoint = await post(server, "/v1/webhooks", { url });
     if (endpoint.status !== 200) throw new Error(`POST /v1/webhooks answered ${endpoint.status}: ${JSON.stringify(endpoint.body)}`);
 
+    // Warm-up: the dispatchers find a new endpoint on their next look at the endpoint list; the run starts once it delivers.
+    const warmUp = await post(server, `/v1/users/delivery-${users}/sessions/revoke`, {});
+    if (warmUp.status !== 200) throw new Error(`warm-up revoke-all answered ${warmUp.status}`);
+    for (const until = Date.now() + 30_000; warmUpEvents < (warmUp.body.revoked_count as number); ) {
+      if (Date.now() > until) throw new Error("the warm-up's events were not delivered within 30 s");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    measuring = true;
     let events = 0;
     let failedCommits = 0;
     let inFlight = 0;
