@@ -33,6 +33,14 @@ module.exports = {
       to: { path: "^src/", pathNot: ["^src/core/", "^src/jwt/", "^src/files/"] },
     },
     {
+      name: "webhooks-see-core-jwt-and-wire",
+      comment:
+        "The dispatcher does network I/O, so it lives outside the core; it sees the core, the JWT keys (logout tokens), files and the wire form of events only, never a concrete store, HTTP routes, the CLI or the server.",
+      severity: "error",
+      from: { path: "^src/webhooks/" },
+      to: { path: "^src/", pathNot: ["^src/core/", "^src/jwt/", "^src/files/", "^src/webhooks/", "^src/http/wire\\.ts$"] },
+    },
+    {
       name: "http-is-handed-services",
       comment: "The REST edge is handed a service; it never builds or reaches a concrete store, and never the CLI or the server's start-up.",
       severity: "error",

@@ -109,6 +109,15 @@ export const ConfigSchema = Type.Object(
       default: DEFAULT_STORE_TIMEOUT_MS,
       description: "answer 503 store_unavailable when the store takes longer",
     }),
+    webhookRetrySchedule: Type.String({
+      pattern: "^[1-9][0-9]{0,6}(,[1-9][0-9]{0,6}){0,19}$",
+      default: "5,300,1800,7200,18000,36000,36000",
+      description: "seconds between a failed webhook attempt and the next, comma-separated (±20 % jitter); after the last, the delivery is marked failed",
+    }),
+    webhookAllowPrivate: Type.Boolean({
+      default: false,
+      description: "let webhooks reach private, loopback, link-local and other internal addresses (checked on the resolved address at every attempt)",
+    }),
     requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000, description: "abort requests that take longer" }),
   },
   { additionalProperties: false },
@@ -224,6 +233,11 @@ export function rateLimitsOf(config: Config): RateLimits {
     failedVerifyPerKey: on(config.rateLimitFailedVerifyPerKey),
     requestsPerKey: on(config.rateLimitRequestsPerKey),
   };
+}
+
+/** The webhook retry schedule in milliseconds. */
+export function webhookRetryScheduleMs(config: Config): number[] {
+  return config.webhookRetrySchedule.split(",").map((seconds) => Number(seconds) * S);
 }
 
 /** The core's settings slice of the configuration. */

@@ -14,6 +14,8 @@ import { createEnricher } from "../enrich/index.js";
 import { openStore } from "../stores/open.js";
 import { type KeySource, resolveKeyEncryptionKey } from "../jwt/key-encryption.js";
 import { SigningKeys } from "../jwt/signing-keys.js";
+import type { Dispatcher } from "../webhooks/index.js";
+import { createWebhookDispatcher } from "./webhooks.js";
 
 export interface Runtime {
   config: Config;
@@ -24,6 +26,8 @@ export interface Runtime {
   signingKeys: SigningKeys;
   keySource: KeySource;
   rateLimiter: RateLimiter;
+  /** Delivers webhooks: started by `sessiond serve` only; stopped (leases given back) by `close`. */
+  dispatcher: Dispatcher;
   /** Sets the port JWT issuers use when no public URL is configured (known once listening). */
   setListeningPort(port: number): void;
   close(): Promise<void>;
@@ -32,6 +36,8 @@ export interface Runtime {
 /** What a runtime reports besides its results: a failed batch of activity writes (the server logs it). */
 export interface RuntimeHooks {
   onActivityFailure?: ActivityWriterOptions["onFailure"];
+  /** Where the webhook dispatcher logs (the server's logger; CLI commands log nothing). */
+  webhookLogger?: Logger;
 }
 
 export async function openRuntime(config: Config, open: { migrate?: boolean; mustExist?: boolean } = {}, hooks: RuntimeHooks = {}): Promise<Runtime> {
@@ -50,6 +56,14 @@ export async function openRuntime(config: Config, open: { migrate?: boolean; mus
     syncWithinMs: Math.max(1000, 4 * config.activityBatchMs + config.storeTimeoutMs),
     ...definedOnly({ onFailure: hooks.onActivityFailure }),
   };
+  const dispatcher = createWebhookDispatcher(config, {
+    store,
+    signingKeys,
+    publicUrl: () => issuerBase,
+    // Endpoints hold their secrets sealed once src/core/webhooks.ts (openWebhookSecret) is wired in here.
+    openSecret: (sealed) => sealed,
+    logger: () => hooks.webhookLogger ?? null,
+  });
   const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache, activityWrites });
   const apiKeys = new ApiKeys(store.apiKeys, systemClock, systemRandom, config.rootKey ?? null);
   const rateLimiter = new RateLimiter(store.counters, systemClock, rateLimitsOf(config));
@@ -63,10 +77,12 @@ export async function openRuntime(config: Config, open: { migrate?: boolean; mus
     signingKeys,
     keySource,
     rateLimiter,
+    dispatcher,
     setListeningPort: (port) => (issuerBase = publicUrl(config, port)),
     close: async () => {
       if (closed) return;
       closed = true;
+      await dispatcher.stop();
       rateLimiter.close();
       await sessions.close();
     },

@@ -10,6 +10,7 @@ import { loadGeoIp } from "../enrich/index.js";
 import { type App, buildApp } from "../http/app.js";
 import { createMetrics } from "../http/metrics.js";
 import { registerActivityMetrics } from "./activity-metrics.js";
+import { registerWebhookMetrics } from "./webhook-metrics.js";
 import { redactUrl } from "../stores/open.js";
 import { logRootKeys, printRootKey } from "./root-keys.js";
 import { createLogger, openRuntime } from "./runtime.js";
@@ -55,6 +56,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       // A batch holds session ids and activity (IP, user agent), never a token; the error is the store's.
       onActivityFailure: (error, failure) =>
         logger.warn({ err: error, ...failure }, failure.dropped ? "activity writes dropped after retries" : "activity batch failed; retrying"),
+      webhookLogger: logger,
     },
   );
   try {
@@ -65,6 +67,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }
   const metrics = createMetrics();
   registerActivityMetrics(metrics.registry, () => runtime.sessions.activityWrites);
+  registerWebhookMetrics(metrics.registry, () => runtime.dispatcher.stats);
   const app = await buildApp({
     metrics,
     sessions: runtime.sessions,
@@ -119,6 +122,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
   const sweeper = startSweeper({ sessions: runtime.sessions, signingKeys: runtime.signingKeys, logger }, config.sweepIntervalSeconds);
   const relay = startOutboxRelay({ sessions: runtime.sessions, logger });
+  runtime.dispatcher.start();
   let closing: Promise<void> | null = null;
   return {
     address,

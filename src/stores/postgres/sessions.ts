@@ -14,6 +14,8 @@ import type {
   Ending,
   Page,
   PageRequest,
+  Seen,
+  SeenQuery,
   SessionFilter,
   SessionStats,
   SessionStore,
@@ -132,6 +134,19 @@ export class PostgresSessions implements SessionStore {
         });
       return { evicted };
     });
+  }
+
+  /** One statement of three seeks of the user index (signals of a sign-in, SPEC §9). */
+  async seenBefore(q: SeenQuery): Promise<Seen> {
+    const others = "tenant_id = @tenantId AND user_id = @userId AND id <> @exceptId AND NOT is_deleted";
+    const [row] = await this.query(
+      `SELECT EXISTS (SELECT 1 FROM sessions WHERE ${others} AND device_type IS NOT DISTINCT FROM @deviceType
+          AND os_name IS NOT DISTINCT FROM @osName AND browser_name IS NOT DISTINCT FROM @browserName) AS device,
+        EXISTS (SELECT 1 FROM sessions WHERE ${others} AND country = @country) AS country,
+        EXISTS (SELECT 1 FROM sessions WHERE ${others} AND browser_name = @browserName) AS browser`,
+      { ...q },
+    );
+    return { device: row!.device === true, country: row!.country === true, browser: row!.browser === true };
   }
 
   async get(id: string): Promise<SessionRecord | null> {
