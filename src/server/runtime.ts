@@ -5,6 +5,7 @@ import { ApiKeys } from "../core/api-keys.js";
 import { definedOnly } from "../core/defined-only.js";
 import { systemClock } from "../core/clock.js";
 import { createSessions, type Sessions } from "../core/service.js";
+import { openWebhookSecret } from "../core/webhooks.js";
 import type { Store } from "../core/store/index.js";
 import { systemRandom } from "../core/session-token.js";
 import { existsSync } from "node:fs";
@@ -60,11 +61,12 @@ export async function openRuntime(config: Config, open: { migrate?: boolean; mus
     store,
     signingKeys,
     publicUrl: () => issuerBase,
-    // Endpoints hold their secrets sealed once src/core/webhooks.ts (openWebhookSecret) is wired in here.
-    openSecret: (sealed) => sealed,
+    // Endpoints hold their secrets sealed with the key-encryption key (src/core/webhook-secrets.ts).
+    openSecret: (sealed) => openWebhookSecret(sealed, keySource.key),
     logger: () => hooks.webhookLogger ?? null,
   });
-  const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache, activityWrites });
+  const webhooks = { keyEncryptionKey: keySource.key, sendTest: dispatcher.sendTest };
+  const sessions = createSessions({ store, policy: settingsOf(config), enricher, jwt, verifyCache, activityWrites, webhooks });
   const apiKeys = new ApiKeys(store.apiKeys, systemClock, systemRandom, config.rootKey ?? null);
   const rateLimiter = new RateLimiter(store.counters, systemClock, rateLimitsOf(config));
   let closed = false;

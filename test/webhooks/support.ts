@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Store, WebhookEndpointRecord } from "../../src/core/store/index.js";
+import { sqliteStore } from "../../src/stores/sqlite/index.js";
 import { memoryStore } from "../../src/stores/memory/index.js";
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from "../../src/webhooks/index.js";
 
@@ -115,7 +116,10 @@ export function testDispatcher(store: Store, overrides: Partial<DispatcherOption
 }
 
 /** The backends the dispatcher is tested on, each a fresh store. */
-export const BACKENDS: { name: string; open(): Promise<Store> }[] = [{ name: "memory", open: async () => memoryStore() }];
+export const BACKENDS: { name: string; open(): Promise<Store> }[] = [
+  { name: "memory", open: async () => memoryStore() },
+  { name: "sqlite", open: async () => sqliteStore({ path: join(tempDir(), "s.db") }) },
+];
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), "sessiond-webhooks-"));
 
