@@ -65,7 +65,33 @@ export type {
   ApiKeyRecord,
   SigningKeyRecord,
   JwtTemplateRecord,
+  OutboxStore,
+  EventFilter,
+  EventPage,
+  WebhookStore,
+  WebhookEndpointRecord,
+  WebhookSecretRecord,
+  WebhookDispatchState,
+  ScheduledDelivery,
+  DeliveryAttempt,
+  Seen,
+  SeenQuery,
 } from "./core/store/index.js";
+export { EVENT_TYPES, WEBHOOK_EVENT_TYPES } from "./core/events.js";
+export type { Event, EventType, InitiatedBy, Signals, EventStamp, SessionEvent, WebhookEventType } from "./core/events.js";
+export type { EventFeed, EventList, EventListRequest } from "./core/events-feed.js";
+export { WebhookEndpoints, openWebhookSecret } from "./core/webhooks.js";
+export type {
+  SendTest,
+  WebhookOptions,
+  WebhookEndpoint,
+  WebhookDelivery,
+  WebhookEndpointWithSecret,
+  WebhookEndpointInput,
+  WebhookEndpointPatch,
+} from "./core/webhooks.js";
+export { createDispatcher, signatureHeaders, signingKeysLogoutSigner, DEFAULT_RETRY_SCHEDULE_MS } from "./webhooks/index.js";
+export type { Dispatcher, DispatcherOptions, DispatchStats } from "./webhooks/index.js";
 export type { FlatSessionStore } from "./core/store/flat-methods.js";
 export { fromFlatStore } from "./core/store/flat-methods.js";
 export { memoryStore, MemoryStore } from "./stores/memory/index.js";

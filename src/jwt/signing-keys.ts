@@ -72,6 +72,15 @@ export class SigningKeys implements TokenSigner {
 
   /** Signs claims with the current key, creating the first key when the store has none. */
   async sign(claims: SessionClaims): Promise<string> {
+    return this.signTyped({ ...claims }, "JWT");
+  }
+
+  /**
+   * Signs any claims with the current key under the JOSE header `typ` given: other tokens made
+   * with the session-JWT keys say what they are (a logout token is `logout+jwt`), so a verifier
+   * cannot take one kind for the other.
+   */
+  async signTyped(claims: Record<string, unknown>, typ: string): Promise<string> {
     const sealingKey = this.requireSealingKey();
     let key = chooseSigningKey(await this.keys(), this.clock.now());
     if (key === null) {
@@ -86,7 +95,7 @@ export class SigningKeys implements TokenSigner {
     }
     const privateKey = this.open(key, sealingKey);
     const { SignJWT } = await loadJose();
-    return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: "JWT" }).sign(privateKey);
+    return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ }).sign(privateKey);
   }
 
   /**
@@ -101,6 +110,7 @@ export class SigningKeys implements TokenSigner {
         const now = this.clock.now();
         const key = (await this.keys(true)).find((k) => k.kid === header.kid);
         if (key === undefined || header.alg !== key.algorithm) throw new Error("not one of our keys");
+        if (header.typ !== "JWT") throw new Error("not a session JWT (a logout token, say)");
         if (key.retireAt !== null && key.retireAt <= now) throw new Error("a retired key");
         return importJWK({ ...key.publicJwk, alg: key.algorithm }, key.algorithm);
       });

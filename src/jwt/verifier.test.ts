@@ -58,6 +58,10 @@ describe("createJwtVerifier", () => {
     assert.equal((await verifier({ acceptPending: true }).verify(await signJwt(k1, claimsFor(acme, "acme")))).sts, "active");
   });
 
+  test("a token of another type signed with the same keys (a logout token) is refused, even with session claims", async () => {
+    await assertRefused(verifier(), await signJwt(k1, claimsFor(acme, "acme"), { typ: "logout+jwt" }), "malformed");
+  });
+
   test("another tenant's JWT is refused", async () => {
     await assertRefused(verifier(), await signJwt(k1, claimsFor(tenantIssuer(server, "globex"), "globex")), "issuer");
   });

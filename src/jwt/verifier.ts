@@ -65,6 +65,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   let getKey: JWTVerifyGetKey | undefined;
   const verifyOptions = {
     algorithms: ALGORITHMS,
+    // The same keys sign logout tokens (`logout+jwt`): a session JWT says `JWT`, and only that is one.
+    typ: "JWT",
     issuer: options.issuer,
     requiredClaims: REQUIRED_CLAIMS,
     clockTolerance: options.clockToleranceSeconds ?? 5,

@@ -61,6 +61,7 @@ for (const backend of BACKENDS) {
         assert.equal(protectedHeader.alg, "EdDSA");
         assert.equal(protectedHeader.kid, decodeProtectedHeader(token).kid);
         assert.ok((await signingKeys.jwks()).keys.some((k) => k.kid === protectedHeader.kid));
+        assert.equal(await signingKeys.readOwn(token), null, "a logout token is never taken for a session JWT");
         assert.equal(payload.sid, ended.session.id);
         assert.equal(payload.sub, "ada");
         assert.deepEqual(payload.events, { [EVENT]: {} });
