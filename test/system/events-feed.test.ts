@@ -79,7 +79,17 @@ for (const backend of await backends(["SQLite", "PostgreSQL", "Redis", "Redis Cl
           `(${repeated.length} again), the last ${Math.max(0, caughtUpAt - lastCommitAt)} ms after the last commit was acknowledged`,
       );
 
+      // What the paging reader missed although a reader from the start finds it afterwards (the feed skipped it under
+      // concurrency), and what nobody can read (the change's event was never made readable).
+      const skipped = afterwards.filter((e) => !seen.has(e.id)).map((e) => `${e.id} (${e.type} of ${e.data.id})`);
+      const readable = new Set(afterwards.map((e) => `${e.type} ${e.data.id}`));
+      const unreadable = [
+        ...changes.created.filter((id) => !readable.has(`session.created ${id}`)).map((id) => `session.created of ${id}`),
+        ...changes.revoked.filter((id) => !readable.has(`session.revoked ${id}`)).map((id) => `session.revoked of ${id}`),
+      ];
       assert.deepEqual(repeated.slice(0, 5), [], `${repeated.length} events were read twice`);
+      assert.deepEqual(skipped, [], "events the paging reader skipped, found by a reader from the start afterwards");
+      assert.deepEqual(unreadable, [], "changes whose event no reader finds");
       assert.equal(seen.size, 2 * SESSIONS, "one event per change, every one read");
       assert.deepEqual(
         afterwards.map((e) => e.id),
