@@ -81,7 +81,8 @@ for (const backend of await backends(["SQLite", "PostgreSQL", "Redis", "Redis Cl
 
       // What the paging reader missed although a reader from the start finds it afterwards (the feed skipped it under
       // concurrency), and what nobody can read (the change's event was never made readable).
-      const skipped = afterwards.filter((e) => !seen.has(e.id)).map((e) => `${e.id} (${e.type} of ${e.data.id})`);
+      // Its position tells a skip (among events the reader saw) from an event made readable too late (after them all).
+      const skipped = afterwards.flatMap((e, i) => (seen.has(e.id) ? [] : [`${e.id} (${e.type} of ${e.data.id}) at ${i} of ${afterwards.length}`]));
       const readable = new Set(afterwards.map((e) => `${e.type} ${e.data.id}`));
       const unreadable = [
         ...changes.created.filter((id) => !readable.has(`session.created ${id}`)).map((id) => `session.created of ${id}`),
