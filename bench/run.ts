@@ -12,6 +12,7 @@ import { type Row, renderTable } from "./lib/table.js";
 import { httpSqlite } from "./scenarios/http-sqlite.js";
 import { httpStores } from "./scenarios/http-stores.js";
 import { enrichment } from "./scenarios/enrichment.js";
+import { events } from "./scenarios/events.js";
 import { heavyReads } from "./scenarios/heavy-reads.js";
 import { library } from "./scenarios/library.js";
 import { revocation } from "./scenarios/revocation.js";
@@ -23,6 +24,7 @@ const RUN: Record<ScenarioName, (ctx: Context) => Promise<Row[]>> = {
   "http-sqlite": httpSqlite,
   "http-stores": httpStores,
   revocation,
+  events,
   scale,
   "heavy-reads": heavyReads,
 };

@@ -1,7 +1,7 @@
 /** Command-line options of `npm run bench -- …`. */
 import { parseArgs } from "node:util";
 
-export const SCENARIOS = ["library", "enrichment", "http-sqlite", "http-stores", "revocation", "scale", "heavy-reads"] as const;
+export const SCENARIOS = ["library", "enrichment", "http-sqlite", "http-stores", "revocation", "events", "scale", "heavy-reads"] as const;
 /** Scenarios that seed millions of sessions: only with `--only` (or `--scale` for scale). */
 const OPT_IN: readonly ScenarioName[] = ["scale", "heavy-reads"];
 export type ScenarioName = (typeof SCENARIOS)[number];

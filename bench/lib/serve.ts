@@ -55,6 +55,8 @@ export interface ServeOptions {
   verifyCache?: boolean;
   /** Write a V8 CPU profile into this directory when the server stops. */
   cpuProfileDir?: string;
+  /** Further SESSIOND_* settings (e.g. the webhook ones of the events scenario). */
+  env?: Record<string, string>;
 }
 
 export function startSessiond(o: ServeOptions): Promise<Server> {
@@ -72,6 +74,7 @@ export function startSessiond(o: ServeOptions): Promise<Server> {
       SESSIOND_LOG_REQUESTS: String(o.logRequests ?? false),
       SESSIOND_SWEEP_INTERVAL_SECONDS: String(o.sweepIntervalS ?? 60),
       SESSIOND_VERIFY_CACHE: String(o.verifyCache ?? false),
+      ...o.env,
     },
     portVariable: "SESSIOND_PORT",
     readyPath: "/healthz",
