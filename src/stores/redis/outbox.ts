@@ -13,7 +13,8 @@
  *    pops only the entries taken). A crash between the two brings them again: de-duplicated.
  *    Events committed after the cut wait for the next call, so the feed follows commit order
  *    (on a cluster, as far as the nodes' clocks agree) unless a backlog spans several batches.
- * 3. A tag found empty is marked drained (its score negated) unless a writer re-scored it;
+ * 3. A tag found empty is marked drained (its score negated) unless a writer re-scored it or
+ *    hinted it less than {@link YOUNG_HINT_MS} ago (its script may not have run yet);
  *    after {@link DRAINED_GRACE_MS} its outbox is checked once more (a writer whose script ran
  *    after the relay emptied it, with its hint written before) and the hint then goes.
  *
@@ -33,6 +34,14 @@ import type { RedisContext } from "./context.js";
 
 /** How long a drained tag keeps its hint: far beyond the gap between a writer's hint and its script. */
 export const DRAINED_GRACE_MS = 10_000;
+
+/**
+ * A tag hinted this recently and found empty stays pending (looked at again by the next relay)
+ * rather than being marked drained: on a cluster its writer's script may still be on its way,
+ * and an event that arrives after the mark would wait for the re-check, 10 s, instead of the
+ * next relay (SPEC §9: readable within 1 s). Costs a few reads of an empty list per write.
+ */
+const YOUNG_HINT_MS = 2_000;
 const LOCK_MS = 30_000;
 /** A relay stops well before its lock could expire; the next call goes on. */
 const RELAY_BUDGET_MS = LOCK_MS / 3;
@@ -223,7 +232,8 @@ export class RedisOutbox implements OutboxStore {
         tags.map(([tag], i) => (taken[i]!.length === 0 ? lists[i]!.length : c.sessiondTrimOutbox(keys.outbox(tag), ...taken[i]!.map((e) => e.event.id)))),
       ),
     );
-    const emptied = tags.filter((_, i) => Number(left[i]) === 0).flat();
+    const now = Date.now();
+    const emptied = tags.filter(([, score], i) => Number(left[i]) === 0 && now - Number(score) >= YOUNG_HINT_MS).flat();
     if (emptied.length > 0) await this.run((c) => c.sessiondMarkDrained(keys.outboxHint(), ...emptied));
     // A full take that left more is a backlog, drained on in this call; anything else left was committed after the cut.
     return { numbered, backlog: tags.filter((_, i) => Number(left[i]) > 0 && taken[i]!.length === TAKE_PER_TAG) };
