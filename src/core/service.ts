@@ -1,66 +1,36 @@
 /** `createSessions`: the library's entry point, one method per verb of SPEC §8. */
-import { systemClock, type Clock } from "./clock.js";
+import { systemClock } from "./clock.js";
 import { plainEnricher, type ServiceContext, type Scope } from "./context.js";
 import { type CreateSessionInput, type SessionWithToken, createSession } from "./create.js";
 import { SessiondError } from "./errors.js";
 import * as input from "./input.js";
-import type { ActivityEntry, Enricher, Session } from "./model.js";
+import type { ActivityEntry, Session } from "./model.js";
 import { DEFAULT_SETTINGS } from "./defaults.js";
 import { EventFeed } from "./events-feed.js";
-import { type ActivityWriterStats, type ActivityWritesOption, activityWriting } from "./activity-writer.js";
+import type { SessionsOptions } from "./service-options.js";
+import { type ActivityWriterStats, activityWriting } from "./activity-writer.js";
 import { checkPolicyBounds, type Policy, resolvePolicy, type Settings, type TenantPolicy, validateTenantPolicy } from "./policy.js";
 import type { SessionStats, Store, SweepResult, UserSessions } from "./store/index.js";
-import { asStore, type FlatSessionStore } from "./store/flat-methods.js";
-import { type RandomSource, systemRandom } from "./session-token.js";
+import { asStore } from "./store/flat-methods.js";
+import { systemRandom } from "./session-token.js";
 import * as jwtTemplates from "./jwt-templates.js";
 import type { Templates } from "./jwt-templates.js";
 import * as jwts from "./session-jwt.js";
 import * as transitions from "./transitions.js";
-import { VerifyCache, type VerifyCacheOptions } from "./verify-cache.js";
+import { VerifyCache } from "./verify-cache.js";
 import { type VerifyRequest, type VerifyResult, verifySession } from "./verify.js";
 import { type ListRequest, listSessions } from "./list.js";
 import { type Paged, pageRequest } from "./paging.js";
 import { refreshSession } from "./refresh.js";
 import { type SweepOptions, sweepInBatches } from "./sweeper.js";
 import { toActivityEntry, toSession } from "./view.js";
-import { type WebhookOptions, WebhookEndpoints } from "./webhooks.js";
+import { WebhookEndpoints } from "./webhooks.js";
 
 export type { Templates } from "./jwt-templates.js";
 export type { ListRequest } from "./list.js";
 export type { Paged } from "./paging.js";
 
-/** Options of {@link createSessions}. */
-export interface SessionsOptions {
-  /**
-   * Where sessions live: `sqliteStore()`, `memoryStore()`, … A store with only the old flat
-   * methods (a custom store written before the roles) is still taken, and deprecated.
-   */
-  store: Store | FlatSessionStore;
-  /** Deployment defaults and settings; anything omitted takes the SPEC default. */
-  policy?: Partial<Settings>;
-  clock?: Clock;
-  random?: RandomSource;
-  /** Derives device and place from IP and UA; without one, only IP and UA are recorded. */
-  enricher?: Enricher;
-  /** Signs session JWTs (e.g. `SigningKeys`); without it, minting fails with `signing_key_unavailable`. */
-  jwt?: jwts.JwtSettings;
-  /**
-   * Node-local copies of sessions for verify, invalidated through the store's change feed.
-   * Off by default (strict: every verify reads the store, so a revocation is seen at once).
-   */
-  verifyCache?: VerifyCacheOptions | false;
-  /**
-   * Activity writes off the response path: verify queues them and they are written in
-   * batches every `batchMs` (default 5 ms), one store call per batch. A crash loses at most
-   * what is queued, never a state change; `close()` writes it. `false` (or `batchMs: 0`)
-   * writes each on the response path, as before.
-   */
-  activityWrites?: ActivityWritesOption;
-  /** Store an event with every change (SPEC §9; default true). `false` only to measure what events cost. */
-  events?: boolean;
-  /** Webhook endpoints: the key that seals their secrets, and the dispatcher's test sender. */
-  webhooks?: WebhookOptions;
-}
+export type { SessionsOptions } from "./service-options.js";
 
 /** A tenant's policy as stored and as it applies. */
 export interface PolicyView {

@@ -2,7 +2,8 @@
  * Prometheus metrics of the activity writer (src/core/activity-writer.ts). The core keeps plain
  * counts and knows nothing of prom-client; they are read here when /metrics is scraped.
  */
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
+import { registerCountedMetrics } from "./counted-metrics.js";
 import type { ActivityWriterStats } from "../core/activity-writer.js";
 
 /** Registers the writer's queue depth, batches, writes, failures and dropped writes on `registry`. */
@@ -21,18 +22,5 @@ export function registerActivityMetrics(registry: Registry, read: () => Activity
     ["failures", "sessiond_activity_batch_failures_total", "failed activity batch store calls (each retried, or dropped)"],
     ["dropped", "sessiond_activity_dropped_total", "activity writes given up on after the retries"],
   ];
-  for (const [field, name, help] of counted) {
-    let reported = 0;
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        // The core's counts only grow: the counter moves by what was added since the last scrape.
-        const now = read()?.[field] ?? 0;
-        this.inc(now - reported);
-        reported = now;
-      },
-    });
-  }
+  registerCountedMetrics(registry, counted, read);
 }

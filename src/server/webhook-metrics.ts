@@ -2,7 +2,8 @@
  * Prometheus metrics of the webhook dispatcher (src/webhooks/). The dispatcher keeps plain counts
  * and knows nothing of prom-client; they are read here when /metrics is scraped.
  */
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
+import { registerCountedMetrics } from "./counted-metrics.js";
 import type { DispatchStats } from "../webhooks/index.js";
 
 /** Registers deliveries, failures, retries, the retry queue's depth and the oldest undelivered event's age on `registry`. */
@@ -30,18 +31,5 @@ export function registerWebhookMetrics(registry: Registry, read: () => DispatchS
     ["retries", "sessiond_webhook_retries_total", "webhook attempts after the first of their event"],
     ["failed", "sessiond_webhook_failed_total", "webhook deliveries given up on after the last attempt of the schedule"],
   ];
-  for (const [field, name, help] of counted) {
-    let reported = 0;
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        // The dispatcher's counts only grow: the counter moves by what was added since the last scrape.
-        const current = read()[field];
-        this.inc(current - reported);
-        reported = current;
-      },
-    });
-  }
+  registerCountedMetrics(registry, counted, read);
 }
