@@ -5,7 +5,7 @@
  * sessions changed (a limit eviction, a revoke-all and a sweep find them inside the write).
  */
 import type { Session, SessionChange, SessionRecord, SessionStatus } from "./model.js";
-import { type RandomSource, newId } from "./session-token.js";
+import { BASE32, type RandomSource, newId } from "./session-token.js";
 import { toSession } from "./view.js";
 
 export const EVENT_TYPES = [
@@ -85,8 +85,6 @@ export interface SessionEvent {
   signals: Signals | null;
   record: EventSessionRecord;
 }
-
-const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /** The newest id base this process handed out: the next one is always greater. */
 let lastIdBase = "";

@@ -13,7 +13,7 @@ export interface RandomSource {
 /** The operating system's CSPRNG. */
 export const systemRandom: RandomSource = { bytes: (n) => randomBytes(n) };
 
-const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford, lowercase: URL-safe, sorts like the numbers it encodes
+export const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford, lowercase: URL-safe, sorts like the numbers it encodes
 const TIME_CHARS = 10; // 50 bits: millisecond timestamps until the year 37000
 const RANDOM_CHARS = 16; // 80 bits: ids stay unique across servers without coordination
 const TAG_CHARS = 4; // 20 bits of sha256(tenant, user): lets a sharded store find a session's user slot from its id

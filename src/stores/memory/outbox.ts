@@ -3,29 +3,13 @@
  * (one process, no await inside a write, so append order is commit order). Positions are the
  * sequence number in decimal.
  */
-import { SessiondError } from "../../core/errors.js";
 import type { SessionEvent } from "../../core/events.js";
 import type { EventFilter, EventPage, OutboxStore } from "../../core/store/index.js";
+import { matchesEventFilter, parseSeq } from "../event-positions.js";
 
 interface Numbered {
   seq: number;
   event: SessionEvent;
-}
-
-export function matchesEventFilter(event: SessionEvent, filter: EventFilter): boolean {
-  return (
-    (filter.tenantId === undefined || event.tenantId === filter.tenantId) &&
-    (filter.userId === undefined || event.userId === filter.userId) &&
-    (filter.types === undefined || filter.types.length === 0 || filter.types.includes(event.type))
-  );
-}
-
-/** Reads a decimal position; anything else is a bad cursor. */
-export function parseSeq(key: string | null): number {
-  if (key === null) return 0;
-  const seq = Number(key);
-  if (!/^\d{1,16}$/.test(key) || !Number.isSafeInteger(seq)) throw new SessiondError("request_invalid", "cursor is not valid here");
-  return seq;
 }
 
 export class MemoryOutbox implements OutboxStore {

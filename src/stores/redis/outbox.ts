@@ -27,7 +27,7 @@ import { randomBytes } from "node:crypto";
 import { type EventStamp, type SessionEvent, eventRecord, insertEventType } from "../../core/events.js";
 import type { SessionRecord } from "../../core/model.js";
 import type { EventFilter, EventPage, OutboxStore } from "../../core/store/index.js";
-import { matchesEventFilter, parseSeq } from "../memory/outbox.js";
+import { matchesEventFilter, parseSeq } from "../event-positions.js";
 import { decodeRecord, hashOf } from "./codec.js";
 import type { Client } from "./connection.js";
 import type { RedisContext } from "./context.js";

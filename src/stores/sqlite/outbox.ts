@@ -9,7 +9,7 @@ import type { EventStamp, EventType, SessionEvent } from "../../core/events.js";
 import { sessionEvents } from "../../core/events.js";
 import type { SessionRecord } from "../../core/model.js";
 import type { EventFilter, EventPage, OutboxStore } from "../../core/store/index.js";
-import { parseSeq } from "../memory/outbox.js";
+import { parseSeq } from "../event-positions.js";
 import type { Row } from "../sql/rows.js";
 import type { SqliteConnection } from "./connection.js";
 import type { ReadStep } from "./counts.js";
